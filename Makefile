@@ -1,0 +1,60 @@
+# The verbs a person types. `make up` runs the appliance locally; `make test` installs what it needs
+# on a fresh machine and runs every suite. Downloads and builds are cached outside the repository in
+# $(ENCLAVE_CACHE), keyed by version, so only the first run on a machine is slow.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+ENCLAVE_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/enclave
+export ENCLAVE_CACHE
+UV_VERSION := 0.13.8
+UV := $(ENCLAVE_CACHE)/tools/uv-$(UV_VERSION)/bin/uv
+# One virtual environment per lock file: a new lock gets a new environment, an old one is reused.
+VENV := $(ENCLAVE_CACHE)/venv/$(shell sha256sum uv.lock | cut -c1-16)
+PY := $(VENV)/bin/python
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+PYTEST_ARGS ?=
+
+.PHONY: help up down status test test-unit test-integration check deps python-deps system-deps stack-install
+
+help: ## list the verbs
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
+
+up: deps ## the whole appliance locally over TLS (Ctrl-C or `make down` stops it)
+	scripts/up "$(PY)"
+
+down: ## stop everything `make up` started
+	scripts/stack down
+
+status: ## one line per component
+	scripts/stack status
+
+test: deps ## install what is needed and run every suite against the real services
+	scripts/stack up
+	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+test-unit: python-deps ## the unit suite only (no services)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+check: python-deps ## linters, types and security scanners
+	$(UV) run --frozen ruff check services tests
+	$(UV) run --frozen ruff format --check services tests
+	$(UV) run --frozen mypy
+	$(UV) run --frozen bandit -q -r services
+	shellcheck -x scripts/stack scripts/up scripts/lib/*.sh
+
+deps: system-deps python-deps stack-install
+
+system-deps: ## Debian packages the stack and the tools need
+	scripts/system-deps
+
+$(UV):
+	@echo "installing uv $(UV_VERSION) into the cache"
+	python3.11 -m pip install --quiet --disable-pip-version-check --target "$(ENCLAVE_CACHE)/tools/uv-$(UV_VERSION)" "uv==$(UV_VERSION)"
+
+python-deps: $(UV) ## the locked Python environment
+	$(UV) sync --frozen --python python3.11 --quiet
+
+stack-install: ## build and fetch the real services (cached by version)
+	scripts/stack install

@@ -1,0 +1,180 @@
+# shellcheck shell=bash
+# Keycloak for the local stack: the upstream Quarkus distribution from Maven Central
+# (org.keycloak:keycloak-quarkus-dist), built once per version into the cache and run in production
+# mode (`kc.sh start --optimized`) on loopback only: HTTPS on $KEYCLOAK_PORT, the management
+# interface (health) over HTTPS on $KEYCLOAK_MGMT_PORT, PostgreSQL over verify-full TLS.
+#
+# Needs: common.sh (log, die, run_bg, is_running, stop_proc, tls_issue, ensure_secret, ...),
+# versions.env (KEYCLOAK_VERSION, KEYCLOAK_PORT, KEYCLOAK_MGMT_PORT, KEYCLOAK_JAVA, POSTGRES_PORT),
+# and the `keycloak` role/database made by postgres.sh (password in $STACK_DIR/postgres/keycloak.password).
+# Must never: put a password on a command line, print one, or listen beyond 127.0.0.1.
+
+: "${KEYCLOAK_PORT:=18443}"
+: "${KEYCLOAK_MGMT_PORT:=18444}"
+# Heap for the server JVM (kc.sh reads JAVA_OPTS_KC_HEAP); the machine is small.
+: "${KEYCLOAK_HEAP:=-Xms256m -Xmx768m}"
+# Metrics are a build-time option; off unless asked for (they would be served on the management port).
+: "${KEYCLOAK_METRICS_ENABLED:=false}"
+# First start creates the schema (~150 tables) before the server reports ready.
+: "${KEYCLOAK_START_TIMEOUT:=180}"
+
+keycloak_home() { echo "$ENCLAVE_CACHE/keycloak/$KEYCLOAK_VERSION"; }
+keycloak_url() { echo "https://localhost:$KEYCLOAK_PORT"; }
+
+# Build-time options, fixed for the stack. Changing them (or the version) triggers a new build.
+keycloak_build_opts() {
+  printf '%s\n' --db=postgres --health-enabled=true "--metrics-enabled=$KEYCLOAK_METRICS_ENABLED"
+}
+
+# The JDK Keycloak runs on. Keycloak 26.6+ supports OpenJDK 17 (deprecated), 21 and 25 (recommended);
+# we pin KEYCLOAK_JAVA (the machine's Temurin 25) and fall back to another supported JDK if it is absent.
+keycloak_java_home() {
+  local j
+  for j in ${KEYCLOAK_JAVA:+"$KEYCLOAK_JAVA"} /usr/lib/jvm/temurin-25-jdk-amd64 \
+    /usr/lib/jvm/java-25-openjdk-amd64 /usr/lib/jvm/temurin-21-jdk-amd64 \
+    /usr/lib/jvm/java-21-openjdk-amd64 /usr/lib/jvm/java-17-openjdk-amd64; do
+    if [ -x "$j/bin/java" ]; then
+      [ "$j" = "${KEYCLOAK_JAVA:-}" ] || log "keycloak: KEYCLOAK_JAVA=${KEYCLOAK_JAVA:-} not found, using $j"
+      echo "$j"
+      return 0
+    fi
+  done
+  die "keycloak: no supported JDK (25, 21 or 17) found; set KEYCLOAK_JAVA"
+}
+
+keycloak_install() {
+  [ -n "${KEYCLOAK_VERSION:-}" ] || die "keycloak: KEYCLOAK_VERSION is not set (scripts/versions.env)"
+  local home stamp want
+  home=$(keycloak_home)
+  stamp="$home/.enclave-build"
+  want="$KEYCLOAK_VERSION $(keycloak_build_opts | tr '\n' ' ')"
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+  mkdir -p "$ENCLAVE_CACHE/keycloak"
+  # One installer at a time per cache (two `up`s racing would otherwise unpack over each other).
+  (
+    flock 9
+    [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && exit 0
+    _keycloak_fetch "$home"
+    _keycloak_build "$home"
+    printf '%s' "$want" >"$stamp"
+  ) 9>"$ENCLAVE_CACHE/keycloak/.lock"
+}
+
+_keycloak_fetch() {
+  local home=$1 dl tmp
+  [ -x "$home/bin/kc.sh" ] && return 0
+  log "keycloak: fetching $KEYCLOAK_VERSION from Maven Central (1/2)"
+  dl="$ENCLAVE_CACHE/keycloak/download-$KEYCLOAK_VERSION"
+  rm -rf "$dl"
+  mkdir -p "$dl"
+  # Maven's output (only errors, with -q) is shown if the fetch fails.
+  if ! mvn -B -q -Dstyle.color=never -Dmaven.repo.local="$ENCLAVE_CACHE/m2" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    -Dartifact="org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:tar.gz" \
+    -DoutputDirectory="$dl" >"$dl.log" 2>&1; then
+    cat "$dl.log" >&2
+    die "keycloak: mvn could not fetch org.keycloak:keycloak-quarkus-dist:$KEYCLOAK_VERSION:tar.gz"
+  fi
+  rm -f "$dl.log"
+  # Unpack beside the target and rename, so a half-unpacked tree is never taken for an install.
+  tmp="$home.unpack.$$"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  tar -xzf "$dl/keycloak-quarkus-dist-$KEYCLOAK_VERSION.tar.gz" -C "$tmp" --strip-components=1
+  [ -x "$tmp/bin/kc.sh" ] || die "keycloak: unexpected archive layout (no bin/kc.sh)"
+  rm -rf "$home"
+  mv "$tmp" "$home"
+  rm -rf "$dl"
+}
+
+_keycloak_build() {
+  local home=$1 java buildlog
+  local -a opts
+  java=$(keycloak_java_home)
+  mapfile -t opts < <(keycloak_build_opts)
+  buildlog="$ENCLAVE_CACHE/keycloak/build-$KEYCLOAK_VERSION.log"
+  log "keycloak: kc.sh build ${opts[*]} on $("$java/bin/java" -version 2>&1 | head -n1) (2/2)"
+  if ! JAVA_HOME="$java" JAVA_OPTS_KC_HEAP="$KEYCLOAK_HEAP" "$home/bin/kc.sh" build "${opts[@]}" \
+    >"$buildlog" 2>&1; then
+    tail -n 30 "$buildlog" >&2
+    die "keycloak: kc.sh build failed; full log: $buildlog"
+  fi
+}
+
+# Ready = the management interface answers /health/ready over verified TLS.
+keycloak_ready() {
+  curl -fs -o /dev/null --max-time 5 --cacert "$(tls_dir)/ca.crt" \
+    "https://127.0.0.1:$KEYCLOAK_MGMT_PORT/health/ready"
+}
+
+keycloak_start() {
+  keycloak_install
+  if is_running keycloak && keycloak_ready; then return 0; fi
+  local home java dbpass_file admin_file tls
+  home=$(keycloak_home)
+  tls=$(tls_dir)
+  dbpass_file="$STACK_DIR/postgres/keycloak.password"
+  admin_file="$STACK_DIR/keycloak/admin.password"
+  [ -s "$dbpass_file" ] || die "keycloak: $dbpass_file is missing; start postgres first"
+  if ! is_running keycloak; then
+    port_in_use "$KEYCLOAK_PORT" && die "keycloak: port $KEYCLOAK_PORT is taken by another process"
+    port_in_use "$KEYCLOAK_MGMT_PORT" && die "keycloak: port $KEYCLOAK_MGMT_PORT is taken by another process"
+    java=$(keycloak_java_home)
+    tls_issue keycloak localhost 127.0.0.1
+    private_dir "$STACK_DIR/keycloak"
+    # The bootstrap admin's password is used only when the master realm is created (first start).
+    ensure_secret "$admin_file" >/dev/null
+    log "keycloak: starting $KEYCLOAK_VERSION on $(keycloak_url) (management https://127.0.0.1:$KEYCLOAK_MGMT_PORT)"
+    # Secrets reach Keycloak through the environment of a subshell, never through argv.
+    (
+      export JAVA_HOME="$java" JAVA_OPTS_KC_HEAP="$KEYCLOAK_HEAP"
+      export KC_DB_PASSWORD KC_BOOTSTRAP_ADMIN_USERNAME=admin KC_BOOTSTRAP_ADMIN_PASSWORD
+      KC_DB_PASSWORD=$(cat "$dbpass_file")
+      KC_BOOTSTRAP_ADMIN_PASSWORD=$(cat "$admin_file")
+      run_bg keycloak "$home/bin/kc.sh" start --optimized \
+        --http-enabled=false \
+        --http-host=127.0.0.1 \
+        --https-port="$KEYCLOAK_PORT" \
+        --https-certificate-file="$tls/keycloak.crt" \
+        --https-certificate-key-file="$tls/keycloak.key" \
+        --hostname="$(keycloak_url)" \
+        --http-management-host=127.0.0.1 \
+        --http-management-port="$KEYCLOAK_MGMT_PORT" \
+        --http-management-scheme=inherited \
+        --db-url="jdbc:postgresql://localhost:$POSTGRES_PORT/keycloak?sslmode=verify-full&sslrootcert=$tls/ca.crt" \
+        --db-username=keycloak \
+        --cache=local
+    )
+  fi
+  local start=$SECONDS
+  until keycloak_ready; do
+    if ! is_running keycloak; then
+      tail -n 30 "$STACK_DIR/logs/keycloak.log" >&2 || true
+      die "keycloak exited during startup; see $STACK_DIR/logs/keycloak.log"
+    fi
+    if ((SECONDS - start >= KEYCLOAK_START_TIMEOUT)); then
+      die "keycloak not ready after ${KEYCLOAK_START_TIMEOUT}s; see $STACK_DIR/logs/keycloak.log"
+    fi
+    sleep 1
+  done
+  log "keycloak: ready after $((SECONDS - start))s"
+}
+
+keycloak_stop() { stop_proc keycloak 30; }
+
+keycloak_status() {
+  if is_running keycloak && keycloak_ready; then
+    printf '%-10s %-5s %s\n' keycloak ok "$(keycloak_url)"
+  else
+    printf '%-10s %-5s\n' keycloak down
+    return 1
+  fi
+}
+
+keycloak_env() {
+  cat <<EOF
+ENCLAVE_KEYCLOAK_URL=$(keycloak_url)
+ENCLAVE_KEYCLOAK_ADMIN_USER=admin
+ENCLAVE_KEYCLOAK_ADMIN_PASSWORD_FILE=$STACK_DIR/keycloak/admin.password
+EOF
+}

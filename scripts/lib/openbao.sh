@@ -1,0 +1,278 @@
+# shellcheck shell=bash
+# OpenBao (the open-source Vault fork, same HTTP API) for the local stack: built from source through
+# the Go module proxy, run as a real (non-dev) server with TLS only, file storage, Shamir seal.
+#
+# Sourced by scripts/stack after common.sh and versions.env (which set OPENBAO_VERSION,
+# OPENBAO_MODULE_VERSION and OPENBAO_PORT). The caller has `set -euo pipefail`.
+#
+# Owns: $ENCLAVE_CACHE/openbao/$OPENBAO_VERSION/bao and $STACK_DIR/openbao/ (config, data, audit log,
+# init.json with the unseal key and root token, root-token), both 0600 / 0700.
+# Must never: print the root token or an unseal key, put one on a command line, or skip TLS checks.
+#
+# Why the build is unusual: OpenBao's root module is `github.com/openbao/openbao` (no /v2), so its
+# v2.x.y git tags are not module versions and the proxy only knows the release commit as a
+# pseudo-version (OPENBAO_MODULE_VERSION). Its go.mod also `replace`s its nested modules (api, sdk,
+# api/auth/*) with ./ paths, which `go install pkg@version` refuses; so we copy the module source
+# to a writable directory, put each nested module (fetched from the proxy at the version the root
+# go.mod requires) where its replace directive points, and `go build` there.
+
+: "${OPENBAO_PORT:=18200}"
+
+openbao_bin() { echo "$ENCLAVE_CACHE/openbao/$OPENBAO_VERSION/bao"; }
+openbao_url() { echo "https://127.0.0.1:$OPENBAO_PORT"; }
+openbao_dir() { echo "$STACK_DIR/openbao"; }
+
+_openbao_go() {
+  if command -v go >/dev/null 2>&1; then
+    echo go
+  elif [ -x /usr/local/go/bin/go ]; then
+    echo /usr/local/go/bin/go
+  else
+    die "openbao: Go is required to build OpenBao (not found on PATH or in /usr/local/go/bin)"
+  fi
+}
+
+openbao_install() {
+  : "${OPENBAO_VERSION:?set in scripts/versions.env}" "${OPENBAO_MODULE_VERSION:?set in scripts/versions.env}"
+  local bin gobin build_root
+  bin=$(openbao_bin)
+  if [ -x "$bin" ] && "$bin" version >/dev/null 2>&1; then
+    return 0
+  fi
+  command -v jq >/dev/null 2>&1 || die "openbao: jq is required (apt-get install jq)"
+  gobin=$(_openbao_go)
+  build_root="$ENCLAVE_CACHE/openbao"
+  mkdir -p "$build_root"
+  # The build runs in a subshell (its own cwd and environment) whose EXIT trap always removes the
+  # temporary tree. Every step checks its own status: `set -e` is not reliable inside `( ) || ...`.
+  (
+    tmp=$(mktemp -d "$build_root/.build-$OPENBAO_VERSION.XXXXXX") || exit 1
+    trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
+    _openbao_build "$gobin" "$tmp" "$bin"
+  ) || die "openbao: build failed"
+  log "openbao: installed $("$bin" version)"
+}
+
+# _openbao_build GO TMPDIR DEST — runs in a subshell.
+_openbao_build() {
+  local gobin=$1 tmp=$2 bin=$3 mod=github.com/openbao/openbao info srcdir commit
+  local npath ndir nver ninfo nsrc
+  export GOTOOLCHAIN=local GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0
+
+  log "openbao: downloading modules (1/3) — $mod@$OPENBAO_MODULE_VERSION (OpenBao $OPENBAO_VERSION)"
+  info=$("$gobin" mod download -json "$mod@$OPENBAO_MODULE_VERSION") || {
+    log "openbao: the module proxy does not serve $mod@$OPENBAO_MODULE_VERSION"
+    return 1
+  }
+  srcdir=$(printf '%s\n' "$info" | jq -r '.Dir // empty')
+  commit=$(printf '%s\n' "$info" | jq -r '.Origin.Hash // empty')
+  [ -n "$commit" ] || commit=${OPENBAO_MODULE_VERSION##*-}
+  [ -d "$srcdir" ] || return 1
+  cp -R "$srcdir" "$tmp/src" && chmod -R u+w "$tmp/src" && cd "$tmp/src" || return 1
+
+  # Each `replace X => ./dir`: fetch X at the version the root go.mod requires and put it there.
+  # A nested module the proxy does not serve gets a stub go.mod; that is fine as long as only
+  # tests import it (true of api/auth/approle and api/auth/userpass) — otherwise the build fails.
+  # Sorted by directory, so ./api is in place before ./api/auth/... goes inside it.
+  "$gobin" mod edit -json | jq -r '
+      (.Require // []) as $req
+      | (.Replace // [])[]
+      | select(.New.Path | startswith("./") or startswith("../"))
+      | . as $r
+      | [$r.Old.Path, $r.New.Path, ([$req[] | select(.Path == $r.Old.Path) | .Version][0] // "")]
+      | @tsv' | sort -t$'\t' -k2,2 >"$tmp/replaces.tsv" || return 1
+  while IFS=$'\t' read -r npath ndir nver; do
+    [ -n "$nver" ] || continue
+    rm -rf "$ndir" && mkdir -p "$ndir" || return 1
+    if ninfo=$("$gobin" mod download -json "$npath@$nver" 2>/dev/null); then
+      nsrc=$(printf '%s\n' "$ninfo" | jq -r '.Dir // empty')
+      [ -d "$nsrc" ] && cp -R "$nsrc/." "$ndir/" && chmod -R u+w "$ndir" || return 1
+    else
+      log "openbao: $npath@$nver is not on the module proxy; using a stub (only its tests import it)"
+      printf 'module %s\n\ngo 1.22\n' "$npath" >"$ndir/go.mod" || return 1
+    fi
+  done <"$tmp/replaces.tsv"
+  # Fetch exactly the modules the server's packages need (not every test dependency in go.mod).
+  "$gobin" list -deps . >/dev/null || return 1
+
+  log "openbao: compiling (2/3) — takes several minutes on a fresh machine"
+  "$gobin" build -trimpath -o "$tmp/bao" \
+    -ldflags "-s -w -X $mod/version.GitCommit=$commit -X $mod/version.fullVersion=$OPENBAO_VERSION" . ||
+    return 1
+
+  log "openbao: installing (3/3)"
+  "$tmp/bao" version >/dev/null || return 1
+  mkdir -p "$(dirname "$bin")" && mv -f "$tmp/bao" "$bin" # same filesystem: an atomic rename
+}
+
+# --- the bao CLI against the local server, TLS verified against the stack CA ---------------------
+
+_openbao_cli() {
+  BAO_ADDR=$(openbao_url) BAO_CACERT="$STACK_DIR/tls/ca.crt" BAO_CLIENT_CERT="" BAO_CLIENT_KEY="" \
+    BAO_SKIP_VERIFY="" BAO_NAMESPACE="" "$(openbao_bin)" "$@"
+}
+
+# Like _openbao_cli, authenticated with the root token (in the environment, never in argv).
+_openbao_root_cli() {
+  local token
+  token=$(cat "$(openbao_dir)/root-token")
+  BAO_TOKEN=$token _openbao_cli "$@"
+}
+
+# Exit status of `bao status`: 0 unsealed, 2 sealed, 1 not answering (or error).
+_openbao_seal_state() {
+  local rc=0
+  _openbao_cli status -format=json >/dev/null 2>&1 || rc=$?
+  return "$rc"
+}
+
+_openbao_answers() {
+  local rc=0
+  _openbao_seal_state || rc=$?
+  [ "$rc" = 0 ] || [ "$rc" = 2 ]
+}
+
+_openbao_initialized() {
+  _openbao_cli status -format=json 2>/dev/null | jq -e '.initialized == true' >/dev/null
+}
+
+_openbao_write_config() {
+  local dir
+  dir=$(openbao_dir)
+  cat >"$dir/config.hcl" <<EOF
+# Written by scripts/lib/openbao.sh — regenerated on every start.
+storage "file" {
+  path = "$dir/data"
+}
+
+listener "tcp" {
+  address         = "127.0.0.1:$OPENBAO_PORT"
+  tls_cert_file   = "$STACK_DIR/tls/openbao.crt"
+  tls_key_file    = "$STACK_DIR/tls/openbao.key"
+  tls_min_version = "tls12"
+}
+
+api_addr      = "$(openbao_url)"
+disable_mlock = true
+ui            = false
+log_level     = "info"
+EOF
+  chmod 600 "$dir/config.hcl"
+}
+
+# First start only: initialise (1 key share, threshold 1), keep the result 0600.
+_openbao_init() {
+  local dir
+  dir=$(openbao_dir)
+  log "openbao: initialising (first start)"
+  _openbao_cli operator init -key-shares=1 -key-threshold=1 -format=json | write_secret "$dir/init.json"
+  jq -e -r '.root_token' "$dir/init.json" | write_secret "$dir/root-token"
+  [ -s "$dir/root-token" ] || die "openbao: init returned no root token"
+}
+
+_openbao_unseal() {
+  local dir rc=0
+  dir=$(openbao_dir)
+  _openbao_seal_state || rc=$?
+  [ "$rc" = 2 ] || return 0
+  [ -s "$dir/init.json" ] || die "openbao: sealed, and $dir/init.json (the unseal key) is missing"
+  log "openbao: unsealing"
+  # The key travels on stdin (as a JSON body), never on a command line.
+  jq -c '{key: .unseal_keys_b64[0]}' "$dir/init.json" |
+    curl -sS --fail --cacert "$STACK_DIR/tls/ca.crt" -X PUT --data-binary @- \
+      "$(openbao_url)/v1/sys/unseal" >/dev/null ||
+    die "openbao: unseal request failed"
+  wait_for "openbao to unseal" 30 _openbao_seal_state || die "openbao: still sealed"
+}
+
+# First start only (and harmlessly repeatable): the audit device and the transit engine.
+_openbao_configure() {
+  local dir
+  dir=$(openbao_dir)
+  if ! _openbao_root_cli audit list -format=json 2>/dev/null | jq -e 'has("file/")' >/dev/null; then
+    log "openbao: enabling the file audit device ($dir/audit.log)"
+    _openbao_root_cli audit enable file file_path="$dir/audit.log" mode=0600 >/dev/null
+  fi
+  if ! _openbao_root_cli secrets list -format=json 2>/dev/null | jq -e 'has("transit/")' >/dev/null; then
+    log "openbao: enabling the transit secrets engine at transit/"
+    _openbao_root_cli secrets enable -path=transit transit >/dev/null
+  fi
+}
+
+openbao_start() {
+  local dir bin
+  dir=$(openbao_dir)
+  bin=$(openbao_bin)
+  command -v jq >/dev/null 2>&1 || die "openbao: jq is required (apt-get install jq)"
+  command -v curl >/dev/null 2>&1 || die "openbao: curl is required"
+  openbao_install
+  private_dir "$dir" "$dir/data"
+  tls_issue openbao localhost 127.0.0.1
+
+  if is_running openbao && _openbao_answers; then
+    : # already running; fall through to unseal/configure checks
+  else
+    if is_running openbao; then
+      log "openbao: process running but not answering; restarting it"
+      stop_proc openbao
+    fi
+    if port_in_use "$OPENBAO_PORT"; then
+      die "openbao: port $OPENBAO_PORT is already taken by another process"
+    fi
+    _openbao_write_config
+    log "openbao: starting on $(openbao_url)"
+    run_bg openbao "$bin" server -config="$dir/config.hcl"
+    if ! wait_for "openbao to answer on $(openbao_url)" 60 _openbao_answers; then
+      tail -n 20 "$STACK_DIR/logs/openbao.log" >&2 || true
+      die "openbao: server did not come up (log: $STACK_DIR/logs/openbao.log)"
+    fi
+  fi
+
+  local first=0
+  if ! _openbao_initialized; then
+    [ ! -s "$dir/init.json" ] ||
+      die "openbao: server is not initialised but $dir/init.json exists (stale data dir?)"
+    _openbao_init
+    first=1
+  fi
+  if [ ! -s "$dir/root-token" ]; then
+    jq -e -r '.root_token' "$dir/init.json" | write_secret "$dir/root-token"
+  fi
+  _openbao_unseal
+  if [ "$first" = 1 ] || [ ! -e "$dir/.configured" ]; then
+    _openbao_configure
+    touch "$dir/.configured"
+  fi
+}
+
+openbao_stop() {
+  if is_running openbao; then
+    log "openbao: stopping"
+  fi
+  stop_proc openbao
+}
+
+openbao_status() {
+  local rc=0
+  if ! is_running openbao; then
+    printf '%-10s%s\n' openbao down
+    return 1
+  fi
+  _openbao_seal_state || rc=$?
+  case $rc in
+    0) printf '%-10s%-5s%s\n' openbao ok "$(openbao_url) (unsealed)" ;;
+    2)
+      printf '%-10s%-5s%s\n' openbao down "$(openbao_url) (sealed)"
+      return 1
+      ;;
+    *)
+      printf '%-10s%-5s%s\n' openbao down "$(openbao_url) (not answering)"
+      return 1
+      ;;
+  esac
+}
+
+openbao_env() {
+  echo "ENCLAVE_VAULT_URL=$(openbao_url)"
+  echo "ENCLAVE_VAULT_TOKEN_FILE=$(openbao_dir)/root-token"
+}

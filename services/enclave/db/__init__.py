@@ -1,0 +1,1 @@
+"""PostgreSQL access: the async engine, sessions and the schema's migrations."""

@@ -1,0 +1,46 @@
+"""The SQLAlchemy async engine on asyncpg, always over verified TLS (verify-full).
+
+Owns how a service connects to PostgreSQL: which role, which password file, which TLS context.
+Must never connect without TLS or put a password into a URL (it would end up in logs and reprs).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from enclave.settings import DatabaseSettings, TLSSettings, read_secret
+from enclave.tls import client_context
+
+
+def database_url(db: DatabaseSettings, user: str) -> URL:
+    """The connection URL for ``user``, without a password."""
+    return URL.create("postgresql+asyncpg", username=user, host=db.host, port=db.port, database=db.name)
+
+
+def create_engine(
+    db: DatabaseSettings,
+    tls: TLSSettings,
+    *,
+    as_owner: bool = False,
+    application_name: str = "enclave-api",
+) -> AsyncEngine:
+    """An engine logging in as the api role, or as the schema owner for migrations."""
+    if as_owner:
+        if db.owner_password_file is None:
+            raise ValueError("ENCLAVE_DB_OWNER_PASSWORD_FILE is required to run migrations")
+        user, password_file = db.owner_user, db.owner_password_file
+    else:
+        user, password_file = db.user, db.password_file
+    return create_async_engine(
+        database_url(db, user),
+        pool_size=db.pool_size,
+        pool_pre_ping=True,
+        connect_args={
+            # An SSLContext with check_hostname=True and CERT_REQUIRED is asyncpg's verify-full.
+            "ssl": client_context(tls.ca_file),
+            "password": read_secret(password_file),
+            "server_settings": {"application_name": application_name},
+            "timeout": 10,
+        },
+    )

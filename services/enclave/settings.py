@@ -1,0 +1,127 @@
+"""Enclave's settings: one object of per-concern parts, read once from ``ENCLAVE_*`` variables.
+
+Owns the names, types and validation of every setting the services read. Secrets are never values
+here, only paths to files that hold them (``*_file``), so a settings dump or a log line cannot leak
+one. There is deliberately no setting that turns TLS verification, encryption, audit or authorization
+off: every endpoint must be ``https://`` / ``rediss://`` and is always verified against the
+installation's CA.
+"""
+
+from __future__ import annotations
+
+import enum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, FilePath
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _require_scheme(*schemes: str) -> AfterValidator:
+    def check(url: str) -> str:
+        if not any(url.startswith(f"{scheme}://") for scheme in schemes):
+            allowed = " or ".join(f"{s}://" for s in schemes)
+            raise ValueError(f"must start with {allowed}: plaintext endpoints are not supported")
+        return url.rstrip("/")
+
+    return AfterValidator(check)
+
+
+HttpsUrl = Annotated[str, _require_scheme("https")]
+RedissUrl = Annotated[str, _require_scheme("rediss")]
+
+
+def read_secret(path: Path) -> str:
+    """The secret stored in ``path``, without its trailing newline."""
+    return path.read_text(encoding="utf-8").strip()
+
+
+class _Part(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+
+class TLSSettings(_Part):
+    model_config = SettingsConfigDict(env_prefix="ENCLAVE_TLS_")
+
+    ca_file: FilePath = Field(description="PEM bundle of the installation's CA; every peer is verified against it.")
+
+
+class DatabaseSettings(_Part):
+    model_config = SettingsConfigDict(env_prefix="ENCLAVE_DB_")
+
+    host: str = Field("localhost", description="PostgreSQL host name; must match its certificate.")
+    port: int = Field(5432, description="PostgreSQL port (TLS only).")
+    name: str = Field("enclave", description="Database holding Enclave's schema.")
+    user: str = Field("enclave_api", description="Role the api logs in as (no BYPASSRLS, no DDL).")
+    password_file: FilePath = Field(description="File holding the api role's password.")
+    owner_user: str = Field("enclave_owner", description="Role that owns the schema and runs migrations.")
+    owner_password_file: FilePath | None = Field(None, description="File holding the owner's password.")
+    audit_user: str = Field("enclave_audit", description="Role the audit service logs in as.")
+    pool_size: int = Field(10, ge=1, le=200, description="Connections the api keeps per process.")
+
+
+class RedisSettings(_Part):
+    model_config = SettingsConfigDict(env_prefix="ENCLAVE_REDIS_")
+
+    url: RedissUrl = Field(description="rediss:// URL of Redis (TLS only), without credentials.")
+    user: str = Field("enclave", description="Redis ACL user.")
+    password_file: FilePath = Field(description="File holding the Redis ACL user's password.")
+
+
+class S3Settings(_Part):
+    model_config = SettingsConfigDict(env_prefix="ENCLAVE_S3_")
+
+    endpoint: HttpsUrl = Field(description="https:// endpoint of MinIO or the customer's S3 service.")
+    access_key_file: FilePath = Field(description="File holding the S3 access key id.")
+    secret_key_file: FilePath = Field(description="File holding the S3 secret key.")
+    region: str = Field("us-east-1", description="S3 region name the endpoint expects.")
+
+
+class VaultSettings(_Part):
+    model_config = SettingsConfigDict(env_prefix="ENCLAVE_VAULT_")
+
+    url: HttpsUrl = Field(description="https:// address of the Vault-API server (OpenBao or Vault).")
+    token_file: FilePath | None = Field(None, description="File holding a Vault token (local stack).")
+    transit_mount: str = Field("transit", description="Mount path of the transit secrets engine.")
+
+
+class KeycloakSettings(_Part):
+    model_config = SettingsConfigDict(env_prefix="ENCLAVE_KEYCLOAK_")
+
+    url: HttpsUrl = Field(description="https:// base URL of Keycloak.")
+
+
+class Mode(enum.StrEnum):
+    PRODUCTION = "production"
+    TEST = "test"
+
+
+class ApiSettings(_Part):
+    model_config = SettingsConfigDict(env_prefix="ENCLAVE_API_")
+
+    host: str = Field("localhost", description="Address the api listens on.")
+    port: int = Field(8443, description="HTTPS port of the api.")
+    tls_cert_file: FilePath = Field(description="PEM certificate (chain) the api serves.")
+    tls_key_file: FilePath = Field(description="PEM private key of that certificate.")
+    mode: Mode = Field(Mode.PRODUCTION, description="`test` enables test-only hooks; never in production.")
+    health_timeout_s: float = Field(3.0, gt=0, le=30, description="Per-component timeout of /health/ready.")
+
+
+class Settings:
+    """All settings, one attribute per concern. Build it with :func:`get_settings`."""
+
+    def __init__(self) -> None:
+        self.tls = TLSSettings()  # type: ignore[call-arg]
+        self.db = DatabaseSettings()  # type: ignore[call-arg]
+        self.redis = RedisSettings()  # type: ignore[call-arg]
+        self.s3 = S3Settings()  # type: ignore[call-arg]
+        self.vault = VaultSettings()  # type: ignore[call-arg]
+        self.keycloak = KeycloakSettings()  # type: ignore[call-arg]
+        self.api = ApiSettings()  # type: ignore[call-arg]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment once."""
+    return Settings()

@@ -1,0 +1,50 @@
+"""Errors become application/problem+json; unexpected ones reveal nothing but the request id."""
+
+from __future__ import annotations
+
+from litestar import Litestar, get, post
+from litestar.testing import TestClient
+
+from enclave.api.errors import EXCEPTION_HANDLERS
+from enclave.api.request_id import request_id_middleware
+
+
+@get("/boom", sync_to_thread=False)
+def boom() -> None:
+    raise RuntimeError("database password is hunter2")
+
+
+@post("/items", sync_to_thread=False)
+def create_item(data: dict[str, int]) -> dict[str, int]:
+    return data
+
+
+def _client() -> TestClient[Litestar]:
+    app = Litestar([boom, create_item], exception_handlers=EXCEPTION_HANDLERS, middleware=[request_id_middleware])  # type: ignore[arg-type]
+    return TestClient(app, raise_server_exceptions=False)
+
+
+class TestProblemDetails:
+    def test_unexpected_error_is_a_generic_500(self) -> None:
+        with _client() as client:
+            response = client.get("/boom", headers={"X-Request-ID": "req-abcdef123"})
+        assert response.status_code == 500
+        assert response.headers["content-type"].startswith("application/problem+json")
+        body = response.json()
+        assert body["request_id"] == "req-abcdef123"
+        assert "hunter2" not in response.text
+        assert "Traceback" not in response.text
+
+    def test_validation_error_is_a_400_listing_fields_without_values(self) -> None:
+        with _client() as client:
+            response = client.post("/items", json={"count": "secret-value-not-an-int"})
+        assert response.status_code == 400
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "secret-value-not-an-int" not in response.text
+        assert response.json()["errors"]
+
+    def test_not_found_is_a_problem(self) -> None:
+        with _client() as client:
+            response = client.get("/nope")
+        assert response.status_code == 404
+        assert response.json() == {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "Not Found"}
