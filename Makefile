@@ -42,7 +42,7 @@ check: python-deps ## linters, types and security scanners
 	$(UV) run --frozen ruff format --check services tests
 	$(UV) run --frozen mypy
 	$(UV) run --frozen bandit -q -r services
-	shellcheck -x scripts/stack scripts/up scripts/lib/*.sh
+	shellcheck -x scripts/stack scripts/up scripts/system-deps scripts/lib/*.sh
 
 deps: system-deps python-deps stack-install
 

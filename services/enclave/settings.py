@@ -44,7 +44,9 @@ class _Part(BaseSettings):
 class TLSSettings(_Part):
     model_config = SettingsConfigDict(env_prefix="ENCLAVE_TLS_")
 
-    ca_file: FilePath = Field(description="PEM bundle of the installation's CA; every peer is verified against it.")
+    ca_file: FilePath = Field(
+        description="PEM bundle of the installation's CA; every peer is verified against it."
+    )
 
 
 class DatabaseSettings(_Part):
@@ -112,13 +114,13 @@ class Settings:
     """All settings, one attribute per concern. Build it with :func:`get_settings`."""
 
     def __init__(self) -> None:
-        self.tls = TLSSettings()  # type: ignore[call-arg]
-        self.db = DatabaseSettings()  # type: ignore[call-arg]
-        self.redis = RedisSettings()  # type: ignore[call-arg]
-        self.s3 = S3Settings()  # type: ignore[call-arg]
-        self.vault = VaultSettings()  # type: ignore[call-arg]
-        self.keycloak = KeycloakSettings()  # type: ignore[call-arg]
-        self.api = ApiSettings()  # type: ignore[call-arg]
+        self.tls = TLSSettings()
+        self.db = DatabaseSettings()
+        self.redis = RedisSettings()
+        self.s3 = S3Settings()
+        self.vault = VaultSettings()
+        self.keycloak = KeycloakSettings()
+        self.api = ApiSettings()
 
 
 @lru_cache(maxsize=1)

@@ -43,7 +43,9 @@ class TestKeycloakTLS:
 
     def test_a_wrong_admin_password_is_refused(self, stack: Stack) -> None:
         oidc = KeycloakOpenID(
-            server_url=stack.env["ENCLAVE_KEYCLOAK_URL"], realm_name="master", client_id="admin-cli",
+            server_url=stack.env["ENCLAVE_KEYCLOAK_URL"],
+            realm_name="master",
+            client_id="admin-cli",
             verify=stack.ca_file,
         )
         with pytest.raises(KeycloakAuthenticationError):

@@ -2,31 +2,30 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import asyncpg
 import pytest
 
-from tests.integration.stack import Stack
+from tests.integration.stack import Stack, migrate
 
 
 async def _api_connection(stack: Stack) -> asyncpg.Connection:
     return await asyncpg.connect(
-        host="localhost", port=int(stack.env["ENCLAVE_DB_PORT"]), database=stack.env["ENCLAVE_DB_NAME"],
-        user=stack.env["ENCLAVE_DB_USER"], password=stack.secret("ENCLAVE_DB_PASSWORD_FILE"), ssl=stack.tls,
+        host="localhost",
+        port=int(stack.env["ENCLAVE_DB_PORT"]),
+        database=stack.env["ENCLAVE_DB_NAME"],
+        user=stack.env["ENCLAVE_DB_USER"],
+        password=stack.secret("ENCLAVE_DB_PASSWORD_FILE"),
+        ssl=stack.tls,
     )
 
 
 class TestMigrations:
     def test_upgrade_head_is_idempotent(self, stack: Stack) -> None:
         for _ in range(2):
-            subprocess.run([sys.executable, "-m", "enclave.db.migrate"], check=True, env=os.environ | stack.env)
+            migrate(stack)
 
-    async def test_installation_row_is_readable_but_not_writable_by_the_api(self, stack: Stack) -> None:
-        subprocess.run([sys.executable, "-m", "enclave.db.migrate"], check=True, env=os.environ | stack.env)
-        conn = await _api_connection(stack)
+    async def test_installation_row_is_readable_but_not_writable_by_the_api(self, migrated: Stack) -> None:
+        conn = await _api_connection(migrated)
         try:
             assert await conn.fetchval("SELECT count(*) FROM installation") == 1
             with pytest.raises(asyncpg.InsufficientPrivilegeError):

@@ -8,7 +8,9 @@ import pytest
 from tests.integration.stack import Stack
 
 
-async def _connect(stack: Stack, ssl: object, user: str = "enclave_api", password_var: str = "ENCLAVE_DB_PASSWORD_FILE"):
+async def _connect(
+    stack: Stack, ssl: object, user: str = "enclave_api", password_var: str = "ENCLAVE_DB_PASSWORD_FILE"
+):
     return await asyncpg.connect(
         host=stack.env["ENCLAVE_DB_HOST"],
         port=int(stack.env["ENCLAVE_DB_PORT"]),
@@ -41,13 +43,20 @@ class TestPostgresTLS:
     async def test_wrong_password_is_refused(self, stack: Stack) -> None:
         with pytest.raises(asyncpg.InvalidPasswordError):
             await asyncpg.connect(
-                host="localhost", port=int(stack.env["ENCLAVE_DB_PORT"]), database="enclave",
-                user="enclave_api", password="not-the-password", ssl=stack.tls, timeout=10,
+                host="localhost",
+                port=int(stack.env["ENCLAVE_DB_PORT"]),
+                database="enclave",
+                user="enclave_api",
+                password="not-the-password",
+                ssl=stack.tls,
+                timeout=10,
             )
 
 
 class TestPostgresRoles:
-    @pytest.mark.parametrize("role_var", ["ENCLAVE_DB_USER", "ENCLAVE_DB_AUDIT_USER", "ENCLAVE_DB_OWNER_USER"])
+    @pytest.mark.parametrize(
+        "role_var", ["ENCLAVE_DB_USER", "ENCLAVE_DB_AUDIT_USER", "ENCLAVE_DB_OWNER_USER"]
+    )
     async def test_service_roles_are_least_privileged(self, stack: Stack, role_var: str) -> None:
         conn = await _connect(stack, stack.tls)
         try:
@@ -59,8 +68,11 @@ class TestPostgresRoles:
         finally:
             await conn.close()
         assert dict(role) == {
-            "rolsuper": False, "rolbypassrls": False, "rolcreaterole": False,
-            "rolcreatedb": False, "rolreplication": False,
+            "rolsuper": False,
+            "rolbypassrls": False,
+            "rolcreaterole": False,
+            "rolcreatedb": False,
+            "rolreplication": False,
         }
 
     async def test_api_role_cannot_create_tables(self, stack: Stack) -> None:

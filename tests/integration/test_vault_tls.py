@@ -15,7 +15,10 @@ from tests.integration.stack import Stack
 
 def _vault(stack: Stack, ca_file: str) -> hvac.Client:
     return hvac.Client(
-        url=stack.env["ENCLAVE_VAULT_URL"], token=stack.secret("ENCLAVE_VAULT_TOKEN_FILE"), verify=ca_file, timeout=10
+        url=stack.env["ENCLAVE_VAULT_URL"],
+        token=stack.secret("ENCLAVE_VAULT_TOKEN_FILE"),
+        verify=ca_file,
+        timeout=10,
     )
 
 

@@ -9,7 +9,10 @@ import pytest
 
 @pytest.fixture
 def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    files = {name: tmp_path / name for name in ("ca.crt", "db.pw", "redis.pw", "s3.key", "s3.secret", "api.crt", "api.key")}
+    files = {
+        name: tmp_path / name
+        for name in ("ca.crt", "db.pw", "redis.pw", "s3.key", "s3.secret", "api.crt", "api.key")
+    }
     for path in files.values():
         path.write_text("placeholder\n")
     env = {

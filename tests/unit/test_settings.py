@@ -46,19 +46,41 @@ class TestSettings:
             Settings()
 
     @pytest.mark.parametrize(
-        "part", [TLSSettings, DatabaseSettings, RedisSettings, S3Settings, VaultSettings, KeycloakSettings, ApiSettings]
+        "part",
+        [
+            TLSSettings,
+            DatabaseSettings,
+            RedisSettings,
+            S3Settings,
+            VaultSettings,
+            KeycloakSettings,
+            ApiSettings,
+        ],
     )
     def test_no_setting_can_turn_verification_off(self, part: type) -> None:
-        forbidden = ("verify", "insecure", "skip", "ssl_mode", "sslmode", "tls_enabled", "plaintext", "disable")
+        forbidden = (
+            "verify",
+            "insecure",
+            "skip",
+            "ssl_mode",
+            "sslmode",
+            "tls_enabled",
+            "plaintext",
+            "disable",
+        )
         for field in part.model_fields:
             assert not any(word in field for word in forbidden), f"{part.__name__}.{field}"
 
-    def test_missing_secret_file_is_an_error(self, settings_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_missing_secret_file_is_an_error(
+        self, settings_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         monkeypatch.setenv("ENCLAVE_DB_PASSWORD_FILE", "/nonexistent/password")
         with pytest.raises(ValidationError, match="password_file"):
             Settings()
 
-    def test_unknown_mode_is_rejected(self, settings_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_unknown_mode_is_rejected(
+        self, settings_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         monkeypatch.setenv("ENCLAVE_API_MODE", "debug")
         with pytest.raises(ValidationError, match="mode"):
             Settings()

@@ -6,7 +6,6 @@ import ssl
 from pathlib import Path
 
 from enclave.tls import client_context
-
 from tests.integration.stack import _write_foreign_ca
 
 

@@ -23,12 +23,6 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def migrated(stack: Stack) -> Stack:
-    subprocess.run([sys.executable, "-m", "enclave.db.migrate"], check=True, env=os.environ | stack.env)
-    return stack
-
-
-@pytest.fixture(scope="session")
 def api_url(migrated: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
     log = Path(tmp_path_factory.mktemp("api")) / "api.log"

@@ -20,7 +20,9 @@ def create_item(data: dict[str, int]) -> dict[str, int]:
 
 
 def _client() -> TestClient[Litestar]:
-    app = Litestar([boom, create_item], exception_handlers=EXCEPTION_HANDLERS, middleware=[request_id_middleware])  # type: ignore[arg-type]
+    app = Litestar(
+        [boom, create_item], exception_handlers=EXCEPTION_HANDLERS, middleware=[request_id_middleware]
+    )  # type: ignore[arg-type]
     return TestClient(app, raise_server_exceptions=False)
 
 
@@ -47,4 +49,9 @@ class TestProblemDetails:
         with _client() as client:
             response = client.get("/nope")
         assert response.status_code == 404
-        assert response.json() == {"type": "about:blank", "title": "Not Found", "status": 404, "detail": "Not Found"}
+        assert response.json() == {
+            "type": "about:blank",
+            "title": "Not Found",
+            "status": 404,
+            "detail": "Not Found",
+        }

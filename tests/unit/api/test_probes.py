@@ -15,7 +15,10 @@ class TestDescribeFailure:
         ("error", "reason"),
         [
             (TimeoutError(), "timed out"),
-            (ssl.SSLCertVerificationError("certificate verify failed for secret-host"), "TLS certificate verification failed"),
+            (
+                ssl.SSLCertVerificationError("certificate verify failed for secret-host"),
+                "TLS certificate verification failed",
+            ),
             (ssl.SSLError("wrong version number"), "TLS handshake failed"),
             (ConnectionRefusedError("password=hunter2"), "connection refused or unreachable"),
             (httpx.ConnectError("boom"), "connection refused or unreachable"),
@@ -30,7 +33,8 @@ class TestDescribeFailure:
 
 class TestVaultState:
     @pytest.mark.parametrize(
-        ("status", "problem"), [(200, None), (429, None), (501, "not initialised"), (503, "sealed"), (500, "answered HTTP 500")]
+        ("status", "problem"),
+        [(200, None), (429, None), (501, "not initialised"), (503, "sealed"), (500, "answered HTTP 500")],
     )
     def test_status_codes(self, status: int, problem: str | None) -> None:
         assert _vault_state(httpx.Response(status)) == problem

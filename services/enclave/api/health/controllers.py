@@ -28,7 +28,8 @@ class HealthController(Controller):
         body = {
             "status": "ok" if healthy else "down",
             "components": {
-                name: {k: v for k, v in asdict(result).items() if v is not None} for name, result in results.items()
+                name: {k: v for k, v in asdict(result).items() if v is not None}
+                for name, result in results.items()
             },
         }
         return Response(body, status_code=HTTP_200_OK if healthy else HTTP_503_SERVICE_UNAVAILABLE)

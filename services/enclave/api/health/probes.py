@@ -55,10 +55,10 @@ def describe_failure(error: BaseException) -> str:
     return "unexpected error"
 
 
-async def _timed(check: Callable[[], Awaitable[None]], timeout: float) -> ProbeResult:
+async def _timed(check: Callable[[], Awaitable[None]], limit_s: float) -> ProbeResult:
     started = time.perf_counter()
     try:
-        await asyncio.wait_for(check(), timeout)
+        await asyncio.wait_for(check(), limit_s)
     except Exception as error:  # noqa: BLE001 — every failure is reported as "down", never raised
         return ProbeResult("down", round((time.perf_counter() - started) * 1000, 1), describe_failure(error))
     return ProbeResult("ok", round((time.perf_counter() - started) * 1000, 1))
@@ -107,7 +107,9 @@ class ReadinessProbes:
         await self._get(f"{self._settings.vault.url}/v1/sys/health", _vault_state)
 
     async def keycloak(self) -> None:
-        await self._get(f"{self._settings.keycloak.url}/realms/master/.well-known/openid-configuration", _expect_200)
+        await self._get(
+            f"{self._settings.keycloak.url}/realms/master/.well-known/openid-configuration", _expect_200
+        )
 
     async def check_all(self) -> dict[str, ProbeResult]:
         timeout = self._settings.api.health_timeout_s

@@ -21,7 +21,7 @@ def _run(connection: Connection, db: DatabaseSettings) -> None:
 
 
 async def _migrate() -> None:
-    db, tls = DatabaseSettings(), TLSSettings()  # type: ignore[call-arg]
+    db, tls = DatabaseSettings(), TLSSettings()
     engine = create_engine(db, tls, as_owner=True, application_name="enclave-migrate")
     try:
         async with engine.connect() as connection:
