@@ -149,3 +149,6 @@ apt_install() {
   fi
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
+
+# status_line NAME ok|down [DETAIL] — one aligned line of `scripts/stack status`.
+status_line() { printf '%-10s %-5s %s\n' "$1" "$2" "${3:-}"; }

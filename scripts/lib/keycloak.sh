@@ -9,8 +9,6 @@
 # and the `keycloak` role/database made by postgres.sh (password in $STACK_DIR/postgres/keycloak.password).
 # Must never: put a password on a command line, print one, or listen beyond 127.0.0.1.
 
-: "${KEYCLOAK_PORT:=18443}"
-: "${KEYCLOAK_MGMT_PORT:=18444}"
 # Heap for the server JVM (kc.sh reads JAVA_OPTS_KC_HEAP); the machine is small.
 : "${KEYCLOAK_HEAP:=-Xms256m -Xmx768m}"
 # Metrics are a build-time option; off unless asked for (they would be served on the management port).
@@ -164,9 +162,9 @@ keycloak_stop() { stop_proc keycloak 30; }
 
 keycloak_status() {
   if is_running keycloak && keycloak_ready; then
-    printf '%-10s %-5s %s\n' keycloak ok "$(keycloak_url)"
+    status_line keycloak ok "$(keycloak_url)"
   else
-    printf '%-10s %-5s\n' keycloak down
+    status_line keycloak down
     return 1
   fi
 }

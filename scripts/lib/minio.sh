@@ -52,9 +52,9 @@ minio_stop() { stop_proc minio; }
 
 minio_status() {
   if is_running minio && minio_ready; then
-    printf '%-10s %-5s %s\n' minio ok "https://localhost:$MINIO_PORT (TLS only)"
+    status_line minio ok "https://localhost:$MINIO_PORT (TLS only)"
   else
-    printf '%-10s %-5s\n' minio down
+    status_line minio down
     return 1
   fi
 }

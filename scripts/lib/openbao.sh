@@ -16,7 +16,6 @@
 # to a writable directory, put each nested module (fetched from the proxy at the version the root
 # go.mod requires) where its replace directive points, and `go build` there.
 
-: "${OPENBAO_PORT:=18200}"
 
 openbao_bin() { echo "$ENCLAVE_CACHE/openbao/$OPENBAO_VERSION/bao"; }
 openbao_url() { echo "https://127.0.0.1:$OPENBAO_PORT"; }
@@ -88,12 +87,15 @@ _openbao_build() {
       nsrc=$(printf '%s\n' "$ninfo" | jq -r '.Dir // empty')
       [ -d "$nsrc" ] && cp -R "$nsrc/." "$ndir/" && chmod -R u+w "$ndir" || return 1
     else
-      log "openbao: $npath@$nver is not on the module proxy; using a stub (only its tests import it)"
+      log "openbao: $npath@$nver is not on the module proxy; a stub stands in (only tests import it)"
       printf 'module %s\n\ngo 1.22\n' "$npath" >"$ndir/go.mod" || return 1
     fi
   done <"$tmp/replaces.tsv"
   # Fetch exactly the modules the server's packages need (not every test dependency in go.mod).
-  "$gobin" list -deps . >/dev/null || return 1
+  "$gobin" list -deps . >/dev/null 2>"$tmp/download.log" || {
+    tail -n 20 "$tmp/download.log" >&2
+    return 1
+  }
 
   log "openbao: compiling (2/3) — takes several minutes on a fresh machine"
   "$gobin" build -trimpath -o "$tmp/bao" \
@@ -107,9 +109,13 @@ _openbao_build() {
 
 # --- the bao CLI against the local server, TLS verified against the stack CA ---------------------
 
+# A BAO_* variable set (even to "") wins over its VAULT_* twin, so blanking them here keeps stray
+# VAULT_*/BAO_* settings of the caller's shell (a skip-verify, another address, a proxy) out.
 _openbao_cli() {
-  BAO_ADDR=$(openbao_url) BAO_CACERT="$STACK_DIR/tls/ca.crt" BAO_CLIENT_CERT="" BAO_CLIENT_KEY="" \
-    BAO_SKIP_VERIFY="" BAO_NAMESPACE="" "$(openbao_bin)" "$@"
+  BAO_ADDR=$(openbao_url) BAO_CACERT="$STACK_DIR/tls/ca.crt" BAO_CACERT_BYTES="" BAO_CAPATH="" \
+    BAO_CLIENT_CERT="" BAO_CLIENT_KEY="" BAO_SKIP_VERIFY="" BAO_TLS_SERVER_NAME="" \
+    BAO_NAMESPACE="" BAO_AGENT_ADDR="" BAO_PROXY_ADDR="" BAO_HTTP_PROXY="" BAO_TOKEN="${BAO_TOKEN:-}" \
+    "$(openbao_bin)" "$@"
 }
 
 # Like _openbao_cli, authenticated with the root token (in the environment, never in argv).
@@ -132,8 +138,11 @@ _openbao_answers() {
   [ "$rc" = 0 ] || [ "$rc" = 2 ]
 }
 
+# (`bao status` exits 2 while sealed, so its status is not the answer here; the JSON is.)
 _openbao_initialized() {
-  _openbao_cli status -format=json 2>/dev/null | jq -e '.initialized == true' >/dev/null
+  local out
+  out=$(_openbao_cli status -format=json 2>/dev/null) || true
+  printf '%s\n' "$out" | jq -e '.initialized == true' >/dev/null 2>&1
 }
 
 _openbao_write_config() {
@@ -150,6 +159,15 @@ listener "tcp" {
   tls_cert_file   = "$STACK_DIR/tls/openbao.crt"
   tls_key_file    = "$STACK_DIR/tls/openbao.key"
   tls_min_version = "tls12"
+}
+
+# Audit devices are declarative in OpenBao 2.4+ (the API refuses to create them by default).
+audit "file" "file" {
+  description = "Enclave local stack audit log"
+  options {
+    file_path = "$dir/audit.log"
+    mode      = "0600"
+  }
 }
 
 api_addr      = "$(openbao_url)"
@@ -179,23 +197,19 @@ _openbao_unseal() {
   log "openbao: unsealing"
   # The key travels on stdin (as a JSON body), never on a command line.
   jq -c '{key: .unseal_keys_b64[0]}' "$dir/init.json" |
-    curl -sS --fail --cacert "$STACK_DIR/tls/ca.crt" -X PUT --data-binary @- \
+    curl -sS --fail --noproxy '*' --cacert "$STACK_DIR/tls/ca.crt" -X PUT --data-binary @- \
       "$(openbao_url)/v1/sys/unseal" >/dev/null ||
     die "openbao: unseal request failed"
   wait_for "openbao to unseal" 30 _openbao_seal_state || die "openbao: still sealed"
 }
 
-# First start only (and harmlessly repeatable): the audit device and the transit engine.
+# Every start (one cheap check): the transit engine. (The file audit device comes
+# from the config file.)
 _openbao_configure() {
-  local dir
-  dir=$(openbao_dir)
-  if ! _openbao_root_cli audit list -format=json 2>/dev/null | jq -e 'has("file/")' >/dev/null; then
-    log "openbao: enabling the file audit device ($dir/audit.log)"
-    _openbao_root_cli audit enable file file_path="$dir/audit.log" mode=0600 >/dev/null
-  fi
   if ! _openbao_root_cli secrets list -format=json 2>/dev/null | jq -e 'has("transit/")' >/dev/null; then
     log "openbao: enabling the transit secrets engine at transit/"
-    _openbao_root_cli secrets enable -path=transit transit >/dev/null
+    _openbao_root_cli secrets enable -path=transit transit >/dev/null ||
+      die "openbao: could not enable the transit secrets engine"
   fi
 }
 
@@ -228,21 +242,16 @@ openbao_start() {
     fi
   fi
 
-  local first=0
   if ! _openbao_initialized; then
     [ ! -s "$dir/init.json" ] ||
       die "openbao: server is not initialised but $dir/init.json exists (stale data dir?)"
     _openbao_init
-    first=1
   fi
   if [ ! -s "$dir/root-token" ]; then
     jq -e -r '.root_token' "$dir/init.json" | write_secret "$dir/root-token"
   fi
   _openbao_unseal
-  if [ "$first" = 1 ] || [ ! -e "$dir/.configured" ]; then
-    _openbao_configure
-    touch "$dir/.configured"
-  fi
+  _openbao_configure
 }
 
 openbao_stop() {
@@ -255,18 +264,18 @@ openbao_stop() {
 openbao_status() {
   local rc=0
   if ! is_running openbao; then
-    printf '%-10s%s\n' openbao down
+    status_line openbao down
     return 1
   fi
   _openbao_seal_state || rc=$?
   case $rc in
-    0) printf '%-10s%-5s%s\n' openbao ok "$(openbao_url) (unsealed)" ;;
+    0) status_line openbao ok "$(openbao_url) (unsealed)" ;;
     2)
-      printf '%-10s%-5s%s\n' openbao down "$(openbao_url) (sealed)"
+      status_line openbao down "$(openbao_url) (sealed)"
       return 1
       ;;
     *)
-      printf '%-10s%-5s%s\n' openbao down "$(openbao_url) (not answering)"
+      status_line openbao down "$(openbao_url) (not answering)"
       return 1
       ;;
   esac

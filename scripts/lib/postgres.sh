@@ -132,9 +132,9 @@ postgres_stop() { stop_proc postgres 60; }
 
 postgres_status() {
   if is_running postgres && pg_ready; then
-    printf '%-10s %-5s %s\n' postgres ok "localhost:$POSTGRES_PORT (TLS only)"
+    status_line postgres ok "localhost:$POSTGRES_PORT (TLS only)"
   else
-    printf '%-10s %-5s\n' postgres down
+    status_line postgres down
     return 1
   fi
 }

@@ -57,9 +57,9 @@ redis_stop() { stop_proc redis; }
 
 redis_status() {
   if is_running redis && redis_ready; then
-    printf '%-10s %-5s %s\n' redis ok "rediss://localhost:$REDIS_PORT (TLS only)"
+    status_line redis ok "rediss://localhost:$REDIS_PORT (TLS only)"
   else
-    printf '%-10s %-5s\n' redis down
+    status_line redis down
     return 1
   fi
 }

@@ -9,10 +9,12 @@ import ssl
 
 import uvicorn
 
+from enclave.logging import configure_logging
 from enclave.settings import get_settings
 
 
 def main() -> None:
+    configure_logging()
     api = get_settings().api
     uvicorn.run(
         "enclave.api.app:create_app",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Litestar, get, post
+from litestar.params import JSONBody
 from litestar.testing import TestClient
 
 from enclave.api.errors import EXCEPTION_HANDLERS
@@ -15,7 +16,7 @@ def boom() -> None:
 
 
 @post("/items", sync_to_thread=False)
-def create_item(data: dict[str, int]) -> dict[str, int]:
+def create_item(data: JSONBody[dict[str, int]]) -> dict[str, int]:
     return data
 
 
