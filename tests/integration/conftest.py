@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
 import pytest
 
 from tests.integration.stack import Stack, ensure_stack_up, migrate
@@ -16,3 +25,40 @@ def stack() -> Stack:
 def migrated(stack: Stack) -> Stack:
     migrate(stack)
     return stack
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def api_url(migrated: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real api process over HTTPS, in test mode: the test-only authentication hook is on."""
+    port = _free_port()
+    log = Path(tmp_path_factory.mktemp("api")) / "api.log"
+    env = os.environ | migrated.env | {"ENCLAVE_API_PORT": str(port), "ENCLAVE_API_MODE": "test"}
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "enclave.api"], env=env, stdout=out, stderr=out)
+    url = f"https://localhost:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"{url}/health/live", verify=migrated.tls, timeout=2)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the api did not start:\n{log.read_text()}") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+def api(api_url: str, stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api_url, verify=stack.tls, timeout=30) as client:
+        yield client

@@ -8,15 +8,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from litestar import Litestar
+from litestar import Litestar, Router
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 
+from enclave.api.auth.authenticate import authentication_middleware, authenticators_for
+from enclave.api.auth.guard import authorize
+from enclave.api.db import close_session_middleware, provide_session
 from enclave.api.errors import EXCEPTION_HANDLERS
 from enclave.api.health.controllers import HealthController
 from enclave.api.health.probes import ReadinessProbes
 from enclave.api.request_id import request_id_middleware
+from enclave.api.v1.http import principal_of
+from enclave.api.v1.routes import V1_CONTROLLERS
 from enclave.db.engine import create_engine
+from enclave.db.session import session_factory
 from enclave.logging import configure_logging
 from enclave.settings import Settings, get_settings
 from enclave.tls import client_context
@@ -36,11 +44,33 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await probes.close()
             await engine.dispose()
 
+    v1 = Router(
+        path="/api/v1",
+        route_handlers=V1_CONTROLLERS,
+        guards=[authorize],
+        dependencies={
+            "session": Provide(provide_session),
+            "principal": Provide(principal_of, sync_to_thread=False),
+        },
+    )
     return Litestar(
-        route_handlers=[HealthController],
+        route_handlers=[HealthController, v1],
         dependencies={"probes": Provide(lambda: probes, use_cache=True, sync_to_thread=False)},
-        middleware=[request_id_middleware],
+        middleware=[
+            request_id_middleware,
+            close_session_middleware,
+            authentication_middleware(authenticators_for(settings.api.mode)),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
-        openapi_config=OpenAPIConfig(title="Enclave API", version="1", path="/api/v1/schema"),
+        logging_config=None,  # enclave.logging owns the log format (JSON lines)
+        state=State({"session_factory": session_factory(engine)}),
+        openapi_config=OpenAPIConfig(
+            title="Enclave API",
+            version="1",
+            path="/api/v1",
+            # The JSON document only: the browser UIs load scripts from the internet, which an
+            # air-gapped installation must never ask its users' browsers to do.
+            render_plugins=[JsonRenderPlugin()],
+        ),
     )

@@ -13,6 +13,9 @@ import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from enclave.domain import errors as domain
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
@@ -61,6 +64,65 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
     )
 
 
-EXCEPTION_HANDLERS = {HTTPException: http_exception_handler, Exception: internal_error_handler}
+DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
+    domain.InvalidInput: 400,
+    domain.Unauthenticated: 401,
+    domain.Forbidden: 403,
+    domain.NotFound: 404,
+    domain.Conflict: 409,
+    domain.InvalidState: 409,
+    domain.PreconditionFailed: 412,
+    domain.PreconditionRequired: 428,
+    domain.Unavailable: 503,
+}
+
+
+def domain_error_handler(
+    request: Request[Any, Any, Any], exc: domain.DomainError
+) -> Response[dict[str, Any]]:
+    status = next((code for kind, code in DOMAIN_STATUS.items() if isinstance(exc, kind)), 400)
+    response = problem(status, _title(status), exc.message)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="enclave"'
+    return response
+
+
+# PostgreSQL's SQLSTATE classes that mean "the client sent something the database cannot take":
+# 22 data exceptions (a NUL byte, a number out of range, a string too long) and 23 constraint
+# violations. Anything else from the database is a fault, answered 503 without detail.
+def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(
+        getattr(exc.orig, "__cause__", None), "sqlstate", ""
+    )
+    if isinstance(exc, IntegrityError) or str(sqlstate).startswith("23"):
+        return problem(
+            409, "Conflict", "The request conflicts with existing data (a duplicate or a missing reference)."
+        )
+    if str(sqlstate).startswith("22"):
+        return problem(
+            400, "Bad Request", "A value in the request cannot be stored (wrong format, size or range)."
+        )
+    if str(sqlstate).startswith("42501"):
+        return problem(403, "Forbidden", "The database refused this change.")
+    log.error("database_error", sqlstate=sqlstate, exc_info=exc)
+    return problem(
+        503, "Service Unavailable", "The database could not complete the request; nothing was changed."
+    )
+
+
+def connection_error_handler(request: Request[Any, Any, Any], exc: OSError) -> Response[dict[str, Any]]:
+    log.error("dependency_unreachable", exc_info=exc)
+    return problem(
+        503, "Service Unavailable", "A component Enclave depends on is unreachable; nothing was changed."
+    )
+
+
+EXCEPTION_HANDLERS = {
+    HTTPException: http_exception_handler,
+    domain.DomainError: domain_error_handler,
+    DBAPIError: database_error_handler,
+    OSError: connection_error_handler,
+    Exception: internal_error_handler,
+}
 
 __all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType", "problem"]

@@ -8,11 +8,12 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 from enclave.db.engine import create_engine
+from enclave.db.models import Base
 from enclave.settings import DatabaseSettings, TLSSettings
 
 
 def _run(connection: Connection, db: DatabaseSettings) -> None:
-    context.configure(connection=connection, target_metadata=None, transaction_per_migration=True)
+    context.configure(connection=connection, target_metadata=Base.metadata, transaction_per_migration=True)
     # Migrations grant table rights to the roles the services log in as; they read the names here.
     context.config.attributes["api_role"] = db.user
     context.config.attributes["audit_role"] = db.audit_user

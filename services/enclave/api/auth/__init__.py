@@ -1,0 +1,1 @@
+"""Authentication (who is calling) and the one guard that authorizes every route."""

@@ -1,0 +1,43 @@
+"""Turns a request's credentials into a ``Claim`` (or none), before routing.
+
+The authenticators are chosen once, at start-up, from the api's mode: in production there is no test
+hook, whatever a request sends. A request with no valid credentials simply has no claim; the guard
+answers 401 on protected routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from enclave.api.auth.claims import Claim
+from enclave.api.auth.test_hook import claim_from_test_header
+from enclave.settings import Mode
+
+Authenticator = Callable[[ASGIConnection[Any, Any, Any, Any]], Claim | None]
+
+
+def authenticators_for(mode: Mode) -> tuple[Authenticator, ...]:
+    if mode is Mode.TEST:
+        return (claim_from_test_header,)
+    return ()
+
+
+def authentication_middleware(authenticators: tuple[Authenticator, ...]) -> Callable[[ASGIApp], ASGIApp]:
+    def factory(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and authenticators:  # type: ignore[comparison-overlap]
+                connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+                for authenticate in authenticators:
+                    claim = authenticate(connection)
+                    if claim is not None:
+                        scope.setdefault("state", {})["claim"] = claim
+                        break
+            await app(scope, receive, send)
+
+        return middleware
+
+    return factory

@@ -1,0 +1,18 @@
+"""An authenticated caller before the database is consulted: which user of which organization.
+
+Authenticators (the test-only hook now; sessions and API keys with the identity work) turn a request
+into a ``Claim``; the guard then loads the member's current role and state, so a demoted or removed
+user loses their rights at once.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    organization_id: uuid.UUID
+    user_id: uuid.UUID
+    via: str

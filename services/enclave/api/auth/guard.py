@@ -1,0 +1,125 @@
+"""The one guard every protected route uses: authenticate, bind the tenant, load facts, ask the policy.
+
+Each route declares exactly one permission and the kind of target it acts on, in its ``opt``:
+``opt=access(Permission.X, Target.TASK)``. The guard answers 401 (no valid caller), 404 (target not
+visible to the caller's organization) or 403 (visible, but the policy says no); only then does the
+handler run, inside the same tenant-bound transaction.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from enclave.api.auth.claims import Claim
+from enclave.api.db import request_session
+from enclave.authz.permissions import Permission
+from enclave.authz.policy import can
+from enclave.authz.principal import Principal, Resource
+from enclave.db.repositories.access import AccessRepository
+from enclave.db.session import bind_tenant
+from enclave.domain.errors import Forbidden, NotFound, Unauthenticated
+from enclave.domain.roles import OrgRole
+
+PERMISSION = "permission"
+TARGET = "target"
+
+
+class Target(enum.StrEnum):
+    """What a route acts on, and so which facts the guard loads before asking the policy."""
+
+    ORGANIZATION = "organization"  # the caller's organization (lists, creations, org-wide reads)
+    MEMBER = "member"  # path `user_id`: an org member (and, for updates, the role asked for)
+    NEW_MEMBER = "new_member"  # a member being created: the role asked for, from the body
+    PROJECT = "project"  # path `project_id`
+    TASK = "task"  # path `task_id`
+
+
+def access(permission: Permission, target: Target = Target.ORGANIZATION) -> dict[str, Any]:
+    """The ``opt`` of a protected route."""
+    return {PERMISSION: permission, TARGET: target}
+
+
+async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    permission: Permission | None = handler.opt.get(PERMISSION)
+    if permission is None:  # a route without a permission is a bug; refuse rather than allow
+        raise Forbidden("This route has no permission and is closed.")
+    claim: Claim | None = connection.scope.get("state", {}).get("claim")
+    if claim is None:
+        raise Unauthenticated("Sign in, or send a valid API key.")
+    session = request_session(connection)
+    await bind_tenant(session, claim.organization_id, claim.user_id)
+    access_repo = AccessRepository(session, claim.organization_id)
+    role = await access_repo.member_role(claim.user_id)
+    if role is None:
+        raise Unauthenticated("This account is not an active member of its organization.")
+    principal = Principal(claim.user_id, claim.organization_id, role, via=claim.via)
+    resource = await _load(handler.opt.get(TARGET, Target.ORGANIZATION), connection, access_repo, principal)
+    if not can(principal, permission, resource):
+        raise Forbidden("You do not have permission to do this.")
+    connection.state.principal = principal
+    connection.state.resource = resource
+
+
+async def _load(
+    target: Target,
+    connection: ASGIConnection[Any, Any, Any, Any],
+    repo: AccessRepository,
+    principal: Principal,
+) -> Resource:
+    org = principal.organization_id
+    params = connection.path_params
+    if target is Target.ORGANIZATION:
+        return Resource(organization_id=org)
+    if target is Target.PROJECT:
+        project_id: uuid.UUID = params["project_id"]
+        if not await repo.project_exists(project_id):
+            raise NotFound("No such project.")
+        return Resource(
+            organization_id=org, project_role=await repo.project_role(project_id, principal.user_id)
+        )
+    if target is Target.TASK:
+        facts = await repo.task_facts(params["task_id"], principal.user_id)
+        if facts is None:
+            raise NotFound("No such task.")
+        return Resource(
+            organization_id=org,
+            project_role=facts.project_role,
+            assignee_id=facts.assignee_id,
+            reviewer_id=facts.reviewer_id,
+        )
+    if target is Target.MEMBER:
+        user_id: uuid.UUID = params["user_id"]
+        current = await repo.member_role(user_id, active_only=False)
+        if current is None:
+            raise NotFound("No such member.")
+        return Resource(
+            organization_id=org,
+            target_user_id=user_id,
+            target_org_role=current,
+            requested_org_role=await _requested_role(connection),
+        )
+    if target is Target.NEW_MEMBER:
+        requested = await _requested_role(connection)
+        return Resource(organization_id=org, target_org_role=requested, requested_org_role=requested)
+    raise Forbidden("This route's target is unknown and it is closed.")
+
+
+async def _requested_role(connection: ASGIConnection[Any, Any, Any, Any]) -> OrgRole | None:
+    """The ``role`` a create or update body asks for. Malformed bodies are left to the handler's
+    validation (400); here they simply ask for nothing."""
+    if connection.scope.get("method") not in {"POST", "PATCH", "PUT"}:
+        return None
+    try:
+        body = await connection.json()  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 — any unreadable body: the handler will reject it with a 400
+        return None
+    value = body.get("role") if isinstance(body, dict) else None
+    try:
+        return OrgRole(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

@@ -1,0 +1,28 @@
+"""The test-only authentication hook: ``X-Enclave-Test-User: <organization id>/<user id>``.
+
+Exists so the domain and its policy can be tested before the identity work lands. It is installed
+only when ``ENCLAVE_API_MODE=test``; ``make up`` and every production start run in production mode,
+where this header means nothing and every protected route answers 401.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar.connection import ASGIConnection
+
+from enclave.api.auth.claims import Claim
+
+HEADER = "x-enclave-test-user"
+
+
+def claim_from_test_header(connection: ASGIConnection[Any, Any, Any, Any]) -> Claim | None:
+    value = connection.headers.get(HEADER)
+    if not value:
+        return None
+    org, _, user = value.partition("/")
+    try:
+        return Claim(organization_id=uuid.UUID(org), user_id=uuid.UUID(user), via="test")
+    except ValueError:
+        return None

@@ -1,0 +1,1 @@
+"""API v1: every route under ``/api/v1``, each behind the one guard with exactly one permission."""

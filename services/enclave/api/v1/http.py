@@ -1,0 +1,42 @@
+"""What every v1 controller shares: ETags and If-Match, pagination parameters, the principal."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.params import Parameter
+
+from enclave.authz.principal import Principal
+from enclave.domain.errors import PreconditionFailed, PreconditionRequired
+
+Cursor = Annotated[
+    str | None, Parameter(query="cursor", max_length=200, description="Opaque cursor from `next_cursor`.")
+]
+Limit = Annotated[int, Parameter(query="limit", ge=1, le=200, description="Page size (1-200).")]
+IfMatch = Annotated[
+    str | None, Parameter(header="If-Match", max_length=100, description="The ETag you last read.")
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Parameter(
+        header="Idempotency-Key", min_length=8, max_length=128, description="Retry-safe submission key."
+    ),
+]
+
+
+def etag(version: int) -> str:
+    return f'"v{version}"'
+
+
+def check_if_match(if_match: str | None, current_version: int) -> None:
+    """Updates must name the version they were based on; a stale one is refused, not merged."""
+    if if_match is None:
+        raise PreconditionRequired("Send If-Match with the ETag of the version you are updating.")
+    if if_match.strip() not in {etag(current_version), "*"}:
+        raise PreconditionFailed("The resource changed since you read it; read it again and retry.")
+
+
+def principal_of(request: Request[Any, Any, Any]) -> Principal:
+    principal: Principal = request.state.principal
+    return principal

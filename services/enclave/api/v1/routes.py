@@ -1,0 +1,24 @@
+"""The v1 route table: every controller, in one list (the authorization matrix walks it)."""
+
+from __future__ import annotations
+
+from litestar import Controller
+
+from enclave.datasets.controllers import DatasetController
+from enclave.members.controllers import MeController, MemberController
+from enclave.ontologies.controllers import OntologyController
+from enclave.organizations.controllers import OrganizationController
+from enclave.projects.controllers import ProjectController
+from enclave.tasks.controllers import MyTaskController, ProjectTaskController, TaskController
+
+V1_CONTROLLERS: list[type[Controller]] = [
+    OrganizationController,
+    MeController,
+    MemberController,
+    OntologyController,
+    DatasetController,
+    ProjectController,
+    ProjectTaskController,
+    MyTaskController,
+    TaskController,
+]

@@ -1,0 +1,127 @@
+"""The whole authorization rule set, in one table, and the one function that reads it.
+
+``can(principal, permission, resource)`` answers True only when a rule says so: a permission with no
+rule, a resource of another organization, or a fact the rule needs that is missing all answer
+False. Rules are data (``RULES``); read them top to bottom as the platform's access policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from enclave.authz.permissions import Permission as P
+from enclave.authz.principal import Principal, Resource
+from enclave.domain.roles import OrgRole, ProjectRole
+
+ADMIN = OrgRole.ADMIN
+WFM = OrgRole.WORKFORCE_MANAGER
+MEMBER = OrgRole.MEMBER
+TASKER = OrgRole.TASKER
+EVERY_ORG_ROLE = frozenset(OrgRole)
+
+P_ADMIN = ProjectRole.ADMIN
+TEAM_MANAGER = ProjectRole.TEAM_MANAGER
+ANNOTATOR = ProjectRole.ANNOTATOR
+REVIEWER = ProjectRole.REVIEWER
+ANNOTATOR_REVIEWER = ProjectRole.ANNOTATOR_REVIEWER
+EVERY_PROJECT_ROLE = frozenset(ProjectRole)
+MANAGERS = frozenset({P_ADMIN, TEAM_MANAGER})
+ANNOTATING = frozenset({ANNOTATOR, ANNOTATOR_REVIEWER})
+REVIEWING = frozenset({REVIEWER, ANNOTATOR_REVIEWER})
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Who may: any of these grounds is enough."""
+
+    #: Org roles allowed outright, in any project of their organization (org Admins' oversight).
+    org_roles: frozenset[OrgRole] = frozenset()
+    #: Project roles allowed for anything in that project.
+    project_roles: frozenset[ProjectRole] = frozenset()
+    #: Project roles allowed only on a task assigned to the caller to annotate.
+    as_assignee: frozenset[ProjectRole] = frozenset()
+    #: Project roles allowed only on a task assigned to the caller to review.
+    as_reviewer: frozenset[ProjectRole] = frozenset()
+    #: Workforce Managers manage Taskers: allowed when the target member is (and stays) a Tasker.
+    workforce_over_taskers: bool = False
+    #: The member the action is about may do it to themselves.
+    self_: bool = False
+
+
+def _task_visibility() -> Rule:
+    return Rule(
+        org_roles=frozenset({ADMIN}), project_roles=MANAGERS, as_assignee=ANNOTATING, as_reviewer=REVIEWING
+    )
+
+
+RULES: dict[P, Rule] = {
+    # Organization
+    P.ORG_ORGANIZATION_READ: Rule(org_roles=EVERY_ORG_ROLE),
+    P.ORG_ORGANIZATION_UPDATE: Rule(org_roles=frozenset({ADMIN})),
+    P.ORG_SELF_READ: Rule(org_roles=EVERY_ORG_ROLE),
+    # Members: Admins manage everyone, Workforce Managers manage Taskers, everyone may read themselves.
+    P.ORG_MEMBER_LIST: Rule(org_roles=frozenset({ADMIN, WFM})),
+    P.ORG_MEMBER_READ: Rule(org_roles=frozenset({ADMIN}), workforce_over_taskers=True, self_=True),
+    P.ORG_MEMBER_CREATE: Rule(org_roles=frozenset({ADMIN}), workforce_over_taskers=True),
+    P.ORG_MEMBER_UPDATE: Rule(org_roles=frozenset({ADMIN}), workforce_over_taskers=True),
+    P.ORG_MEMBER_REMOVE: Rule(org_roles=frozenset({ADMIN}), workforce_over_taskers=True),
+    # Ontologies: only org Admins change them; those who set up projects may read them.
+    P.ORG_ONTOLOGY_READ: Rule(org_roles=frozenset({ADMIN, WFM, MEMBER})),
+    P.ORG_ONTOLOGY_CREATE: Rule(org_roles=frozenset({ADMIN})),
+    P.ORG_ONTOLOGY_UPDATE: Rule(org_roles=frozenset({ADMIN})),
+    # Datasets hold customer data: org Admins manage them; projects reach them through tasks.
+    P.ORG_DATASET_READ: Rule(org_roles=frozenset({ADMIN})),
+    P.ORG_DATASET_CREATE: Rule(org_roles=frozenset({ADMIN})),
+    P.ORG_DATASET_IMPORT: Rule(org_roles=frozenset({ADMIN})),
+    # Projects: everyone may list (the list shows only their projects); org Admins create.
+    P.ORG_PROJECT_LIST: Rule(org_roles=EVERY_ORG_ROLE),
+    P.ORG_PROJECT_CREATE: Rule(org_roles=frozenset({ADMIN})),
+    P.PROJECT_PROJECT_READ: Rule(org_roles=frozenset({ADMIN}), project_roles=EVERY_PROJECT_ROLE),
+    P.PROJECT_PROJECT_UPDATE: Rule(org_roles=frozenset({ADMIN}), project_roles=frozenset({P_ADMIN})),
+    # Project members and work: only Admins and Team Managers assign work, import, export or remove.
+    P.PROJECT_MEMBER_LIST: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
+    P.PROJECT_MEMBER_ADD: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
+    P.PROJECT_MEMBER_UPDATE: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
+    P.PROJECT_MEMBER_REMOVE: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
+    P.PROJECT_DATASET_ATTACH: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
+    P.PROJECT_TASK_CREATE: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
+    # Every project member may list tasks; the list shows annotators and reviewers only their own.
+    P.PROJECT_TASK_LIST: Rule(org_roles=frozenset({ADMIN}), project_roles=EVERY_PROJECT_ROLE),
+    P.PROJECT_TASK_NEXT: Rule(project_roles=ANNOTATING | REVIEWING),
+    # Tasks: managers see all; annotators and reviewers only what is assigned to them.
+    P.TASK_TASK_READ: _task_visibility(),
+    P.TASK_ANNOTATION_READ: _task_visibility(),
+    P.TASK_REVIEW_READ: _task_visibility(),
+    P.TASK_TASK_ASSIGN: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
+    P.TASK_TASK_REMOVE: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
+    P.TASK_ANNOTATION_SUBMIT: Rule(as_assignee=ANNOTATING),
+    P.TASK_REVIEW_DECIDE: Rule(as_reviewer=REVIEWING),
+}
+
+
+def can(principal: Principal, permission: P, resource: Resource) -> bool:
+    """Whether ``principal`` may do ``permission`` on ``resource``. Deny unless a rule allows."""
+    if resource.organization_id != principal.organization_id:
+        return False
+    rule = RULES.get(permission)
+    if rule is None:
+        return False
+    if principal.org_role in rule.org_roles:
+        return True
+    role = resource.project_role
+    if role is not None:
+        if role in rule.project_roles:
+            return True
+        if role in rule.as_assignee and resource.assignee_id == principal.user_id:
+            return True
+        if role in rule.as_reviewer and resource.reviewer_id == principal.user_id:
+            return True
+    if rule.self_ and resource.target_user_id == principal.user_id:
+        return True
+    return rule.workforce_over_taskers and _workforce_over_tasker(principal, resource)
+
+
+def _workforce_over_tasker(principal: Principal, resource: Resource) -> bool:
+    if principal.org_role is not WFM or resource.target_org_role is not TASKER:
+        return False
+    return resource.requested_org_role in (None, TASKER)

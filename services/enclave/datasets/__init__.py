@@ -1,0 +1,1 @@
+"""Datasets and their items' metadata (the bytes arrive with the storage work)."""

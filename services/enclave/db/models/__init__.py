@@ -1,0 +1,30 @@
+"""The relational model. Every tenant table carries ``organization_id`` and is guarded twice: by the
+repositories' scoping and by PostgreSQL row-level security (see migration 0002)."""
+
+from enclave.db.models.annotation import AnnotationVersion, Review
+from enclave.db.models.base import Base, TenantMixin
+from enclave.db.models.dataset import DataItem, Dataset, ProjectDataset
+from enclave.db.models.identity import ApiKey, OrgMembership, User
+from enclave.db.models.ontology import Ontology, OntologyVersion
+from enclave.db.models.organization import Organization
+from enclave.db.models.project import Project, ProjectMember
+from enclave.db.models.task import Task
+
+__all__ = [
+    "AnnotationVersion",
+    "ApiKey",
+    "Base",
+    "DataItem",
+    "Dataset",
+    "Ontology",
+    "OntologyVersion",
+    "OrgMembership",
+    "Organization",
+    "Project",
+    "ProjectDataset",
+    "ProjectMember",
+    "Review",
+    "Task",
+    "TenantMixin",
+    "User",
+]

@@ -1,0 +1,37 @@
+"""Annotation versions and reviews: append-only. The api role may INSERT and SELECT them, never
+UPDATE or DELETE (grants and a trigger, migration 0002)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from enclave.db.models.base import Base, TenantMixin
+from enclave.db.models.identity import pg_enum
+from enclave.domain.roles import ReviewDecision
+
+
+class AnnotationVersion(TenantMixin, Base):
+    __tablename__ = "annotation_versions"
+    __table_args__ = (UniqueConstraint("task_id", "version"), UniqueConstraint("task_id", "idempotency_key"))
+
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    ontology_version: Mapped[int]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+
+
+class Review(TenantMixin, Base):
+    __tablename__ = "reviews"
+
+    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    annotation_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("annotation_versions.id"))
+    reviewer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    decision: Mapped[ReviewDecision] = mapped_column(pg_enum(ReviewDecision, "review_decision"))
+    comment: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,37 @@
+"""Tasks: one per data item per project, moving through the workflow's stages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import DateTime, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from enclave.db.models.base import Base, TenantMixin, VersionedMixin
+from enclave.db.models.identity import pg_enum
+from enclave.domain.roles import TaskStage
+
+
+class Task(TenantMixin, VersionedMixin, Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("project_id", "data_item_id"),
+        # The queue `tasks/next` reads: open tasks of a project and stage, in priority order.
+        Index(
+            "ix_tasks_queue",
+            "project_id",
+            "stage",
+            text("priority DESC"),
+            "created_at",
+            postgresql_where=text("removed_at IS NULL"),
+        ),
+    )
+
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    data_item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("data_items.id", ondelete="CASCADE"))
+    stage: Mapped[TaskStage] = mapped_column(pg_enum(TaskStage, "task_stage"), default=TaskStage.ANNOTATE)
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    reviewer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
+    priority: Mapped[int] = mapped_column(default=0)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,72 @@
+"""The facts authorization needs, read in as few queries as possible, inside the caller's tenant.
+
+Owns the loading side of ``can``: the member behind a claim (current role, disabled or not), the
+caller's role in a project, and a task's assignment. Returns ``None`` when the row is not visible,
+which the guard answers with 404: other tenants' rows are invisible by RLS and by the filters here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enclave.db.models import OrgMembership, ProjectMember, Task, User
+from enclave.db.models.project import Project
+from enclave.domain.roles import OrgRole, ProjectRole
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFacts:
+    project_id: uuid.UUID
+    assignee_id: uuid.UUID | None
+    reviewer_id: uuid.UUID | None
+    project_role: ProjectRole | None
+
+
+class AccessRepository:
+    def __init__(self, session: AsyncSession, organization_id: uuid.UUID) -> None:
+        self.session = session
+        self.organization_id = organization_id
+
+    async def member_role(self, user_id: uuid.UUID, *, active_only: bool = True) -> OrgRole | None:
+        statement = (
+            select(OrgMembership.role)
+            .join(User, User.id == OrgMembership.user_id)
+            .where(OrgMembership.user_id == user_id, OrgMembership.organization_id == self.organization_id)
+        )
+        if active_only:
+            statement = statement.where(User.disabled.is_(False))
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def project_exists(self, project_id: uuid.UUID) -> bool:
+        statement = select(Project.id).where(
+            Project.id == project_id,
+            Project.organization_id == self.organization_id,
+            Project.archived_at.is_(None),
+        )
+        return (await self.session.execute(statement)).first() is not None
+
+    async def project_role(self, project_id: uuid.UUID, user_id: uuid.UUID) -> ProjectRole | None:
+        statement = select(ProjectMember.role).where(
+            ProjectMember.project_id == project_id,
+            ProjectMember.user_id == user_id,
+            ProjectMember.organization_id == self.organization_id,
+        )
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def task_facts(self, task_id: uuid.UUID, user_id: uuid.UUID) -> TaskFacts | None:
+        statement = (
+            select(Task.project_id, Task.assignee_id, Task.reviewer_id, ProjectMember.role)
+            .outerjoin(
+                ProjectMember,
+                and_(ProjectMember.project_id == Task.project_id, ProjectMember.user_id == user_id),
+            )
+            .where(
+                Task.id == task_id, Task.organization_id == self.organization_id, Task.removed_at.is_(None)
+            )
+        )
+        row = (await self.session.execute(statement)).first()
+        return None if row is None else TaskFacts(*row)

@@ -1,0 +1,1 @@
+"""The annotation domain's vocabulary: roles, stages, decisions and the domain's error family."""

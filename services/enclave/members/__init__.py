@@ -1,0 +1,1 @@
+"""Organization members: users of the organization and their org role."""

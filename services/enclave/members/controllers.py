@@ -1,0 +1,83 @@
+"""``/api/v1/members`` and ``/api/v1/me``."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, Response, delete, get, patch, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enclave.api.auth.guard import Target, access
+from enclave.api.v1.http import Cursor, IfMatch, Limit, check_if_match, etag
+from enclave.authz.permissions import Permission
+from enclave.authz.principal import Principal
+from enclave.domain.roles import OrgRole
+from enclave.members.schemas import Member, MemberCreate, MemberPage, MemberUpdate
+from enclave.members.service import MemberService, to_schema
+
+
+class MeController(Controller):
+    path = "/me"
+    tags = ["members"]  # noqa: RUF012
+
+    @get(operation_id="me_read", opt=access(Permission.ORG_SELF_READ))
+    async def read(self, session: AsyncSession, principal: Principal) -> Member:
+        membership, user = await MemberService(session, principal.organization_id).get(principal.user_id)
+        return to_schema(membership, user)
+
+
+class MemberController(Controller):
+    path = "/members"
+    tags = ["members"]  # noqa: RUF012
+
+    @get(operation_id="member_list", opt=access(Permission.ORG_MEMBER_LIST))
+    async def list_members(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+        role: OrgRole | None = None,
+    ) -> MemberPage:
+        return await MemberService(session, principal.organization_id).list(role, cursor, limit)
+
+    @post(operation_id="member_create", opt=access(Permission.ORG_MEMBER_CREATE, Target.NEW_MEMBER))
+    async def create(
+        self, session: AsyncSession, principal: Principal, data: MemberCreate
+    ) -> Response[Member]:
+        member = await MemberService(session, principal.organization_id).create(data)
+        return Response(member, status_code=201, headers={"ETag": etag(member.version)})
+
+    @get("/{user_id:uuid}", operation_id="member_read", opt=access(Permission.ORG_MEMBER_READ, Target.MEMBER))
+    async def read(self, session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> Response[Member]:
+        membership, user = await MemberService(session, principal.organization_id).get(user_id)
+        return Response(to_schema(membership, user), headers={"ETag": etag(membership.version)})
+
+    @patch(
+        "/{user_id:uuid}",
+        operation_id="member_update",
+        opt=access(Permission.ORG_MEMBER_UPDATE, Target.MEMBER),
+    )
+    async def update(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        user_id: uuid.UUID,
+        data: MemberUpdate,
+        if_match: IfMatch,
+    ) -> Response[Member]:
+        service = MemberService(session, principal.organization_id)
+        membership, user = await service.get(user_id)
+        check_if_match(if_match, membership.version)
+        member = await service.update(membership, user, data)
+        return Response(member, headers={"ETag": etag(member.version)})
+
+    @delete(
+        "/{user_id:uuid}",
+        operation_id="member_remove",
+        opt=access(Permission.ORG_MEMBER_REMOVE, Target.MEMBER),
+    )
+    async def remove(self, session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> None:
+        service = MemberService(session, principal.organization_id)
+        _, user = await service.get(user_id)
+        await service.remove(user)

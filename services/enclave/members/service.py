@@ -1,0 +1,66 @@
+"""Adds, changes and removes organization members. Removal disables the account (its history stays)."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enclave.db.models import OrgMembership, User
+from enclave.db.models.base import new_id
+from enclave.db.repositories.members import MemberRepository
+from enclave.domain.errors import Conflict, NotFound
+from enclave.domain.roles import OrgRole
+from enclave.members.schemas import Member, MemberCreate, MemberPage, MemberUpdate
+
+
+def to_schema(membership: OrgMembership, user: User) -> Member:
+    return Member(
+        user_id=user.id,
+        email=user.email,
+        display_name=user.display_name,
+        role=membership.role,
+        disabled=user.disabled,
+        version=membership.version,
+        created_at=membership.created_at,
+    )
+
+
+class MemberService:
+    def __init__(self, session: AsyncSession, organization_id: uuid.UUID) -> None:
+        self.session = session
+        self.repo = MemberRepository(session, organization_id)
+
+    async def get(self, user_id: uuid.UUID) -> tuple[OrgMembership, User]:
+        found = await self.repo.get_member(user_id)
+        if found is None:
+            raise NotFound("No such member.")
+        return found
+
+    async def list(self, role: OrgRole | None, cursor: str | None, limit: int) -> MemberPage:
+        result = await self.repo.page_members(role, cursor, limit)
+        users = await self.repo.users_by_id([m.user_id for m in result.items])
+        return MemberPage([to_schema(m, users[m.user_id]) for m in result.items], result.next_cursor)
+
+    async def create(self, data: MemberCreate) -> Member:
+        email = data.email.lower()
+        if await self.repo.email_taken(email):
+            raise Conflict("A member with this e-mail address already exists.")
+        user = self.repo.add_user(User(id=new_id(), email=email, display_name=data.display_name))
+        await self.session.flush()
+        membership = self.repo.add(OrgMembership(id=new_id(), user_id=user.id, role=data.role))
+        await self.session.flush()
+        return to_schema(membership, user)
+
+    async def update(self, membership: OrgMembership, user: User, change: MemberUpdate) -> Member:
+        if change.role is not msgspec.UNSET:
+            membership.role = change.role
+        if change.display_name is not msgspec.UNSET:
+            user.display_name = change.display_name
+        await self.session.flush()
+        return to_schema(membership, user)
+
+    async def remove(self, user: User) -> None:
+        user.disabled = True
+        await self.session.flush()

@@ -1,0 +1,1 @@
+"""Ontologies: the label schemas of projects, versioned; only org Admins change them."""

@@ -1,0 +1,66 @@
+"""``/api/v1/ontologies``."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, Response, get, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enclave.api.auth.guard import access
+from enclave.api.v1.http import Cursor, Limit
+from enclave.authz.permissions import Permission
+from enclave.authz.principal import Principal
+from enclave.ontologies.schemas import (
+    Ontology,
+    OntologyCreate,
+    OntologyPage,
+    OntologyVersion,
+    OntologyVersionCreate,
+    OntologyVersionList,
+)
+from enclave.ontologies.service import OntologyService
+
+
+class OntologyController(Controller):
+    path = "/ontologies"
+    tags = ["ontologies"]  # noqa: RUF012
+
+    @get(operation_id="ontology_list", opt=access(Permission.ORG_ONTOLOGY_READ))
+    async def list_ontologies(
+        self, session: AsyncSession, principal: Principal, cursor: Cursor = None, limit: Limit = 50
+    ) -> OntologyPage:
+        return await OntologyService(session, principal.organization_id).list(cursor, limit)
+
+    @post(operation_id="ontology_create", opt=access(Permission.ORG_ONTOLOGY_CREATE))
+    async def create(
+        self, session: AsyncSession, principal: Principal, data: OntologyCreate
+    ) -> Response[Ontology]:
+        ontology = await OntologyService(session, principal.organization_id).create(data, principal.user_id)
+        return Response(ontology, status_code=201)
+
+    @get("/{ontology_id:uuid}", operation_id="ontology_read", opt=access(Permission.ORG_ONTOLOGY_READ))
+    async def read(self, session: AsyncSession, principal: Principal, ontology_id: uuid.UUID) -> Ontology:
+        return await OntologyService(session, principal.organization_id).get(ontology_id)
+
+    @get(
+        "/{ontology_id:uuid}/versions",
+        operation_id="ontology_version_list",
+        opt=access(Permission.ORG_ONTOLOGY_READ),
+    )
+    async def list_versions(
+        self, session: AsyncSession, principal: Principal, ontology_id: uuid.UUID
+    ) -> OntologyVersionList:
+        return await OntologyService(session, principal.organization_id).list_versions(ontology_id)
+
+    @post(
+        "/{ontology_id:uuid}/versions",
+        operation_id="ontology_version_create",
+        opt=access(Permission.ORG_ONTOLOGY_UPDATE),
+    )
+    async def add_version(
+        self, session: AsyncSession, principal: Principal, ontology_id: uuid.UUID, data: OntologyVersionCreate
+    ) -> Response[OntologyVersion]:
+        service = OntologyService(session, principal.organization_id)
+        version = await service.add_version(ontology_id, data.definition, principal.user_id)
+        return Response(version, status_code=201)

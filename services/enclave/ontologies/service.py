@@ -1,0 +1,137 @@
+"""Creates ontologies and appends versions; an old version is never changed."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enclave.db.models import Ontology as OntologyRow
+from enclave.db.models import OntologyVersion as VersionRow
+from enclave.db.models.base import new_id
+from enclave.db.repositories.base import TenantRepository
+from enclave.db.repositories.pages import page
+from enclave.domain.errors import Conflict, InvalidInput, NotFound
+from enclave.ontologies.schemas import (
+    Ontology,
+    OntologyCreate,
+    OntologyDefinition,
+    OntologyPage,
+    OntologyVersion,
+    OntologyVersionList,
+)
+
+
+class OntologyRepository(TenantRepository[OntologyRow]):
+    model = OntologyRow
+
+
+class OntologyVersionRepository(TenantRepository[VersionRow]):
+    model = VersionRow
+
+    async def definition(self, ontology_id: uuid.UUID, version: int) -> VersionRow | None:
+        statement = self.select().where(VersionRow.ontology_id == ontology_id, VersionRow.version == version)
+        return (await self.session.execute(statement)).scalar_one_or_none()
+
+
+def check_definition(definition: OntologyDefinition) -> None:
+    """Names must be unique within their list: annotations refer to them by name."""
+    for kind, names in (
+        ("object", [o.name for o in definition.objects]),
+        ("classification", [c.name for c in definition.classifications]),
+    ):
+        if len(set(names)) != len(names):
+            raise InvalidInput(f"Each {kind} name must be unique within the ontology.")
+    for classification in definition.classifications:
+        if len(set(classification.options)) != len(classification.options):
+            raise InvalidInput(f"The options of '{classification.name}' must be unique.")
+
+
+def _definition(row: VersionRow) -> OntologyDefinition:
+    return msgspec.convert(row.definition, OntologyDefinition)
+
+
+class OntologyService:
+    def __init__(self, session: AsyncSession, organization_id: uuid.UUID) -> None:
+        self.session = session
+        self.ontologies = OntologyRepository(session, organization_id)
+        self.versions = OntologyVersionRepository(session, organization_id)
+
+    async def _row(self, ontology_id: uuid.UUID, *, for_update: bool = False) -> OntologyRow:
+        row = await self.ontologies.get(ontology_id, for_update=for_update)
+        if row is None:
+            raise NotFound("No such ontology.")
+        return row
+
+    async def _schema(self, row: OntologyRow) -> Ontology:
+        version = await self.versions.definition(row.id, row.current_version)
+        if version is None:  # pragma: no cover — every ontology is created with its first version
+            raise NotFound("No such ontology version.")
+        return Ontology(row.id, row.name, row.current_version, _definition(version), row.created_at)
+
+    async def get(self, ontology_id: uuid.UUID) -> Ontology:
+        return await self._schema(await self._row(ontology_id))
+
+    async def current_definition(self, ontology_id: uuid.UUID) -> tuple[int, OntologyDefinition]:
+        row = await self._row(ontology_id)
+        ontology = await self._schema(row)
+        return ontology.current_version, ontology.definition
+
+    async def list(self, cursor: str | None, limit: int) -> OntologyPage:
+        result = await page(self.session, self.ontologies.select(), OntologyRow, cursor, limit)
+        return OntologyPage([await self._schema(row) for row in result.items], result.next_cursor)
+
+    async def create(self, data: OntologyCreate, author_id: uuid.UUID) -> Ontology:
+        check_definition(data.definition)
+        exists = await self.session.execute(self.ontologies.select().where(OntologyRow.name == data.name))
+        if exists.first() is not None:
+            raise Conflict("An ontology with this name already exists.")
+        row = self.ontologies.add(OntologyRow(id=new_id(), name=data.name, current_version=1))
+        await self.session.flush()
+        self._add_version(row.id, 1, data.definition, author_id)
+        await self.session.flush()
+        return await self._schema(row)
+
+    async def add_version(
+        self, ontology_id: uuid.UUID, definition: OntologyDefinition, author_id: uuid.UUID
+    ) -> OntologyVersion:
+        check_definition(definition)
+        row = await self._row(ontology_id, for_update=True)  # serialises concurrent new versions
+        row.current_version += 1
+        version = self._add_version(row.id, row.current_version, definition, author_id)
+        await self.session.flush()
+        return OntologyVersion(row.id, version.version, definition, author_id, version.created_at)
+
+    async def list_versions(self, ontology_id: uuid.UUID) -> OntologyVersionList:
+        await self._row(ontology_id)
+        statement = (
+            self.versions.select().where(VersionRow.ontology_id == ontology_id).order_by(VersionRow.version)
+        )
+        rows = await self.versions.list(statement)
+        return OntologyVersionList(
+            [
+                OntologyVersion(r.ontology_id, r.version, _definition(r), r.created_by, r.created_at)
+                for r in rows
+            ]
+        )
+
+    def _add_version(
+        self, ontology_id: uuid.UUID, number: int, definition: OntologyDefinition, author_id: uuid.UUID
+    ) -> VersionRow:
+        return self.versions.add(
+            VersionRow(
+                id=new_id(),
+                ontology_id=ontology_id,
+                version=number,
+                definition=msgspec.to_builtins(definition),
+                created_by=author_id,
+            )
+        )
+
+    async def exists(self, ontology_id: uuid.UUID) -> bool:
+        statement = select(OntologyRow.id).where(
+            OntologyRow.id == ontology_id, OntologyRow.organization_id == self.ontologies.organization_id
+        )
+        return (await self.session.execute(statement)).first() is not None

@@ -1,0 +1,1 @@
+"""The caller's organization: its name and settings."""

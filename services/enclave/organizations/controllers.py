@@ -1,0 +1,33 @@
+"""``/api/v1/organization``: the caller's own organization."""
+
+from __future__ import annotations
+
+from litestar import Controller, Response, get, patch
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enclave.api.auth.guard import access
+from enclave.api.v1.http import IfMatch, check_if_match, etag
+from enclave.authz.permissions import Permission
+from enclave.authz.principal import Principal
+from enclave.organizations.schemas import Organization, OrganizationUpdate
+from enclave.organizations.service import OrganizationService, to_schema
+
+
+class OrganizationController(Controller):
+    path = "/organization"
+    tags = ["organization"]  # noqa: RUF012
+
+    @get(operation_id="organization_read", opt=access(Permission.ORG_ORGANIZATION_READ))
+    async def read(self, session: AsyncSession, principal: Principal) -> Response[Organization]:
+        row = await OrganizationService(session, principal.organization_id).row()
+        return Response(to_schema(row), headers={"ETag": etag(row.version)})
+
+    @patch(operation_id="organization_update", opt=access(Permission.ORG_ORGANIZATION_UPDATE))
+    async def update(
+        self, session: AsyncSession, principal: Principal, data: OrganizationUpdate, if_match: IfMatch
+    ) -> Response[Organization]:
+        service = OrganizationService(session, principal.organization_id)
+        row = await service.row()
+        check_if_match(if_match, row.version)
+        row = await service.update(row, data)
+        return Response(to_schema(row), headers={"ETag": etag(row.version)})

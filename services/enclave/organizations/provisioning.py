@@ -1,0 +1,46 @@
+"""Creates an organization and its first admin: the one writer of new tenants (the operator, the
+first-run demo and the test suites call it; the public API never does).
+
+Runs as the api role: the new organization's id is bound as the transaction's tenant before its
+rows are inserted, so row-level security's WITH CHECK accepts exactly those rows and nothing else.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enclave.db.models import Organization, OrgMembership, User
+from enclave.db.models.base import new_id
+from enclave.db.session import bind_tenant
+from enclave.domain.roles import OrgRole
+
+
+@dataclass(frozen=True, slots=True)
+class Provisioned:
+    organization_id: uuid.UUID
+    admin_user_id: uuid.UUID
+
+
+async def provision_organization(
+    session: AsyncSession,
+    *,
+    slug: str,
+    name: str,
+    admin_email: str,
+    admin_name: str,
+    workforce: bool = False,
+) -> Provisioned:
+    """Inserts the organization and its admin in the session's transaction (the caller commits)."""
+    org_id = new_id()
+    await bind_tenant(session, org_id)
+    session.add(Organization(id=org_id, slug=slug, name=name, workforce=workforce, settings={}))
+    await session.flush()
+    admin = User(id=new_id(), organization_id=org_id, email=admin_email.lower(), display_name=admin_name)
+    session.add(admin)
+    await session.flush()
+    session.add(OrgMembership(id=new_id(), organization_id=org_id, user_id=admin.id, role=OrgRole.ADMIN))
+    await session.flush()
+    return Provisioned(org_id, admin.id)

@@ -1,0 +1,1 @@
+"""Projects: one ontology, many datasets, a workflow, tags, and members with a project role."""

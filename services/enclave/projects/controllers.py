@@ -1,0 +1,136 @@
+"""``/api/v1/projects`` and a project's members and datasets."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, Response, delete, get, patch, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enclave.api.auth.guard import Target, access
+from enclave.api.v1.http import Cursor, IfMatch, Limit, check_if_match, etag
+from enclave.authz.permissions import Permission
+from enclave.authz.principal import Principal
+from enclave.projects.schemas import (
+    Project,
+    ProjectCreate,
+    ProjectDataset,
+    ProjectDatasetAttach,
+    ProjectMember,
+    ProjectMemberAdd,
+    ProjectMemberList,
+    ProjectMemberUpdate,
+    ProjectPage,
+    ProjectUpdate,
+)
+from enclave.projects.service import ProjectService, to_schema
+
+PROJECT = "/{project_id:uuid}"
+MEMBER = "/{project_id:uuid}/members/{user_id:uuid}"
+
+
+class ProjectController(Controller):
+    path = "/projects"
+    tags = ["projects"]  # noqa: RUF012
+
+    @get(operation_id="project_list", opt=access(Permission.ORG_PROJECT_LIST))
+    async def list_projects(
+        self, session: AsyncSession, principal: Principal, cursor: Cursor = None, limit: Limit = 50
+    ) -> ProjectPage:
+        return await ProjectService(session, principal.organization_id).list(principal, cursor, limit)
+
+    @post(operation_id="project_create", opt=access(Permission.ORG_PROJECT_CREATE))
+    async def create(
+        self, session: AsyncSession, principal: Principal, data: ProjectCreate
+    ) -> Response[Project]:
+        project = await ProjectService(session, principal.organization_id).create(data)
+        return Response(project, status_code=201, headers={"ETag": etag(project.version)})
+
+    @get(PROJECT, operation_id="project_read", opt=access(Permission.PROJECT_PROJECT_READ, Target.PROJECT))
+    async def read(
+        self, session: AsyncSession, principal: Principal, project_id: uuid.UUID
+    ) -> Response[Project]:
+        row = await ProjectService(session, principal.organization_id).row(project_id)
+        return Response(to_schema(row), headers={"ETag": etag(row.version)})
+
+    @patch(
+        PROJECT, operation_id="project_update", opt=access(Permission.PROJECT_PROJECT_UPDATE, Target.PROJECT)
+    )
+    async def update(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        project_id: uuid.UUID,
+        data: ProjectUpdate,
+        if_match: IfMatch,
+    ) -> Response[Project]:
+        service = ProjectService(session, principal.organization_id)
+        row = await service.row(project_id)
+        check_if_match(if_match, row.version)
+        project = await service.update(row, data)
+        return Response(project, headers={"ETag": etag(project.version)})
+
+    @get(
+        PROJECT + "/members",
+        operation_id="project_member_list",
+        opt=access(Permission.PROJECT_MEMBER_LIST, Target.PROJECT),
+    )
+    async def list_members(
+        self, session: AsyncSession, principal: Principal, project_id: uuid.UUID
+    ) -> ProjectMemberList:
+        return await ProjectService(session, principal.organization_id).list_members(project_id)
+
+    @post(
+        PROJECT + "/members",
+        operation_id="project_member_add",
+        opt=access(Permission.PROJECT_MEMBER_ADD, Target.PROJECT),
+    )
+    async def add_member(
+        self, session: AsyncSession, principal: Principal, project_id: uuid.UUID, data: ProjectMemberAdd
+    ) -> Response[ProjectMember]:
+        member = await ProjectService(session, principal.organization_id).add_member(project_id, data)
+        return Response(member, status_code=201, headers={"ETag": etag(member.version)})
+
+    @patch(
+        MEMBER,
+        operation_id="project_member_update",
+        opt=access(Permission.PROJECT_MEMBER_UPDATE, Target.PROJECT),
+    )
+    async def update_member(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        project_id: uuid.UUID,
+        user_id: uuid.UUID,
+        data: ProjectMemberUpdate,
+        if_match: IfMatch,
+    ) -> Response[ProjectMember]:
+        service = ProjectService(session, principal.organization_id)
+        row = await service.member_row(project_id, user_id)
+        check_if_match(if_match, row.version)
+        member = await service.update_member(row, data.role)
+        return Response(member, headers={"ETag": etag(member.version)})
+
+    @delete(
+        MEMBER,
+        operation_id="project_member_remove",
+        opt=access(Permission.PROJECT_MEMBER_REMOVE, Target.PROJECT),
+    )
+    async def remove_member(
+        self, session: AsyncSession, principal: Principal, project_id: uuid.UUID, user_id: uuid.UUID
+    ) -> None:
+        service = ProjectService(session, principal.organization_id)
+        await service.remove_member(await service.member_row(project_id, user_id))
+
+    @post(
+        PROJECT + "/datasets",
+        operation_id="project_dataset_attach",
+        opt=access(Permission.PROJECT_DATASET_ATTACH, Target.PROJECT),
+    )
+    async def attach_dataset(
+        self, session: AsyncSession, principal: Principal, project_id: uuid.UUID, data: ProjectDatasetAttach
+    ) -> Response[ProjectDataset]:
+        attached = await ProjectService(session, principal.organization_id).attach_dataset(
+            project_id, data.dataset_id
+        )
+        return Response(attached, status_code=201)

@@ -1,0 +1,148 @@
+"""Creates and changes projects, their members and the datasets they use."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enclave.authz.principal import Principal
+from enclave.datasets.service import DatasetService
+from enclave.db.models import Project as ProjectRow
+from enclave.db.models import ProjectDataset as ProjectDatasetRow
+from enclave.db.models import ProjectMember as MemberRow
+from enclave.db.models.base import new_id
+from enclave.db.repositories.access import AccessRepository
+from enclave.db.repositories.pages import page
+from enclave.db.repositories.projects import (
+    ProjectDatasetRepository,
+    ProjectMemberRepository,
+    ProjectRepository,
+)
+from enclave.domain.errors import Conflict, InvalidInput, NotFound
+from enclave.domain.roles import OrgRole
+from enclave.ontologies.service import OntologyService
+from enclave.projects.schemas import (
+    Project,
+    ProjectCreate,
+    ProjectDataset,
+    ProjectMember,
+    ProjectMemberAdd,
+    ProjectMemberList,
+    ProjectPage,
+    ProjectUpdate,
+)
+
+
+def to_schema(row: ProjectRow) -> Project:
+    return Project(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        ontology_id=row.ontology_id,
+        review_required=row.review_required,
+        tags=list(row.tags),
+        version=row.version,
+        created_at=row.created_at,
+    )
+
+
+def member_schema(row: MemberRow) -> ProjectMember:
+    return ProjectMember(row.user_id, row.role, row.version, row.created_at)
+
+
+class ProjectService:
+    def __init__(self, session: AsyncSession, organization_id: uuid.UUID) -> None:
+        self.session = session
+        self.organization_id = organization_id
+        self.projects = ProjectRepository(session, organization_id)
+        self.members = ProjectMemberRepository(session, organization_id)
+        self.datasets = ProjectDatasetRepository(session, organization_id)
+
+    async def row(self, project_id: uuid.UUID) -> ProjectRow:
+        row = await self.projects.get(project_id)
+        if row is None or row.archived_at is not None:
+            raise NotFound("No such project.")
+        return row
+
+    async def list(self, principal: Principal, cursor: str | None, limit: int) -> ProjectPage:
+        # Org Admins oversee every project; everyone else sees the projects they are a member of.
+        member = None if principal.org_role is OrgRole.ADMIN else principal.user_id
+        result = await page(self.session, self.projects.visible_to(member), ProjectRow, cursor, limit)
+        return ProjectPage([to_schema(row) for row in result.items], result.next_cursor)
+
+    async def create(self, data: ProjectCreate) -> Project:
+        if not await OntologyService(self.session, self.organization_id).exists(data.ontology_id):
+            raise InvalidInput("The ontology does not exist in this organization.")
+        if await self.projects.name_taken(data.name):
+            raise Conflict("A project with this name already exists.")
+        row = self.projects.add(
+            ProjectRow(
+                id=new_id(),
+                name=data.name,
+                description=data.description,
+                ontology_id=data.ontology_id,
+                review_required=data.review_required,
+                tags=list(data.tags),
+            )
+        )
+        await self.session.flush()
+        return to_schema(row)
+
+    async def update(self, row: ProjectRow, change: ProjectUpdate) -> Project:
+        if change.name is not msgspec.UNSET and change.name != row.name:
+            if await self.projects.name_taken(change.name):
+                raise Conflict("A project with this name already exists.")
+            row.name = change.name
+        if change.description is not msgspec.UNSET:
+            row.description = change.description
+        if change.review_required is not msgspec.UNSET:
+            row.review_required = change.review_required
+        if change.tags is not msgspec.UNSET:
+            row.tags = list(change.tags)
+        await self.session.flush()
+        return to_schema(row)
+
+    # --- members -----------------------------------------------------------------------------
+
+    async def list_members(self, project_id: uuid.UUID) -> ProjectMemberList:
+        return ProjectMemberList([member_schema(row) for row in await self.members.of_project(project_id)])
+
+    async def member_row(self, project_id: uuid.UUID, user_id: uuid.UUID) -> MemberRow:
+        row = await self.members.find(project_id, user_id)
+        if row is None:
+            raise NotFound("This user is not a member of the project.")
+        return row
+
+    async def add_member(self, project_id: uuid.UUID, data: ProjectMemberAdd) -> ProjectMember:
+        if await AccessRepository(self.session, self.organization_id).member_role(data.user_id) is None:
+            raise InvalidInput("The user is not an active member of this organization.")
+        if await self.members.find(project_id, data.user_id) is not None:
+            raise Conflict("The user is already a member of the project.")
+        row = self.members.add(
+            MemberRow(id=new_id(), project_id=project_id, user_id=data.user_id, role=data.role)
+        )
+        await self.session.flush()
+        return member_schema(row)
+
+    async def update_member(self, row: MemberRow, role: object) -> ProjectMember:
+        row.role = role  # type: ignore[assignment]
+        await self.session.flush()
+        return member_schema(row)
+
+    async def remove_member(self, row: MemberRow) -> None:
+        await self.session.delete(row)
+        await self.session.flush()
+
+    # --- datasets ------------------------------------------------------------------------------
+
+    async def attach_dataset(self, project_id: uuid.UUID, dataset_id: uuid.UUID) -> ProjectDataset:
+        try:
+            await DatasetService(self.session, self.organization_id).row(dataset_id)
+        except NotFound as missing:
+            raise InvalidInput("The dataset does not exist in this organization.") from missing
+        if await self.datasets.find(project_id, dataset_id) is None:
+            self.datasets.add(ProjectDatasetRow(id=new_id(), project_id=project_id, dataset_id=dataset_id))
+            await self.session.flush()
+        return ProjectDataset(project_id, dataset_id)

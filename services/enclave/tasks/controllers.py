@@ -1,0 +1,165 @@
+"""Tasks, their annotations and reviews: ``/api/v1/projects/{id}/tasks``, ``/api/v1/tasks/{id}``,
+``/api/v1/me/tasks``."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, patch, post
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enclave.api.auth.guard import Target, access
+from enclave.api.v1.http import Cursor, IdempotencyKey, IfMatch, Limit, check_if_match, etag
+from enclave.authz.permissions import Permission
+from enclave.authz.principal import Principal, Resource
+from enclave.domain.roles import TaskStage
+from enclave.tasks.schemas import (
+    AnnotationHistory,
+    AnnotationSubmit,
+    AnnotationVersion,
+    NextTask,
+    NextTaskRequest,
+    Review,
+    ReviewCreate,
+    ReviewList,
+    Task,
+    TaskCreate,
+    TaskPage,
+    TasksCreated,
+    TaskUpdate,
+)
+from enclave.tasks.service import TaskService, to_schema
+
+TASK = "/{task_id:uuid}"
+
+
+def resource_of(request: Request[Any, Any, Any]) -> Resource:
+    resource: Resource = request.state.resource
+    return resource
+
+
+class ProjectTaskController(Controller):
+    path = "/projects/{project_id:uuid}/tasks"
+    tags = ["tasks"]  # noqa: RUF012
+
+    @post(operation_id="task_create", opt=access(Permission.PROJECT_TASK_CREATE, Target.PROJECT))
+    async def create(
+        self, session: AsyncSession, principal: Principal, project_id: uuid.UUID, data: TaskCreate
+    ) -> Response[TasksCreated]:
+        created = await TaskService(session, principal.organization_id).create(project_id, data)
+        return Response(created, status_code=201)
+
+    @get(operation_id="task_list", opt=access(Permission.PROJECT_TASK_LIST, Target.PROJECT))
+    async def list_tasks(
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        principal: Principal,
+        project_id: uuid.UUID,
+        stage: TaskStage | None = None,
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> TaskPage:
+        service = TaskService(session, principal.organization_id)
+        return await service.list(project_id, principal, resource_of(request), stage, cursor, limit)
+
+    @post("/next", operation_id="task_next", opt=access(Permission.PROJECT_TASK_NEXT, Target.PROJECT))
+    async def take_next(
+        self,
+        request: Request[Any, Any, Any],
+        session: AsyncSession,
+        principal: Principal,
+        project_id: uuid.UUID,
+        data: NextTaskRequest,
+    ) -> NextTask:
+        role = resource_of(request).project_role
+        task = await TaskService(session, principal.organization_id).take_next(
+            project_id, principal, role, data.stage
+        )
+        return NextTask(task)
+
+
+class MyTaskController(Controller):
+    path = "/me/tasks"
+    tags = ["tasks"]  # noqa: RUF012
+
+    @get(operation_id="my_task_list", opt=access(Permission.ORG_SELF_READ))
+    async def list_mine(
+        self, session: AsyncSession, principal: Principal, cursor: Cursor = None, limit: Limit = 50
+    ) -> TaskPage:
+        return await TaskService(session, principal.organization_id).mine(principal, cursor, limit)
+
+
+class TaskController(Controller):
+    path = "/tasks"
+    tags = ["tasks"]  # noqa: RUF012
+
+    @get(TASK, operation_id="task_read", opt=access(Permission.TASK_TASK_READ, Target.TASK))
+    async def read(self, session: AsyncSession, principal: Principal, task_id: uuid.UUID) -> Response[Task]:
+        row = await TaskService(session, principal.organization_id).row(task_id)
+        return Response(to_schema(row), headers={"ETag": etag(row.version)})
+
+    @patch(TASK, operation_id="task_assign", opt=access(Permission.TASK_TASK_ASSIGN, Target.TASK))
+    async def assign(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        task_id: uuid.UUID,
+        data: TaskUpdate,
+        if_match: IfMatch,
+    ) -> Response[Task]:
+        service = TaskService(session, principal.organization_id)
+        row = await service.row(task_id, for_update=True)
+        check_if_match(if_match, row.version)
+        task = await service.assign(row, data)
+        return Response(task, headers={"ETag": etag(task.version)})
+
+    @delete(TASK, operation_id="task_remove", opt=access(Permission.TASK_TASK_REMOVE, Target.TASK))
+    async def remove(self, session: AsyncSession, principal: Principal, task_id: uuid.UUID) -> None:
+        service = TaskService(session, principal.organization_id)
+        await service.remove(await service.row(task_id, for_update=True))
+
+    @get(
+        TASK + "/annotations",
+        operation_id="annotation_list",
+        opt=access(Permission.TASK_ANNOTATION_READ, Target.TASK),
+    )
+    async def history(
+        self, session: AsyncSession, principal: Principal, task_id: uuid.UUID
+    ) -> AnnotationHistory:
+        return await TaskService(session, principal.organization_id).history(task_id)
+
+    @post(
+        TASK + "/annotations",
+        operation_id="annotation_submit",
+        opt=access(Permission.TASK_ANNOTATION_SUBMIT, Target.TASK),
+    )
+    async def submit(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        task_id: uuid.UUID,
+        data: AnnotationSubmit,
+        idempotency_key: IdempotencyKey,
+    ) -> Response[AnnotationVersion]:
+        service = TaskService(session, principal.organization_id)
+        version, created = await service.submit(task_id, principal, data.payload, idempotency_key)
+        return Response(version, status_code=201 if created else 200)
+
+    @get(TASK + "/reviews", operation_id="review_list", opt=access(Permission.TASK_REVIEW_READ, Target.TASK))
+    async def list_reviews(
+        self, session: AsyncSession, principal: Principal, task_id: uuid.UUID
+    ) -> ReviewList:
+        return await TaskService(session, principal.organization_id).list_reviews(task_id)
+
+    @post(
+        TASK + "/reviews",
+        operation_id="review_create",
+        opt=access(Permission.TASK_REVIEW_DECIDE, Target.TASK),
+    )
+    async def review(
+        self, session: AsyncSession, principal: Principal, task_id: uuid.UUID, data: ReviewCreate
+    ) -> Response[Review]:
+        review = await TaskService(session, principal.organization_id).review(task_id, principal, data)
+        return Response(review, status_code=201)

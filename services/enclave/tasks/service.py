@@ -1,0 +1,279 @@
+"""The labeling workflow: create and assign tasks, hand out the next one, take submissions and
+reviews. Each state change locks its task row, so concurrent requests serialise on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import msgspec
+from sqlalchemy import or_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enclave.authz.principal import Principal, Resource
+from enclave.db.models import AnnotationVersion as AnnotationRow
+from enclave.db.models import Project as ProjectRow
+from enclave.db.models import Review as ReviewRow
+from enclave.db.models import Task as TaskRow
+from enclave.db.models.base import new_id
+from enclave.db.repositories.pages import page
+from enclave.db.repositories.projects import (
+    ProjectDatasetRepository,
+    ProjectMemberRepository,
+    ProjectRepository,
+)
+from enclave.db.repositories.tasks import AnnotationRepository, ReviewRepository, TaskRepository
+from enclave.domain.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
+from enclave.domain.roles import OrgRole, ProjectRole, ReviewDecision, TaskStage
+from enclave.ontologies.schemas import OntologyDefinition
+from enclave.ontologies.service import OntologyService
+from enclave.tasks.schemas import (
+    AnnotationHistory,
+    AnnotationPayload,
+    AnnotationVersion,
+    Review,
+    ReviewCreate,
+    ReviewList,
+    Task,
+    TaskCreate,
+    TaskPage,
+    TasksCreated,
+    TaskUpdate,
+)
+
+
+def to_schema(row: TaskRow) -> Task:
+    return Task(
+        id=row.id,
+        project_id=row.project_id,
+        data_item_id=row.data_item_id,
+        stage=row.stage,
+        assignee_id=row.assignee_id,
+        reviewer_id=row.reviewer_id,
+        priority=row.priority,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def annotation_schema(row: AnnotationRow) -> AnnotationVersion:
+    return AnnotationVersion(
+        id=row.id,
+        task_id=row.task_id,
+        version=row.version,
+        author_id=row.author_id,
+        ontology_version=row.ontology_version,
+        payload=msgspec.convert(row.payload, AnnotationPayload),
+        created_at=row.created_at,
+    )
+
+
+def review_schema(row: ReviewRow) -> Review:
+    return Review(
+        row.id,
+        row.task_id,
+        row.annotation_version_id,
+        row.reviewer_id,
+        row.decision,
+        row.comment,
+        row.created_at,
+    )
+
+
+def check_payload(payload: AnnotationPayload, ontology: OntologyDefinition) -> None:
+    """Every label must be one the ontology defines, drawn with the kind of shape it defines."""
+    kinds = {obj.name: obj.kind for obj in ontology.objects}
+    for obj in payload.objects:
+        kind = type(obj).__struct_config__.tag
+        if kinds.get(obj.label) != kind:
+            raise InvalidInput(f"'{obj.label}' is not a {kind} label of this project's ontology.")
+        if kind == "span" and obj.end <= obj.start:  # type: ignore[union-attr]
+            raise InvalidInput("A span must end after it starts.")
+    questions = {c.name: c for c in ontology.classifications}
+    for name, answers in payload.classifications.items():
+        question = questions.get(name)
+        if question is None:
+            raise InvalidInput(f"'{name}' is not a classification of this project's ontology.")
+        if not set(answers) <= set(question.options):
+            raise InvalidInput(f"An answer to '{name}' is not one of its options.")
+        if not question.multiple and len(answers) > 1:
+            raise InvalidInput(f"'{name}' takes one answer.")
+
+
+class TaskService:
+    def __init__(self, session: AsyncSession, organization_id: uuid.UUID) -> None:
+        self.session = session
+        self.organization_id = organization_id
+        self.tasks = TaskRepository(session, organization_id)
+        self.annotations = AnnotationRepository(session, organization_id)
+        self.reviews = ReviewRepository(session, organization_id)
+        self.members = ProjectMemberRepository(session, organization_id)
+
+    async def row(self, task_id: uuid.UUID, *, for_update: bool = False) -> TaskRow:
+        row = await self.tasks.get_open(task_id, for_update=for_update)
+        if row is None:
+            raise NotFound("No such task.")
+        return row
+
+    async def create(self, project_id: uuid.UUID, data: TaskCreate) -> TasksCreated:
+        if data.dataset_id is not None:
+            attached = await ProjectDatasetRepository(self.session, self.organization_id).find(
+                project_id, data.dataset_id
+            )
+            if attached is None:
+                raise InvalidInput("The dataset is not attached to this project.")
+        return TasksCreated(await self.tasks.create_for_items(project_id, data.dataset_id, data.priority))
+
+    async def list(
+        self,
+        project_id: uuid.UUID,
+        principal: Principal,
+        resource: Resource,
+        stage: TaskStage | None,
+        cursor: str | None,
+        limit: int,
+    ) -> TaskPage:
+        statement = self.tasks.open_tasks().where(TaskRow.project_id == project_id)
+        statement = self._visible(statement, principal, resource.project_role)
+        if stage is not None:
+            statement = statement.where(TaskRow.stage == stage)
+        result = await page(self.session, statement, TaskRow, cursor, limit)
+        return TaskPage([to_schema(row) for row in result.items], result.next_cursor)
+
+    @staticmethod
+    def _visible(statement, principal: Principal, role: ProjectRole | None):  # type: ignore[no-untyped-def]
+        """Managers see every task; annotators and reviewers only those assigned to them."""
+        if principal.org_role is OrgRole.ADMIN or (role is not None and role.manages):
+            return statement
+        mine = []
+        if role is not None and role.annotates:
+            mine.append(TaskRow.assignee_id == principal.user_id)
+        if role is not None and role.reviews:
+            mine.append(TaskRow.reviewer_id == principal.user_id)
+        return statement.where(or_(*mine)) if mine else statement.where(False)
+
+    async def mine(self, principal: Principal, cursor: str | None, limit: int) -> TaskPage:
+        statement = self.tasks.open_tasks().where(
+            TaskRow.stage != TaskStage.DONE,
+            or_(TaskRow.assignee_id == principal.user_id, TaskRow.reviewer_id == principal.user_id),
+        )
+        result = await page(self.session, statement, TaskRow, cursor, limit)
+        return TaskPage([to_schema(row) for row in result.items], result.next_cursor)
+
+    async def assign(self, row: TaskRow, change: TaskUpdate) -> Task:
+        if change.assignee_id is not msgspec.UNSET:
+            if change.assignee_id is not None:
+                await self._require_role(row.project_id, change.assignee_id, annotates=True)
+            row.assignee_id = change.assignee_id
+        if change.reviewer_id is not msgspec.UNSET:
+            if change.reviewer_id is not None:
+                await self._require_role(row.project_id, change.reviewer_id, annotates=False)
+            row.reviewer_id = change.reviewer_id
+        if change.priority is not msgspec.UNSET:
+            row.priority = change.priority
+        await self.session.flush()
+        return to_schema(row)
+
+    async def _require_role(self, project_id: uuid.UUID, user_id: uuid.UUID, *, annotates: bool) -> None:
+        member = await self.members.find(project_id, user_id)
+        role = member.role if member else None
+        if role is None or not (role.annotates if annotates else role.reviews):
+            work = "annotate" if annotates else "review"
+            raise InvalidInput(f"That user is not a project member who may {work}.")
+
+    async def remove(self, row: TaskRow) -> None:
+        row.removed_at = dt.datetime.now(dt.UTC)
+        await self.session.flush()
+
+    async def take_next(
+        self, project_id: uuid.UUID, principal: Principal, role: ProjectRole | None, stage: TaskStage | None
+    ) -> Task | None:
+        if role is None:
+            raise Forbidden("Only project members take work.")
+        if stage is None:
+            stage = TaskStage.ANNOTATE if role.annotates else TaskStage.REVIEW
+        if stage is TaskStage.DONE or (stage is TaskStage.ANNOTATE and not role.annotates):
+            raise Forbidden("Your project role does not take work from this queue.")
+        if stage is TaskStage.REVIEW and not role.reviews:
+            raise Forbidden("Your project role does not take work from this queue.")
+        row = await self.tasks.take_next(project_id, principal.user_id, stage)
+        if row is None:
+            return None
+        if stage is TaskStage.ANNOTATE:
+            row.assignee_id = principal.user_id
+        else:
+            row.reviewer_id = principal.user_id
+        await self.session.flush()
+        return to_schema(row)
+
+    # --- annotations ---------------------------------------------------------------------------
+
+    async def history(self, task_id: uuid.UUID) -> AnnotationHistory:
+        return AnnotationHistory([annotation_schema(row) for row in await self.annotations.history(task_id)])
+
+    async def submit(
+        self, task_id: uuid.UUID, author: Principal, payload: AnnotationPayload, idempotency_key: str | None
+    ) -> tuple[AnnotationVersion, bool]:
+        """Appends a version; returns it and whether it is new. A retried key returns the first one."""
+        row = await self.row(task_id, for_update=True)
+        if idempotency_key is not None:
+            earlier = await self.annotations.by_idempotency_key(task_id, idempotency_key)
+            if earlier is not None:
+                if earlier.payload != msgspec.to_builtins(payload) or earlier.author_id != author.user_id:
+                    raise Conflict("This Idempotency-Key was used for a different submission.")
+                return annotation_schema(earlier), False
+        if row.stage is not TaskStage.ANNOTATE:
+            raise InvalidState("This task is not open for annotation.")
+        project = await ProjectRepository(self.session, self.organization_id).get(row.project_id)
+        if project is None:  # pragma: no cover — a task's project always exists
+            raise NotFound("No such project.")
+        ontology_version, definition = await self._ontology(project)
+        check_payload(payload, definition)
+        latest = await self.annotations.latest(task_id)
+        version = self.annotations.add(
+            AnnotationRow(
+                id=new_id(),
+                task_id=task_id,
+                version=(latest.version + 1) if latest else 1,
+                author_id=author.user_id,
+                ontology_version=ontology_version,
+                payload=msgspec.to_builtins(payload),
+                idempotency_key=idempotency_key,
+            )
+        )
+        row.stage = TaskStage.REVIEW if project.review_required else TaskStage.DONE
+        await self.session.flush()
+        return annotation_schema(version), True
+
+    async def _ontology(self, project: ProjectRow) -> tuple[int, OntologyDefinition]:
+        return await OntologyService(self.session, self.organization_id).current_definition(
+            project.ontology_id
+        )
+
+    # --- reviews -------------------------------------------------------------------------------
+
+    async def list_reviews(self, task_id: uuid.UUID) -> ReviewList:
+        return ReviewList([review_schema(row) for row in await self.reviews.of_task(task_id)])
+
+    async def review(self, task_id: uuid.UUID, reviewer: Principal, data: ReviewCreate) -> Review:
+        row = await self.row(task_id, for_update=True)
+        if row.stage is not TaskStage.REVIEW:
+            raise InvalidState("This task is not waiting for review.")
+        latest = await self.annotations.latest(task_id)
+        if latest is None:  # pragma: no cover — a task reaches review only through a submission
+            raise InvalidState("This task has no annotation to review.")
+        review = self.reviews.add(
+            ReviewRow(
+                id=new_id(),
+                task_id=task_id,
+                annotation_version_id=latest.id,
+                reviewer_id=reviewer.user_id,
+                decision=data.decision,
+                comment=data.comment,
+            )
+        )
+        # Approved work is done; rejected work goes back to its annotator.
+        row.stage = TaskStage.DONE if data.decision is ReviewDecision.APPROVE else TaskStage.ANNOTATE
+        await self.session.flush()
+        return review_schema(review)

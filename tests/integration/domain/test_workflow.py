@@ -1,0 +1,90 @@
+"""The labeling workflow end to end through the api: import, assign, take, submit, review, reject."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.integration.domain.world import BOX, Tenant
+
+
+class TestWorkflow:
+    def test_annotate_review_reject_and_approve(self, tenant: Tenant) -> None:
+        project, _ = tenant.project_with_items(2)
+        annotator = tenant.member("member")
+        reviewer = tenant.member("member")
+        tenant.join(project, annotator, "annotator")
+        tenant.join(project, reviewer, "reviewer")
+
+        taken = tenant.ok("POST", f"/projects/{project}/tasks/next", annotator, json={})["task"]
+        assert taken["assignee_id"] == str(annotator)
+        task = taken["id"]
+
+        first = tenant.call("POST", f"/tasks/{task}/annotations", annotator, json={"payload": BOX})
+        assert first.status_code == 201, first.text
+        assert first.json()["version"] == 1
+
+        review = tenant.ok("POST", f"/projects/{project}/tasks/next", reviewer, json={"stage": "review"})[
+            "task"
+        ]
+        assert review["id"] == task
+        rejected = tenant.ok(
+            "POST", f"/tasks/{task}/reviews", reviewer, json={"decision": "reject", "comment": "tighter box"}
+        )
+        assert rejected["decision"] == "reject"
+        # Rejected work goes back to its annotator, who submits a second version.
+        assert tenant.ok("GET", f"/tasks/{task}", annotator)["stage"] == "annotate"
+        second = tenant.ok("POST", f"/tasks/{task}/annotations", annotator, json={"payload": BOX})
+        assert second["version"] == 2
+        tenant.ok("POST", f"/tasks/{task}/reviews", reviewer, json={"decision": "approve"})
+        assert tenant.ok("GET", f"/tasks/{task}")["stage"] == "done"
+        history = tenant.ok("GET", f"/tasks/{task}/annotations", annotator)["items"]
+        assert [v["version"] for v in history] == [1, 2]
+
+    def test_retried_submission_makes_one_version(self, tenant: Tenant) -> None:
+        project, _ = tenant.project_with_items(1)
+        annotator = tenant.member("member")
+        tenant.join(project, annotator, "annotator")
+        task = tenant.ok("POST", f"/projects/{project}/tasks/next", annotator, json={})["task"]["id"]
+        key = {"Idempotency-Key": f"submit-{uuid.uuid4().hex}"}
+        first = tenant.call(
+            "POST", f"/tasks/{task}/annotations", annotator, json={"payload": BOX}, headers=key
+        )
+        again = tenant.call(
+            "POST", f"/tasks/{task}/annotations", annotator, json={"payload": BOX}, headers=key
+        )
+        assert (first.status_code, again.status_code) == (201, 200)
+        assert first.json()["id"] == again.json()["id"]
+        assert len(tenant.ok("GET", f"/tasks/{task}/annotations")["items"]) == 1
+        different = tenant.call(
+            "POST", f"/tasks/{task}/annotations", annotator, json={"payload": {"objects": []}}, headers=key
+        )
+        assert different.status_code == 409
+
+    def test_labels_outside_the_ontology_are_refused_and_nothing_is_written(self, tenant: Tenant) -> None:
+        project, _ = tenant.project_with_items(1)
+        annotator = tenant.member("member")
+        tenant.join(project, annotator, "annotator")
+        task = tenant.ok("POST", f"/projects/{project}/tasks/next", annotator, json={})["task"]["id"]
+        bad = {"objects": [{"kind": "polygon", "label": "car", "points": [[0, 0], [1, 0], [1, 1]]}]}
+        response = tenant.call("POST", f"/tasks/{task}/annotations", annotator, json={"payload": bad})
+        assert response.status_code == 400
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert tenant.ok("GET", f"/tasks/{task}/annotations")["items"] == []
+        assert tenant.ok("GET", f"/tasks/{task}")["stage"] == "annotate"
+
+    def test_updates_need_the_current_etag(self, tenant: Tenant) -> None:
+        project = tenant.call("GET", "/organization")
+        etag = project.headers["etag"]
+        missing = tenant.call("PATCH", "/organization", json={"name": "Renamed"})
+        assert missing.status_code == 428
+        done = tenant.call("PATCH", "/organization", json={"name": "Renamed"}, headers={"If-Match": etag})
+        assert done.status_code == 200, done.text
+        stale = tenant.call("PATCH", "/organization", json={"name": "Again"}, headers={"If-Match": etag})
+        assert stale.status_code == 412
+
+    def test_removed_tasks_disappear(self, tenant: Tenant) -> None:
+        project, _ = tenant.project_with_items(2)
+        tasks = tenant.ok("GET", f"/projects/{project}/tasks")["items"]
+        assert tenant.call("DELETE", f"/tasks/{tasks[0]['id']}").status_code == 204
+        assert tenant.call("GET", f"/tasks/{tasks[0]['id']}").status_code == 404
+        assert [t["id"] for t in tenant.ok("GET", f"/projects/{project}/tasks")["items"]] == [tasks[1]["id"]]

@@ -1,0 +1,99 @@
+"""Builds tenants for the domain tests through the real api: an organization is provisioned the way
+the operator will (``provision_organization``, as the api's database role), everything else is
+created by calling the API as that organization's admin."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from enclave.api.auth.test_hook import HEADER
+from enclave.db.engine import create_engine
+from enclave.organizations.provisioning import provision_organization
+from enclave.settings import DatabaseSettings, TLSSettings
+
+ONTOLOGY = {
+    "objects": [{"name": "car", "kind": "bbox"}, {"name": "road", "kind": "polygon"}],
+    "classifications": [{"name": "weather", "options": ["sunny", "rainy"]}],
+}
+BOX = {"objects": [{"kind": "bbox", "label": "car", "x": 1, "y": 2, "width": 30, "height": 40}]}
+
+
+async def _provision(slug: str) -> tuple[uuid.UUID, uuid.UUID]:
+    engine = create_engine(DatabaseSettings(), TLSSettings(), application_name="enclave-tests")
+    try:
+        async with engine.connect() as connection, connection.begin():
+            from sqlalchemy.ext.asyncio import AsyncSession
+
+            session = AsyncSession(bind=connection)
+            done = await provision_organization(
+                session,
+                slug=slug,
+                name=f"Org {slug}",
+                admin_email=f"admin@{slug}.example",
+                admin_name="Admin",
+            )
+            await session.flush()
+        return done.organization_id, done.admin_user_id
+    finally:
+        await engine.dispose()
+
+
+def provision(slug: str | None = None) -> tuple[uuid.UUID, uuid.UUID]:
+    """A new organization and its admin's user id (the stack's environment must be loaded)."""
+    return asyncio.run(_provision(slug or f"t-{uuid.uuid4().hex[:10]}"))
+
+
+def as_user(org_id: uuid.UUID, user_id: uuid.UUID) -> dict[str, str]:
+    return {HEADER: f"{org_id}/{user_id}"}
+
+
+@dataclass
+class Tenant:
+    client: httpx.Client
+    org_id: uuid.UUID
+    admin_id: uuid.UUID
+    users: dict[str, uuid.UUID] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, client: httpx.Client) -> Tenant:
+        org_id, admin_id = provision()
+        return cls(client, org_id, admin_id)
+
+    def headers(self, user_id: uuid.UUID | None = None) -> dict[str, str]:
+        return as_user(self.org_id, user_id or self.admin_id)
+
+    def call(self, method: str, path: str, user_id: uuid.UUID | None = None, **kwargs: Any) -> httpx.Response:
+        headers = self.headers(user_id) | kwargs.pop("headers", {})
+        return self.client.request(method, f"/api/v1{path}", headers=headers, **kwargs)
+
+    def ok(self, method: str, path: str, user_id: uuid.UUID | None = None, **kwargs: Any) -> Any:
+        response = self.call(method, path, user_id, **kwargs)
+        assert response.status_code < 300, (method, path, response.status_code, response.text)
+        return response.json() if response.content else None
+
+    def member(self, role: str, name: str | None = None) -> uuid.UUID:
+        name = name or f"{role}-{uuid.uuid4().hex[:6]}"
+        body = {"email": f"{name}@example.org", "display_name": name, "role": role}
+        user_id = uuid.UUID(self.ok("POST", "/members", json=body)["user_id"])
+        self.users[name] = user_id
+        return user_id
+
+    def project_with_items(self, items: int = 3) -> tuple[str, str]:
+        """A project with an ontology, a dataset of ``items`` items attached, and its tasks."""
+        suffix = uuid.uuid4().hex[:6]
+        ontology = self.ok("POST", "/ontologies", json={"name": f"o-{suffix}", "definition": ONTOLOGY})
+        project = self.ok("POST", "/projects", json={"name": f"p-{suffix}", "ontology_id": ontology["id"]})
+        dataset = self.ok("POST", "/datasets", json={"name": f"d-{suffix}", "kind": "image"})
+        batch = [{"name": f"img-{i}.png", "media_type": "image/png"} for i in range(items)]
+        self.ok("POST", f"/datasets/{dataset['id']}/items", json={"items": batch})
+        self.ok("POST", f"/projects/{project['id']}/datasets", json={"dataset_id": dataset["id"]})
+        self.ok("POST", f"/projects/{project['id']}/tasks", json={})
+        return project["id"], dataset["id"]
+
+    def join(self, project_id: str, user_id: uuid.UUID, role: str) -> None:
+        self.ok("POST", f"/projects/{project_id}/members", json={"user_id": str(user_id), "role": role})
