@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from tests.support.tls import write_ca
+
 ROOT = Path(__file__).resolve().parents[2]
 STACK = ROOT / "scripts" / "stack"
 PROVIDER = "local processes started by scripts/stack (real PostgreSQL, Redis, MinIO, OpenBao, Keycloak)"
@@ -57,37 +59,9 @@ class Stack:
     @cached_property
     def foreign_ca_file(self) -> str:
         """A CA certificate of another installation: a client trusting only it must refuse our servers."""
-        return str(_write_foreign_ca())
+        return str(write_ca("Some other installation's CA"))
 
     @cached_property
     def foreign_tls(self) -> ssl.SSLContext:
         """A verifying client context that trusts another CA, not the stack's."""
         return ssl.create_default_context(cafile=self.foreign_ca_file)
-
-
-def _write_foreign_ca() -> Path:
-    import datetime
-    import tempfile
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Some other installation's CA")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    path = Path(tempfile.mkdtemp(prefix="foreign-ca-")) / "ca.crt"
-    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return path

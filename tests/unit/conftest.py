@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.tls import write_ca
+
 
 @pytest.fixture
 def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
@@ -15,6 +17,7 @@ def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, s
     }
     for path in files.values():
         path.write_text("placeholder\n")
+    write_ca("Unit test CA", files["ca.crt"])
     env = {
         "ENCLAVE_TLS_CA_FILE": str(files["ca.crt"]),
         "ENCLAVE_DB_HOST": "db.internal",

@@ -6,18 +6,18 @@ import ssl
 from pathlib import Path
 
 from enclave.tls import client_context
-from tests.integration.stack import _write_foreign_ca
+from tests.support.tls import write_ca
 
 
 class TestClientContext:
     def test_always_verifies(self) -> None:
-        context = client_context(_write_foreign_ca())
+        context = client_context(write_ca("Some other installation's CA"))
         assert context.verify_mode == ssl.CERT_REQUIRED
         assert context.check_hostname is True
         assert context.minimum_version >= ssl.TLSVersion.TLSv1_2
 
     def test_trusts_only_the_given_ca(self) -> None:
-        ca = _write_foreign_ca()
+        ca = write_ca("Some other installation's CA")
         context = client_context(Path(ca))
         subjects = [dict(item[0] for item in cert["subject"]) for cert in context.get_ca_certs()]
         assert subjects == [{"commonName": "Some other installation's CA"}]

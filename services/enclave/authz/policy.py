@@ -109,6 +109,9 @@ def can(principal: Principal, permission: P, resource: Resource) -> bool:
     if principal.org_role in rule.org_roles:
         return True
     role = resource.project_role
+    if principal.org_role is TASKER and role is not None and role.manages:
+        # Taskers see and do only work assigned to them: a managing project role never counts for one.
+        role = None
     if role is not None:
         if role in rule.project_roles:
             return True

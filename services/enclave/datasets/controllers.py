@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, Response, get, post
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, JSONBody
 
 from enclave.api.auth.guard import access
-from enclave.api.v1.http import Cursor, Limit
+from enclave.api.v1.http import Caller, Cursor, Limit, Session
 from enclave.authz.permissions import Permission
-from enclave.authz.principal import Principal
 from enclave.datasets.schemas import (
     DataItemImport,
     DataItemImported,
@@ -28,28 +27,28 @@ class DatasetController(Controller):
 
     @get(operation_id="dataset_list", opt=access(Permission.ORG_DATASET_READ))
     async def list_datasets(
-        self, session: AsyncSession, principal: Principal, cursor: Cursor = None, limit: Limit = 50
+        self, session: Session, principal: Caller, cursor: Cursor = None, limit: Limit = 50
     ) -> DatasetPage:
         return await DatasetService(session, principal.organization_id).list(cursor, limit)
 
     @post(operation_id="dataset_create", opt=access(Permission.ORG_DATASET_CREATE))
     async def create(
-        self, session: AsyncSession, principal: Principal, data: DatasetCreate
+        self, session: Session, principal: Caller, data: JSONBody[DatasetCreate]
     ) -> Response[Dataset]:
         return Response(
             await DatasetService(session, principal.organization_id).create(data), status_code=201
         )
 
     @get("/{dataset_id:uuid}", operation_id="dataset_read", opt=access(Permission.ORG_DATASET_READ))
-    async def read(self, session: AsyncSession, principal: Principal, dataset_id: uuid.UUID) -> Dataset:
+    async def read(self, session: Session, principal: Caller, dataset_id: FromPath[uuid.UUID]) -> Dataset:
         return await DatasetService(session, principal.organization_id).get(dataset_id)
 
     @get("/{dataset_id:uuid}/items", operation_id="data_item_list", opt=access(Permission.ORG_DATASET_READ))
     async def list_items(
         self,
-        session: AsyncSession,
-        principal: Principal,
-        dataset_id: uuid.UUID,
+        session: Session,
+        principal: Caller,
+        dataset_id: FromPath[uuid.UUID],
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> DataItemPage:
@@ -59,7 +58,11 @@ class DatasetController(Controller):
         "/{dataset_id:uuid}/items", operation_id="data_item_import", opt=access(Permission.ORG_DATASET_IMPORT)
     )
     async def import_items(
-        self, session: AsyncSession, principal: Principal, dataset_id: uuid.UUID, data: DataItemImport
+        self,
+        session: Session,
+        principal: Caller,
+        dataset_id: FromPath[uuid.UUID],
+        data: JSONBody[DataItemImport],
     ) -> Response[DataItemImported]:
         imported = await DatasetService(session, principal.organization_id).import_items(dataset_id, data)
         return Response(imported, status_code=201)

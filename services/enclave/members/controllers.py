@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, Response, delete, get, patch, post
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from enclave.api.auth.guard import Target, access
-from enclave.api.v1.http import Cursor, IfMatch, Limit, check_if_match, etag
+from enclave.api.v1.http import Caller, Cursor, IfMatch, Limit, Session, check_if_match, etag
 from enclave.authz.permissions import Permission
-from enclave.authz.principal import Principal
 from enclave.domain.roles import OrgRole
 from enclave.members.schemas import Member, MemberCreate, MemberPage, MemberUpdate
 from enclave.members.service import MemberService, to_schema
@@ -21,7 +20,7 @@ class MeController(Controller):
     tags = ["members"]  # noqa: RUF012
 
     @get(operation_id="me_read", opt=access(Permission.ORG_SELF_READ))
-    async def read(self, session: AsyncSession, principal: Principal) -> Member:
+    async def read(self, session: Session, principal: Caller) -> Member:
         membership, user = await MemberService(session, principal.organization_id).get(principal.user_id)
         return to_schema(membership, user)
 
@@ -33,23 +32,25 @@ class MemberController(Controller):
     @get(operation_id="member_list", opt=access(Permission.ORG_MEMBER_LIST))
     async def list_members(
         self,
-        session: AsyncSession,
-        principal: Principal,
+        session: Session,
+        principal: Caller,
         cursor: Cursor = None,
         limit: Limit = 50,
-        role: OrgRole | None = None,
+        role: FromQuery[OrgRole | None] = None,
     ) -> MemberPage:
         return await MemberService(session, principal.organization_id).list(role, cursor, limit)
 
     @post(operation_id="member_create", opt=access(Permission.ORG_MEMBER_CREATE, Target.NEW_MEMBER))
     async def create(
-        self, session: AsyncSession, principal: Principal, data: MemberCreate
+        self, session: Session, principal: Caller, data: JSONBody[MemberCreate]
     ) -> Response[Member]:
         member = await MemberService(session, principal.organization_id).create(data)
         return Response(member, status_code=201, headers={"ETag": etag(member.version)})
 
     @get("/{user_id:uuid}", operation_id="member_read", opt=access(Permission.ORG_MEMBER_READ, Target.MEMBER))
-    async def read(self, session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> Response[Member]:
+    async def read(
+        self, session: Session, principal: Caller, user_id: FromPath[uuid.UUID]
+    ) -> Response[Member]:
         membership, user = await MemberService(session, principal.organization_id).get(user_id)
         return Response(to_schema(membership, user), headers={"ETag": etag(membership.version)})
 
@@ -60,10 +61,10 @@ class MemberController(Controller):
     )
     async def update(
         self,
-        session: AsyncSession,
-        principal: Principal,
-        user_id: uuid.UUID,
-        data: MemberUpdate,
+        session: Session,
+        principal: Caller,
+        user_id: FromPath[uuid.UUID],
+        data: JSONBody[MemberUpdate],
         if_match: IfMatch,
     ) -> Response[Member]:
         service = MemberService(session, principal.organization_id)
@@ -77,7 +78,7 @@ class MemberController(Controller):
         operation_id="member_remove",
         opt=access(Permission.ORG_MEMBER_REMOVE, Target.MEMBER),
     )
-    async def remove(self, session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> None:
+    async def remove(self, session: Session, principal: Caller, user_id: FromPath[uuid.UUID]) -> None:
         service = MemberService(session, principal.organization_id)
         _, user = await service.get(user_id)
         await service.remove(user)

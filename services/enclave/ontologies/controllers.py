@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, Response, get, post
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, JSONBody
 
 from enclave.api.auth.guard import access
-from enclave.api.v1.http import Cursor, Limit
+from enclave.api.v1.http import Caller, Cursor, Limit, Session
 from enclave.authz.permissions import Permission
-from enclave.authz.principal import Principal
 from enclave.ontologies.schemas import (
     Ontology,
     OntologyCreate,
@@ -28,19 +27,19 @@ class OntologyController(Controller):
 
     @get(operation_id="ontology_list", opt=access(Permission.ORG_ONTOLOGY_READ))
     async def list_ontologies(
-        self, session: AsyncSession, principal: Principal, cursor: Cursor = None, limit: Limit = 50
+        self, session: Session, principal: Caller, cursor: Cursor = None, limit: Limit = 50
     ) -> OntologyPage:
         return await OntologyService(session, principal.organization_id).list(cursor, limit)
 
     @post(operation_id="ontology_create", opt=access(Permission.ORG_ONTOLOGY_CREATE))
     async def create(
-        self, session: AsyncSession, principal: Principal, data: OntologyCreate
+        self, session: Session, principal: Caller, data: JSONBody[OntologyCreate]
     ) -> Response[Ontology]:
         ontology = await OntologyService(session, principal.organization_id).create(data, principal.user_id)
         return Response(ontology, status_code=201)
 
     @get("/{ontology_id:uuid}", operation_id="ontology_read", opt=access(Permission.ORG_ONTOLOGY_READ))
-    async def read(self, session: AsyncSession, principal: Principal, ontology_id: uuid.UUID) -> Ontology:
+    async def read(self, session: Session, principal: Caller, ontology_id: FromPath[uuid.UUID]) -> Ontology:
         return await OntologyService(session, principal.organization_id).get(ontology_id)
 
     @get(
@@ -49,7 +48,7 @@ class OntologyController(Controller):
         opt=access(Permission.ORG_ONTOLOGY_READ),
     )
     async def list_versions(
-        self, session: AsyncSession, principal: Principal, ontology_id: uuid.UUID
+        self, session: Session, principal: Caller, ontology_id: FromPath[uuid.UUID]
     ) -> OntologyVersionList:
         return await OntologyService(session, principal.organization_id).list_versions(ontology_id)
 
@@ -59,7 +58,11 @@ class OntologyController(Controller):
         opt=access(Permission.ORG_ONTOLOGY_UPDATE),
     )
     async def add_version(
-        self, session: AsyncSession, principal: Principal, ontology_id: uuid.UUID, data: OntologyVersionCreate
+        self,
+        session: Session,
+        principal: Caller,
+        ontology_id: FromPath[uuid.UUID],
+        data: JSONBody[OntologyVersionCreate],
     ) -> Response[OntologyVersion]:
         service = OntologyService(session, principal.organization_id)
         version = await service.add_version(ontology_id, data.definition, principal.user_id)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from litestar import Controller, Response, get, patch
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import JSONBody
 
 from enclave.api.auth.guard import access
-from enclave.api.v1.http import IfMatch, check_if_match, etag
+from enclave.api.v1.http import Caller, IfMatch, Session, check_if_match, etag
 from enclave.authz.permissions import Permission
-from enclave.authz.principal import Principal
 from enclave.organizations.schemas import Organization, OrganizationUpdate
 from enclave.organizations.service import OrganizationService, to_schema
 
@@ -18,13 +17,13 @@ class OrganizationController(Controller):
     tags = ["organization"]  # noqa: RUF012
 
     @get(operation_id="organization_read", opt=access(Permission.ORG_ORGANIZATION_READ))
-    async def read(self, session: AsyncSession, principal: Principal) -> Response[Organization]:
+    async def read(self, session: Session, principal: Caller) -> Response[Organization]:
         row = await OrganizationService(session, principal.organization_id).row()
         return Response(to_schema(row), headers={"ETag": etag(row.version)})
 
     @patch(operation_id="organization_update", opt=access(Permission.ORG_ORGANIZATION_UPDATE))
     async def update(
-        self, session: AsyncSession, principal: Principal, data: OrganizationUpdate, if_match: IfMatch
+        self, session: Session, principal: Caller, data: JSONBody[OrganizationUpdate], if_match: IfMatch
     ) -> Response[Organization]:
         service = OrganizationService(session, principal.organization_id)
         row = await service.row()

@@ -5,12 +5,11 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, Response, delete, get, patch, post
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, JSONBody
 
 from enclave.api.auth.guard import Target, access
-from enclave.api.v1.http import Cursor, IfMatch, Limit, check_if_match, etag
+from enclave.api.v1.http import Caller, Cursor, IfMatch, Limit, Session, check_if_match, etag
 from enclave.authz.permissions import Permission
-from enclave.authz.principal import Principal
 from enclave.projects.schemas import (
     Project,
     ProjectCreate,
@@ -35,20 +34,20 @@ class ProjectController(Controller):
 
     @get(operation_id="project_list", opt=access(Permission.ORG_PROJECT_LIST))
     async def list_projects(
-        self, session: AsyncSession, principal: Principal, cursor: Cursor = None, limit: Limit = 50
+        self, session: Session, principal: Caller, cursor: Cursor = None, limit: Limit = 50
     ) -> ProjectPage:
         return await ProjectService(session, principal.organization_id).list(principal, cursor, limit)
 
     @post(operation_id="project_create", opt=access(Permission.ORG_PROJECT_CREATE))
     async def create(
-        self, session: AsyncSession, principal: Principal, data: ProjectCreate
+        self, session: Session, principal: Caller, data: JSONBody[ProjectCreate]
     ) -> Response[Project]:
         project = await ProjectService(session, principal.organization_id).create(data)
         return Response(project, status_code=201, headers={"ETag": etag(project.version)})
 
     @get(PROJECT, operation_id="project_read", opt=access(Permission.PROJECT_PROJECT_READ, Target.PROJECT))
     async def read(
-        self, session: AsyncSession, principal: Principal, project_id: uuid.UUID
+        self, session: Session, principal: Caller, project_id: FromPath[uuid.UUID]
     ) -> Response[Project]:
         row = await ProjectService(session, principal.organization_id).row(project_id)
         return Response(to_schema(row), headers={"ETag": etag(row.version)})
@@ -58,10 +57,10 @@ class ProjectController(Controller):
     )
     async def update(
         self,
-        session: AsyncSession,
-        principal: Principal,
-        project_id: uuid.UUID,
-        data: ProjectUpdate,
+        session: Session,
+        principal: Caller,
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[ProjectUpdate],
         if_match: IfMatch,
     ) -> Response[Project]:
         service = ProjectService(session, principal.organization_id)
@@ -76,7 +75,7 @@ class ProjectController(Controller):
         opt=access(Permission.PROJECT_MEMBER_LIST, Target.PROJECT),
     )
     async def list_members(
-        self, session: AsyncSession, principal: Principal, project_id: uuid.UUID
+        self, session: Session, principal: Caller, project_id: FromPath[uuid.UUID]
     ) -> ProjectMemberList:
         return await ProjectService(session, principal.organization_id).list_members(project_id)
 
@@ -86,7 +85,11 @@ class ProjectController(Controller):
         opt=access(Permission.PROJECT_MEMBER_ADD, Target.PROJECT),
     )
     async def add_member(
-        self, session: AsyncSession, principal: Principal, project_id: uuid.UUID, data: ProjectMemberAdd
+        self,
+        session: Session,
+        principal: Caller,
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[ProjectMemberAdd],
     ) -> Response[ProjectMember]:
         member = await ProjectService(session, principal.organization_id).add_member(project_id, data)
         return Response(member, status_code=201, headers={"ETag": etag(member.version)})
@@ -98,11 +101,11 @@ class ProjectController(Controller):
     )
     async def update_member(
         self,
-        session: AsyncSession,
-        principal: Principal,
-        project_id: uuid.UUID,
-        user_id: uuid.UUID,
-        data: ProjectMemberUpdate,
+        session: Session,
+        principal: Caller,
+        project_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
+        data: JSONBody[ProjectMemberUpdate],
         if_match: IfMatch,
     ) -> Response[ProjectMember]:
         service = ProjectService(session, principal.organization_id)
@@ -117,7 +120,11 @@ class ProjectController(Controller):
         opt=access(Permission.PROJECT_MEMBER_REMOVE, Target.PROJECT),
     )
     async def remove_member(
-        self, session: AsyncSession, principal: Principal, project_id: uuid.UUID, user_id: uuid.UUID
+        self,
+        session: Session,
+        principal: Caller,
+        project_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
     ) -> None:
         service = ProjectService(session, principal.organization_id)
         await service.remove_member(await service.member_row(project_id, user_id))
@@ -128,7 +135,11 @@ class ProjectController(Controller):
         opt=access(Permission.PROJECT_DATASET_ATTACH, Target.PROJECT),
     )
     async def attach_dataset(
-        self, session: AsyncSession, principal: Principal, project_id: uuid.UUID, data: ProjectDatasetAttach
+        self,
+        session: Session,
+        principal: Caller,
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[ProjectDatasetAttach],
     ) -> Response[ProjectDataset]:
         attached = await ProjectService(session, principal.organization_id).attach_dataset(
             project_id, data.dataset_id

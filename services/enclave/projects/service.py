@@ -21,7 +21,7 @@ from enclave.db.repositories.projects import (
     ProjectRepository,
 )
 from enclave.domain.errors import Conflict, InvalidInput, NotFound
-from enclave.domain.roles import OrgRole
+from enclave.domain.roles import OrgRole, ProjectRole
 from enclave.ontologies.service import OntologyService
 from enclave.projects.schemas import (
     Project,
@@ -46,6 +46,11 @@ def to_schema(row: ProjectRow) -> Project:
         version=row.version,
         created_at=row.created_at,
     )
+
+
+def _check_tasker_role(org_role: OrgRole, project_role: ProjectRole) -> None:
+    if org_role is OrgRole.TASKER and project_role.manages:
+        raise InvalidInput("Taskers annotate or review; they cannot administer or manage a project.")
 
 
 def member_schema(row: MemberRow) -> ProjectMember:
@@ -116,8 +121,10 @@ class ProjectService:
         return row
 
     async def add_member(self, project_id: uuid.UUID, data: ProjectMemberAdd) -> ProjectMember:
-        if await AccessRepository(self.session, self.organization_id).member_role(data.user_id) is None:
+        org_role = await AccessRepository(self.session, self.organization_id).member_role(data.user_id)
+        if org_role is None:
             raise InvalidInput("The user is not an active member of this organization.")
+        _check_tasker_role(org_role, data.role)
         if await self.members.find(project_id, data.user_id) is not None:
             raise Conflict("The user is already a member of the project.")
         row = self.members.add(
@@ -126,8 +133,11 @@ class ProjectService:
         await self.session.flush()
         return member_schema(row)
 
-    async def update_member(self, row: MemberRow, role: object) -> ProjectMember:
-        row.role = role  # type: ignore[assignment]
+    async def update_member(self, row: MemberRow, role: ProjectRole) -> ProjectMember:
+        org_role = await AccessRepository(self.session, self.organization_id).member_role(row.user_id)
+        if org_role is not None:
+            _check_tasker_role(org_role, role)
+        row.role = role
         await self.session.flush()
         return member_schema(row)
 

@@ -7,12 +7,12 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from enclave.api.auth.guard import Target, access
-from enclave.api.v1.http import Cursor, IdempotencyKey, IfMatch, Limit, check_if_match, etag
+from enclave.api.v1.http import Caller, Cursor, IdempotencyKey, IfMatch, Limit, Session, check_if_match, etag
 from enclave.authz.permissions import Permission
-from enclave.authz.principal import Principal, Resource
+from enclave.authz.principal import Resource
 from enclave.domain.roles import TaskStage
 from enclave.tasks.schemas import (
     AnnotationHistory,
@@ -45,7 +45,7 @@ class ProjectTaskController(Controller):
 
     @post(operation_id="task_create", opt=access(Permission.PROJECT_TASK_CREATE, Target.PROJECT))
     async def create(
-        self, session: AsyncSession, principal: Principal, project_id: uuid.UUID, data: TaskCreate
+        self, session: Session, principal: Caller, project_id: FromPath[uuid.UUID], data: JSONBody[TaskCreate]
     ) -> Response[TasksCreated]:
         created = await TaskService(session, principal.organization_id).create(project_id, data)
         return Response(created, status_code=201)
@@ -54,10 +54,10 @@ class ProjectTaskController(Controller):
     async def list_tasks(
         self,
         request: Request[Any, Any, Any],
-        session: AsyncSession,
-        principal: Principal,
-        project_id: uuid.UUID,
-        stage: TaskStage | None = None,
+        session: Session,
+        principal: Caller,
+        project_id: FromPath[uuid.UUID],
+        stage: FromQuery[TaskStage | None] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> TaskPage:
@@ -68,10 +68,10 @@ class ProjectTaskController(Controller):
     async def take_next(
         self,
         request: Request[Any, Any, Any],
-        session: AsyncSession,
-        principal: Principal,
-        project_id: uuid.UUID,
-        data: NextTaskRequest,
+        session: Session,
+        principal: Caller,
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[NextTaskRequest],
     ) -> NextTask:
         role = resource_of(request).project_role
         task = await TaskService(session, principal.organization_id).take_next(
@@ -86,7 +86,7 @@ class MyTaskController(Controller):
 
     @get(operation_id="my_task_list", opt=access(Permission.ORG_SELF_READ))
     async def list_mine(
-        self, session: AsyncSession, principal: Principal, cursor: Cursor = None, limit: Limit = 50
+        self, session: Session, principal: Caller, cursor: Cursor = None, limit: Limit = 50
     ) -> TaskPage:
         return await TaskService(session, principal.organization_id).mine(principal, cursor, limit)
 
@@ -96,17 +96,17 @@ class TaskController(Controller):
     tags = ["tasks"]  # noqa: RUF012
 
     @get(TASK, operation_id="task_read", opt=access(Permission.TASK_TASK_READ, Target.TASK))
-    async def read(self, session: AsyncSession, principal: Principal, task_id: uuid.UUID) -> Response[Task]:
+    async def read(self, session: Session, principal: Caller, task_id: FromPath[uuid.UUID]) -> Response[Task]:
         row = await TaskService(session, principal.organization_id).row(task_id)
         return Response(to_schema(row), headers={"ETag": etag(row.version)})
 
     @patch(TASK, operation_id="task_assign", opt=access(Permission.TASK_TASK_ASSIGN, Target.TASK))
     async def assign(
         self,
-        session: AsyncSession,
-        principal: Principal,
-        task_id: uuid.UUID,
-        data: TaskUpdate,
+        session: Session,
+        principal: Caller,
+        task_id: FromPath[uuid.UUID],
+        data: JSONBody[TaskUpdate],
         if_match: IfMatch,
     ) -> Response[Task]:
         service = TaskService(session, principal.organization_id)
@@ -116,7 +116,7 @@ class TaskController(Controller):
         return Response(task, headers={"ETag": etag(task.version)})
 
     @delete(TASK, operation_id="task_remove", opt=access(Permission.TASK_TASK_REMOVE, Target.TASK))
-    async def remove(self, session: AsyncSession, principal: Principal, task_id: uuid.UUID) -> None:
+    async def remove(self, session: Session, principal: Caller, task_id: FromPath[uuid.UUID]) -> None:
         service = TaskService(session, principal.organization_id)
         await service.remove(await service.row(task_id, for_update=True))
 
@@ -126,7 +126,7 @@ class TaskController(Controller):
         opt=access(Permission.TASK_ANNOTATION_READ, Target.TASK),
     )
     async def history(
-        self, session: AsyncSession, principal: Principal, task_id: uuid.UUID
+        self, session: Session, principal: Caller, task_id: FromPath[uuid.UUID]
     ) -> AnnotationHistory:
         return await TaskService(session, principal.organization_id).history(task_id)
 
@@ -137,10 +137,10 @@ class TaskController(Controller):
     )
     async def submit(
         self,
-        session: AsyncSession,
-        principal: Principal,
-        task_id: uuid.UUID,
-        data: AnnotationSubmit,
+        session: Session,
+        principal: Caller,
+        task_id: FromPath[uuid.UUID],
+        data: JSONBody[AnnotationSubmit],
         idempotency_key: IdempotencyKey,
     ) -> Response[AnnotationVersion]:
         service = TaskService(session, principal.organization_id)
@@ -149,7 +149,7 @@ class TaskController(Controller):
 
     @get(TASK + "/reviews", operation_id="review_list", opt=access(Permission.TASK_REVIEW_READ, Target.TASK))
     async def list_reviews(
-        self, session: AsyncSession, principal: Principal, task_id: uuid.UUID
+        self, session: Session, principal: Caller, task_id: FromPath[uuid.UUID]
     ) -> ReviewList:
         return await TaskService(session, principal.organization_id).list_reviews(task_id)
 
@@ -159,7 +159,7 @@ class TaskController(Controller):
         opt=access(Permission.TASK_REVIEW_DECIDE, Target.TASK),
     )
     async def review(
-        self, session: AsyncSession, principal: Principal, task_id: uuid.UUID, data: ReviewCreate
+        self, session: Session, principal: Caller, task_id: FromPath[uuid.UUID], data: JSONBody[ReviewCreate]
     ) -> Response[Review]:
         review = await TaskService(session, principal.organization_id).review(task_id, principal, data)
         return Response(review, status_code=201)

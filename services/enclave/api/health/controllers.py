@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Any
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from enclave.api.health.probes import ReadinessProbes
@@ -22,7 +23,7 @@ class HealthController(Controller):
         return {"status": "ok"}
 
     @get("/ready", operation_id="health_ready", cache=False)
-    async def ready(self, probes: ReadinessProbes) -> Response[dict[str, Any]]:
+    async def ready(self, probes: NamedDependency[ReadinessProbes]) -> Response[dict[str, Any]]:
         results = await probes.check_all()
         healthy = all(result.status == "ok" for result in results.values())
         body = {

@@ -5,22 +5,28 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import HeaderParameter, QueryParameter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.authz.principal import Principal
 from enclave.domain.errors import PreconditionFailed, PreconditionRequired
 
+#: The request's tenant-bound database session (see ``enclave.api.db``).
+Session = NamedDependency[AsyncSession]
+#: The authenticated, authorized caller (set by the guard).
+Caller = NamedDependency[Principal]
 Cursor = Annotated[
-    str | None, Parameter(query="cursor", max_length=200, description="Opaque cursor from `next_cursor`.")
+    str | None, QueryParameter(name="cursor", max_length=200, description="Opaque cursor from `next_cursor`.")
 ]
-Limit = Annotated[int, Parameter(query="limit", ge=1, le=200, description="Page size (1-200).")]
+Limit = Annotated[int, QueryParameter(name="limit", ge=1, le=200, description="Page size (1-200).")]
 IfMatch = Annotated[
-    str | None, Parameter(header="If-Match", max_length=100, description="The ETag you last read.")
+    str | None, HeaderParameter(name="If-Match", max_length=100, description="The ETag you last read.")
 ]
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(
-        header="Idempotency-Key", min_length=8, max_length=128, description="Retry-safe submission key."
+    HeaderParameter(
+        name="Idempotency-Key", min_length=8, max_length=128, description="Retry-safe submission key."
     ),
 ]
 
