@@ -14,6 +14,7 @@ from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from enclave.domain import errors as domain
 
@@ -110,6 +111,13 @@ def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> 
     )
 
 
+def stale_data_handler(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[dict[str, Any]]:
+    """A versioned row changed (or went away) between this request's read and its write: another
+    request won the race. Nothing was written; the client reads again, as after a stale If-Match."""
+    changed = domain.PreconditionFailed("The resource changed since you read it; read it again and retry.")
+    return domain_error_handler(request, changed)
+
+
 def connection_error_handler(request: Request[Any, Any, Any], exc: OSError) -> Response[dict[str, Any]]:
     log.error("dependency_unreachable", exc_info=exc)
     return problem(
@@ -121,6 +129,7 @@ EXCEPTION_HANDLERS = {
     HTTPException: http_exception_handler,
     domain.DomainError: domain_error_handler,
     DBAPIError: database_error_handler,
+    StaleDataError: stale_data_handler,
     OSError: connection_error_handler,
     Exception: internal_error_handler,
 }

@@ -28,6 +28,7 @@ EVERY_PROJECT_ROLE = frozenset(ProjectRole)
 MANAGERS = frozenset({P_ADMIN, TEAM_MANAGER})
 ANNOTATING = frozenset({ANNOTATOR, ANNOTATOR_REVIEWER})
 REVIEWING = frozenset({REVIEWER, ANNOTATOR_REVIEWER})
+WORKERS = ANNOTATING | REVIEWING
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,8 @@ class Rule:
     as_reviewer: frozenset[ProjectRole] = frozenset()
     #: Workforce Managers manage Taskers: allowed when the target member is (and stays) a Tasker.
     workforce_over_taskers: bool = False
+    #: Team Managers manage the project's workers: allowed when the member is (and stays) one.
+    team_manager_over_workers: bool = False
     #: The member the action is about may do it to themselves.
     self_: bool = False
 
@@ -51,6 +54,12 @@ class Rule:
 def _task_visibility() -> Rule:
     return Rule(
         org_roles=frozenset({ADMIN}), project_roles=MANAGERS, as_assignee=ANNOTATING, as_reviewer=REVIEWING
+    )
+
+
+def _team_management() -> Rule:
+    return Rule(
+        org_roles=frozenset({ADMIN}), project_roles=frozenset({P_ADMIN}), team_manager_over_workers=True
     )
 
 
@@ -80,9 +89,10 @@ RULES: dict[P, Rule] = {
     P.PROJECT_PROJECT_UPDATE: Rule(org_roles=frozenset({ADMIN}), project_roles=frozenset({P_ADMIN})),
     # Project members and work: only Admins and Team Managers assign work, import, export or remove.
     P.PROJECT_MEMBER_LIST: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
-    P.PROJECT_MEMBER_ADD: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
-    P.PROJECT_MEMBER_UPDATE: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
-    P.PROJECT_MEMBER_REMOVE: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
+    # Project Admins manage the team; Team Managers manage annotators and reviewers, never managers.
+    P.PROJECT_MEMBER_ADD: _team_management(),
+    P.PROJECT_MEMBER_UPDATE: _team_management(),
+    P.PROJECT_MEMBER_REMOVE: _team_management(),
     P.PROJECT_DATASET_ATTACH: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
     P.PROJECT_TASK_CREATE: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
     # Every project member may list tasks; the list shows annotators and reviewers only their own.
@@ -121,7 +131,16 @@ def can(principal: Principal, permission: P, resource: Resource) -> bool:
             return True
     if rule.self_ and resource.target_user_id == principal.user_id:
         return True
+    if rule.team_manager_over_workers and role is TEAM_MANAGER and _workers_only(resource):
+        return True
     return rule.workforce_over_taskers and _workforce_over_tasker(principal, resource)
+
+
+def _workers_only(resource: Resource) -> bool:
+    """The project member acted on is an annotator or reviewer, and stays one."""
+    return resource.target_project_role in (None, *WORKERS) and resource.requested_project_role in WORKERS | {
+        None
+    }
 
 
 def _workforce_over_tasker(principal: Principal, resource: Resource) -> bool:

@@ -33,3 +33,6 @@ class Resource:
     target_org_role: OrgRole | None = None
     #: For a role change: the role asked for.
     requested_org_role: OrgRole | None = None
+    #: For a project member: their current project role, and the one asked for.
+    target_project_role: ProjectRole | None = None
+    requested_project_role: ProjectRole | None = None

@@ -38,7 +38,9 @@ class MemberController(Controller):
         limit: Limit = 50,
         role: FromQuery[OrgRole | None] = None,
     ) -> MemberPage:
-        return await MemberService(session, principal.organization_id).list(role, cursor, limit)
+        return await MemberService(session, principal.organization_id).list(
+            principal.org_role, role, cursor, limit
+        )
 
     @post(operation_id="member_create", opt=access(Permission.ORG_MEMBER_CREATE, Target.NEW_MEMBER))
     async def create(

@@ -38,7 +38,14 @@ class MemberService:
             raise NotFound("No such member.")
         return found
 
-    async def list(self, role: OrgRole | None, cursor: str | None, limit: int) -> MemberPage:
+    async def list(
+        self, caller_role: OrgRole, role: OrgRole | None, cursor: str | None, limit: int
+    ) -> MemberPage:
+        if caller_role is OrgRole.WORKFORCE_MANAGER:
+            # Workforce Managers manage Taskers; the list shows them nobody else (as reads do not).
+            if role not in (None, OrgRole.TASKER):
+                return MemberPage([], None)
+            role = OrgRole.TASKER
         result = await self.repo.page_members(role, cursor, limit)
         users = await self.repo.users_by_id([m.user_id for m in result.items])
         return MemberPage([to_schema(m, users[m.user_id]) for m in result.items], result.next_cursor)

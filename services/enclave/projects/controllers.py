@@ -10,6 +10,8 @@ from litestar.params import FromPath, JSONBody
 from enclave.api.auth.guard import Target, access
 from enclave.api.v1.http import Caller, Cursor, IfMatch, Limit, Session, check_if_match, etag
 from enclave.authz.permissions import Permission
+from enclave.ontologies.schemas import Ontology
+from enclave.ontologies.service import OntologyService
 from enclave.projects.schemas import (
     Project,
     ProjectCreate,
@@ -70,6 +72,18 @@ class ProjectController(Controller):
         return Response(project, headers={"ETag": etag(project.version)})
 
     @get(
+        PROJECT + "/ontology",
+        operation_id="project_ontology_read",
+        opt=access(Permission.PROJECT_PROJECT_READ, Target.PROJECT),
+    )
+    async def read_ontology(
+        self, session: Session, principal: Caller, project_id: FromPath[uuid.UUID]
+    ) -> Ontology:
+        """The ontology a project's annotators label with, in its current version."""
+        row = await ProjectService(session, principal.organization_id).row(project_id)
+        return await OntologyService(session, principal.organization_id).get(row.ontology_id)
+
+    @get(
         PROJECT + "/members",
         operation_id="project_member_list",
         opt=access(Permission.PROJECT_MEMBER_LIST, Target.PROJECT),
@@ -82,7 +96,7 @@ class ProjectController(Controller):
     @post(
         PROJECT + "/members",
         operation_id="project_member_add",
-        opt=access(Permission.PROJECT_MEMBER_ADD, Target.PROJECT),
+        opt=access(Permission.PROJECT_MEMBER_ADD, Target.PROJECT_MEMBER),
     )
     async def add_member(
         self,
@@ -97,7 +111,7 @@ class ProjectController(Controller):
     @patch(
         MEMBER,
         operation_id="project_member_update",
-        opt=access(Permission.PROJECT_MEMBER_UPDATE, Target.PROJECT),
+        opt=access(Permission.PROJECT_MEMBER_UPDATE, Target.PROJECT_MEMBER),
     )
     async def update_member(
         self,
@@ -117,7 +131,7 @@ class ProjectController(Controller):
     @delete(
         MEMBER,
         operation_id="project_member_remove",
-        opt=access(Permission.PROJECT_MEMBER_REMOVE, Target.PROJECT),
+        opt=access(Permission.PROJECT_MEMBER_REMOVE, Target.PROJECT_MEMBER),
     )
     async def remove_member(
         self,

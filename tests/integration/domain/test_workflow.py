@@ -88,3 +88,41 @@ class TestWorkflow:
         assert tenant.call("DELETE", f"/tasks/{tasks[0]['id']}").status_code == 204
         assert tenant.call("GET", f"/tasks/{tasks[0]['id']}").status_code == 404
         assert [t["id"] for t in tenant.ok("GET", f"/projects/{project}/tasks")["items"]] == [tasks[1]["id"]]
+
+    def test_taskers_read_their_projects_ontology_but_not_the_catalogue(self, tenant: Tenant) -> None:
+        project, _ = tenant.project_with_items(1)
+        tasker = tenant.member("tasker")
+        tenant.join(project, tasker, "annotator")
+        ontology = tenant.ok("GET", f"/projects/{project}/ontology", tasker)
+        assert {o["name"] for o in ontology["definition"]["objects"]} == {"car", "road"}
+        assert tenant.call("GET", "/ontologies", tasker).status_code == 403
+
+    def test_workforce_managers_list_only_taskers(self, tenant: Tenant) -> None:
+        manager = tenant.member("workforce_manager")
+        tasker = tenant.member("tasker")
+        tenant.member("member")
+        listed = tenant.ok("GET", "/members", manager)["items"]
+        assert [m["user_id"] for m in listed] == [str(tasker)]
+        assert tenant.ok("GET", "/members?role=admin", manager)["items"] == []
+
+    def test_team_managers_cannot_hand_out_managing_roles(self, tenant: Tenant) -> None:
+        project, _ = tenant.project_with_items(1)
+        manager = tenant.member("member")
+        colleague = tenant.member("member")
+        tenant.join(project, manager, "team_manager")
+        grant = {"user_id": str(colleague), "role": "admin"}
+        assert tenant.call("POST", f"/projects/{project}/members", manager, json=grant).status_code == 403
+        grant["role"] = "annotator"
+        assert tenant.call("POST", f"/projects/{project}/members", manager, json=grant).status_code == 201
+        promote = tenant.call(
+            "PATCH", f"/projects/{project}/members/{manager}", manager, json={"role": "admin"}
+        )
+        assert promote.status_code == 403
+
+    def test_taskers_cannot_be_given_a_managing_project_role(self, tenant: Tenant) -> None:
+        project, _ = tenant.project_with_items(1)
+        tasker = tenant.member("tasker")
+        body = {"user_id": str(tasker), "role": "team_manager"}
+        response = tenant.call("POST", f"/projects/{project}/members", json=body)
+        assert response.status_code == 400
+        assert "Taskers" in response.json()["detail"]

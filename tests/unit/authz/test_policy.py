@@ -414,3 +414,48 @@ class TestProperties:
         # How the caller authenticated never changes the answer; API key scopes narrow elsewhere.
         answers = {can(replace(principal, via=via), permission, resource) for via in ("session", "api_key")}
         assert len(answers) == 1
+
+
+class TestTeamManagersOverWorkers:
+    """Project Admins manage the whole team; Team Managers only annotators and reviewers."""
+
+    PERMISSIONS = (P.PROJECT_MEMBER_ADD, P.PROJECT_MEMBER_UPDATE, P.PROJECT_MEMBER_REMOVE)
+    WORKERS = (ProjectRole.ANNOTATOR, ProjectRole.REVIEWER, ProjectRole.ANNOTATOR_REVIEWER)
+    MANAGING = (ProjectRole.ADMIN, ProjectRole.TEAM_MANAGER)
+
+    @pytest.mark.parametrize("permission", PERMISSIONS)
+    @pytest.mark.parametrize("current", [None, *WORKERS])
+    @pytest.mark.parametrize("requested", [None, *WORKERS])
+    def test_manage_workers(
+        self, permission: P, current: ProjectRole | None, requested: ProjectRole | None
+    ) -> None:
+        resource = target(
+            project_role=ProjectRole.TEAM_MANAGER,
+            target_project_role=current,
+            requested_project_role=requested,
+        )
+        assert can(caller(OrgRole.MEMBER), permission, resource)
+
+    @pytest.mark.parametrize("permission", PERMISSIONS)
+    @pytest.mark.parametrize("managing", MANAGING)
+    def test_never_grant_or_touch_a_managing_role(self, permission: P, managing: ProjectRole) -> None:
+        member = caller(OrgRole.MEMBER)
+        granting = target(project_role=ProjectRole.TEAM_MANAGER, requested_project_role=managing)
+        touching = target(project_role=ProjectRole.TEAM_MANAGER, target_project_role=managing)
+        assert not can(member, permission, granting)
+        assert not can(member, permission, touching)
+
+    @pytest.mark.parametrize("permission", PERMISSIONS)
+    @pytest.mark.parametrize("managing", MANAGING)
+    def test_project_and_org_admins_manage_everyone(self, permission: P, managing: ProjectRole) -> None:
+        resource = target(
+            project_role=ProjectRole.ADMIN, target_project_role=managing, requested_project_role=managing
+        )
+        assert can(caller(OrgRole.MEMBER), permission, resource)
+        assert can(caller(OrgRole.ADMIN), permission, replace(resource, project_role=None))
+
+    @pytest.mark.parametrize("permission", PERMISSIONS)
+    @pytest.mark.parametrize("worker", WORKERS)
+    def test_workers_manage_nobody(self, permission: P, worker: ProjectRole) -> None:
+        resource = target(project_role=worker, requested_project_role=ProjectRole.ANNOTATOR)
+        assert not can(caller(OrgRole.MEMBER), permission, resource)

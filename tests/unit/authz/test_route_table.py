@@ -26,9 +26,18 @@ from enclave.authz.policy import Rule
 from enclave.domain.roles import OrgRole, ProjectRole
 
 #: The path parameter the guard reads to load each kind of target.
-TARGET_PARAMETER = {Target.PROJECT: "{project_id:", Target.TASK: "{task_id:", Target.MEMBER: "{user_id:"}
+TARGET_PARAMETER = {
+    Target.PROJECT: "{project_id:",
+    Target.PROJECT_MEMBER: "{project_id:",
+    Target.TASK: "{task_id:",
+    Target.MEMBER: "{user_id:",
+}
 #: Targets that carry the facts a permission's scope needs (see ``enclave.authz.permissions``).
-TARGETS_FOR_SCOPE = {"org": set(Target), "project": {Target.PROJECT, Target.TASK}, "task": {Target.TASK}}
+TARGETS_FOR_SCOPE = {
+    "org": set(Target),
+    "project": {Target.PROJECT, Target.PROJECT_MEMBER, Target.TASK},
+    "task": {Target.TASK},
+}
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
@@ -23,7 +23,9 @@ from enclave.authz.principal import Principal, Resource
 from enclave.db.repositories.access import AccessRepository
 from enclave.db.session import bind_tenant
 from enclave.domain.errors import Forbidden, NotFound, Unauthenticated
-from enclave.domain.roles import OrgRole
+from enclave.domain.roles import OrgRole, ProjectRole
+
+R = TypeVar("R", OrgRole, ProjectRole)
 
 PERMISSION = "permission"
 TARGET = "target"
@@ -36,6 +38,7 @@ class Target(enum.StrEnum):
     MEMBER = "member"  # path `user_id`: an org member (and, for updates, the role asked for)
     NEW_MEMBER = "new_member"  # a member being created: the role asked for, from the body
     PROJECT = "project"  # path `project_id`
+    PROJECT_MEMBER = "project_member"  # path `project_id` (+ `user_id`): a member and the role asked for
     TASK = "task"  # path `task_id`
 
 
@@ -75,12 +78,20 @@ async def _load(
     params = connection.path_params
     if target is Target.ORGANIZATION:
         return Resource(organization_id=org)
-    if target is Target.PROJECT:
+    if target in (Target.PROJECT, Target.PROJECT_MEMBER):
         project_id: uuid.UUID = params["project_id"]
         if not await repo.project_exists(project_id):
             raise NotFound("No such project.")
+        role = await repo.project_role(project_id, principal.user_id)
+        if target is Target.PROJECT:
+            return Resource(organization_id=org, project_role=role)
+        member: uuid.UUID | None = params.get("user_id")
         return Resource(
-            organization_id=org, project_role=await repo.project_role(project_id, principal.user_id)
+            organization_id=org,
+            project_role=role,
+            target_user_id=member,
+            target_project_role=await repo.project_role(project_id, member) if member else None,
+            requested_project_role=await _requested_role(connection, ProjectRole),
         )
     if target is Target.TASK:
         facts = await repo.task_facts(params["task_id"], principal.user_id)
@@ -101,15 +112,15 @@ async def _load(
             organization_id=org,
             target_user_id=user_id,
             target_org_role=current,
-            requested_org_role=await _requested_role(connection),
+            requested_org_role=await _requested_role(connection, OrgRole),
         )
     if target is Target.NEW_MEMBER:
-        requested = await _requested_role(connection)
+        requested = await _requested_role(connection, OrgRole)
         return Resource(organization_id=org, target_org_role=requested, requested_org_role=requested)
     raise Forbidden("This route's target is unknown and it is closed.")
 
 
-async def _requested_role(connection: ASGIConnection[Any, Any, Any, Any]) -> OrgRole | None:
+async def _requested_role(connection: ASGIConnection[Any, Any, Any, Any], kind: type[R]) -> R | None:
     """The ``role`` a create or update body asks for. Malformed bodies are left to the handler's
     validation (400); here they simply ask for nothing."""
     if connection.scope.get("method") not in {"POST", "PATCH", "PUT"}:
@@ -120,6 +131,6 @@ async def _requested_role(connection: ASGIConnection[Any, Any, Any, Any]) -> Org
         return None
     value = body.get("role") if isinstance(body, dict) else None
     try:
-        return OrgRole(value) if isinstance(value, str) else None
+        return kind(value) if isinstance(value, str) else None
     except ValueError:
         return None
