@@ -38,8 +38,8 @@ test-unit: python-deps ## the unit suite only (no services)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 check: python-deps ## linters, types and security scanners
-	$(UV) run --frozen ruff check services tests
-	$(UV) run --frozen ruff format --check services tests
+	$(UV) run --frozen ruff check services tests scripts/authz-matrix
+	$(UV) run --frozen ruff format --check services tests scripts/authz-matrix
 	$(UV) run --frozen mypy
 	$(UV) run --frozen bandit -q -r services
 	shellcheck -x scripts/stack scripts/up scripts/system-deps scripts/lib/*.sh
