@@ -92,6 +92,19 @@ class KeycloakSettings(_Part):
     model_config = SettingsConfigDict(env_prefix="ENCLAVE_KEYCLOAK_")
 
     url: HttpsUrl = Field(description="https:// base URL of Keycloak.")
+    admin_user: str = Field("admin", description="Keycloak admin the api manages realms and users as.")
+    admin_password_file: FilePath | None = Field(None, description="File holding that admin's password.")
+    client_id: str = Field("enclave-web", description="The OIDC client of the web app in every realm.")
+
+
+class SessionSettings(_Part):
+    model_config = SettingsConfigDict(env_prefix="ENCLAVE_SESSION_")
+
+    key_file: FilePath = Field(description="File holding the secret that encrypts browser sessions in Redis.")
+    idle_timeout_s: int = Field(1800, ge=60, le=86_400, description="A session unused this long ends.")
+    absolute_timeout_s: int = Field(
+        43_200, ge=300, le=604_800, description="A session ends this long after login."
+    )
 
 
 class Mode(enum.StrEnum):
@@ -103,6 +116,7 @@ class ApiSettings(_Part):
     model_config = SettingsConfigDict(env_prefix="ENCLAVE_API_")
 
     host: str = Field("localhost", description="Address the api listens on.")
+    public_url: HttpsUrl = Field("https://localhost:8443", description="https:// URL users reach the api at.")
     port: int = Field(8443, description="HTTPS port of the api.")
     tls_cert_file: FilePath = Field(description="PEM certificate (chain) the api serves.")
     tls_key_file: FilePath = Field(description="PEM private key of that certificate.")
@@ -121,6 +135,7 @@ class Settings:
         self.vault = VaultSettings()
         self.keycloak = KeycloakSettings()
         self.api = ApiSettings()
+        self.session = SessionSettings()
 
 
 @lru_cache(maxsize=1)

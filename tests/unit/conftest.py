@@ -13,11 +13,12 @@ from tests.support.tls import write_ca
 def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     files = {
         name: tmp_path / name
-        for name in ("ca.crt", "db.pw", "redis.pw", "s3.key", "s3.secret", "api.crt", "api.key")
+        for name in ("ca.crt", "db.pw", "redis.pw", "s3.key", "s3.secret", "api.crt", "api.key", "session.key")
     }
     for path in files.values():
         path.write_text("placeholder\n")
     write_ca("Unit test CA", files["ca.crt"])
+    files["session.key"].write_text("unit-test-session-secret-0123456789\n")
     env = {
         "ENCLAVE_TLS_CA_FILE": str(files["ca.crt"]),
         "ENCLAVE_DB_HOST": "db.internal",
@@ -32,6 +33,7 @@ def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, s
         "ENCLAVE_KEYCLOAK_URL": "https://keycloak.internal",
         "ENCLAVE_API_TLS_CERT_FILE": str(files["api.crt"]),
         "ENCLAVE_API_TLS_KEY_FILE": str(files["api.key"]),
+        "ENCLAVE_SESSION_KEY_FILE": str(files["session.key"]),
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

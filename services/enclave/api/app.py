@@ -25,8 +25,14 @@ from enclave.api.v1.http import principal_of
 from enclave.api.v1.routes import V1_CONTROLLERS
 from enclave.db.engine import create_engine
 from enclave.db.session import session_factory
+from enclave.identity.controllers import AuthController
+from enclave.identity.login import LoginService
+from enclave.identity.oidc import RealmClients
+from enclave.identity.sealing import Sealer
+from enclave.identity.sessions import PendingLogins, SessionStore
 from enclave.logging import configure_logging
-from enclave.settings import Settings, get_settings
+from enclave.redis_client import create_redis
+from enclave.settings import Settings, get_settings, read_secret
 from enclave.tls import client_context
 
 
@@ -34,7 +40,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging()
     engine = create_engine(settings.db, settings.tls)
+    sessions_db = session_factory(engine)
     probes = ReadinessProbes(settings, engine, client_context(settings.tls.ca_file))
+    redis = create_redis(settings.redis, settings.tls)
+    sealer = Sealer(read_secret(settings.session.key_file).encode())
+    sessions = SessionStore(
+        redis, sealer, settings.session.idle_timeout_s, settings.session.absolute_timeout_s
+    )
+    login = LoginService(
+        RealmClients(settings.keycloak, settings.tls),
+        PendingLogins(redis, sealer),
+        sessions,
+        sessions_db,
+        settings.api.public_url,
+    )
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
@@ -42,6 +61,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             yield
         finally:
             await probes.close()
+            await redis.aclose()
             await engine.dispose()
 
     v1 = Router(
@@ -54,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
     )
     return Litestar(
-        route_handlers=[HealthController, v1],
+        route_handlers=[HealthController, AuthController, v1],
         dependencies={"probes": Provide(lambda: probes, use_cache=True, sync_to_thread=False)},
         middleware=[
             request_id_middleware,
@@ -64,7 +84,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         lifespan=[lifespan],
         logging_config=None,  # enclave.logging owns the log format (JSON lines)
-        state=State({"session_factory": session_factory(engine)}),
+        state=State(
+            {
+                "settings": settings,
+                "session_factory": sessions_db,
+                "sessions": sessions,
+                "login": login,
+            }
+        ),
         openapi_config=OpenAPIConfig(
             title="Enclave API",
             version="1",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enclave.db.models import Organization, OrgMembership, User
+from enclave.db.models import Organization, OrganizationDirectory, OrgMembership, User
 from enclave.db.models.base import new_id
 from enclave.db.session import bind_tenant
 from enclave.domain.roles import OrgRole
@@ -37,6 +37,8 @@ async def provision_organization(
     org_id = new_id()
     await bind_tenant(session, org_id)
     session.add(Organization(id=org_id, slug=slug, name=name, workforce=workforce, settings={}))
+    await session.flush()
+    session.add(OrganizationDirectory(slug=slug, organization_id=org_id))
     await session.flush()
     admin = User(id=new_id(), organization_id=org_id, email=admin_email.lower(), display_name=admin_name)
     session.add(admin)

@@ -7,23 +7,29 @@ answers 401 on protected routes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from enclave.api.auth.claims import Claim
+from enclave.api.auth.session_auth import claim_from_session
 from enclave.api.auth.test_hook import claim_from_test_header
 from enclave.settings import Mode
 
-Authenticator = Callable[[ASGIConnection[Any, Any, Any, Any]], Claim | None]
+Authenticator = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[Claim | None]]
+
+
+async def _test_header(connection: ASGIConnection[Any, Any, Any, Any]) -> Claim | None:
+    return claim_from_test_header(connection)
 
 
 def authenticators_for(mode: Mode) -> tuple[Authenticator, ...]:
+    """Sessions always; the test-only header only in test mode."""
     if mode is Mode.TEST:
-        return (claim_from_test_header,)
-    return ()
+        return (claim_from_session, _test_header)
+    return (claim_from_session,)
 
 
 def authentication_middleware(authenticators: tuple[Authenticator, ...]) -> Callable[[ASGIApp], ASGIApp]:
@@ -32,7 +38,7 @@ def authentication_middleware(authenticators: tuple[Authenticator, ...]) -> Call
             if scope["type"] == "http" and authenticators:  # type: ignore[comparison-overlap]
                 connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
                 for authenticate in authenticators:
-                    claim = authenticate(connection)
+                    claim = await authenticate(connection)
                     if claim is not None:
                         scope.setdefault("state", {})["claim"] = claim
                         break

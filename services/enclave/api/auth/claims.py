@@ -16,3 +16,7 @@ class Claim:
     organization_id: uuid.UUID
     user_id: uuid.UUID
     via: str
+    #: Whether the sign-in behind this claim used a second factor (sessions say; others need none).
+    second_factor: bool = True
+    #: False when a browser session made a state-changing request without its CSRF token.
+    csrf_ok: bool = True

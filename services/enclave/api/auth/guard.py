@@ -57,10 +57,15 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
     session = request_session(connection)
     await bind_tenant(session, claim.organization_id, claim.user_id)
     access_repo = AccessRepository(session, claim.organization_id)
-    role = await access_repo.member_role(claim.user_id)
-    if role is None:
+    caller = await access_repo.caller(claim.user_id)
+    if caller is None:
         raise Unauthenticated("This account is not an active member of its organization.")
-    principal = Principal(claim.user_id, claim.organization_id, role, via=claim.via)
+    if not claim.csrf_ok:
+        raise Forbidden("Send the X-CSRF-Token header of your session with every change.")
+    if caller.mfa_required and not claim.second_factor:
+        # Checked on every request, so turning MFA off in Keycloak by hand does not open the app.
+        raise Unauthenticated("Your organization requires a second factor; sign in again with it.")
+    principal = Principal(claim.user_id, claim.organization_id, caller.role, via=claim.via)
     resource = await _load(handler.opt.get(TARGET, Target.ORGANIZATION), connection, access_repo, principal)
     if not can(principal, permission, resource):
         raise Forbidden("You do not have permission to do this.")

@@ -20,7 +20,8 @@ import redis.asyncio as aioredis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from enclave.settings import Settings, read_secret
+from enclave.redis_client import create_redis
+from enclave.settings import Settings
 
 Status = Literal["ok", "down"]
 
@@ -71,17 +72,7 @@ class ReadinessProbes:
         self._settings = settings
         self._engine = engine
         self._http = httpx.AsyncClient(verify=tls, timeout=settings.api.health_timeout_s)
-        self._redis = aioredis.Redis.from_url(
-            settings.redis.url,
-            username=settings.redis.user,
-            password=read_secret(settings.redis.password_file),
-            ssl_ca_certs=str(settings.tls.ca_file),
-            ssl_cert_reqs="required",
-            ssl_check_hostname=True,
-            ssl_min_version=ssl.TLSVersion.TLSv1_2,
-            socket_connect_timeout=settings.api.health_timeout_s,
-            socket_timeout=settings.api.health_timeout_s,
-        )
+        self._redis = create_redis(settings.redis, settings.tls, timeout_s=settings.api.health_timeout_s)
 
     async def close(self) -> None:
         await self._http.aclose()

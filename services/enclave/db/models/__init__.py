@@ -6,7 +6,7 @@ from enclave.db.models.base import Base, TenantMixin
 from enclave.db.models.dataset import DataItem, Dataset, ProjectDataset
 from enclave.db.models.identity import ApiKey, OrgMembership, User
 from enclave.db.models.ontology import Ontology, OntologyVersion
-from enclave.db.models.organization import Organization
+from enclave.db.models.organization import Organization, OrganizationDirectory
 from enclave.db.models.project import Project, ProjectMember
 from enclave.db.models.task import Task
 
@@ -20,6 +20,7 @@ __all__ = [
     "OntologyVersion",
     "OrgMembership",
     "Organization",
+    "OrganizationDirectory",
     "Project",
     "ProjectDataset",
     "ProjectMember",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,3 +19,19 @@ class Organization(IdMixin, VersionedMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     workforce: Mapped[bool] = mapped_column(default=False)
     settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+class OrganizationDirectory(Base):
+    """Which organization a realm (slug) belongs to: the one lookup made before a tenant is known.
+
+    Sign-in arrives with a realm name and API keys name their organization; everything after that
+    runs inside the tenant. This table holds nothing but the mapping, so it has no row-level
+    security; the api may read it and add to it, never change or delete it.
+    """
+
+    __tablename__ = "organization_directory"
+
+    slug: Mapped[str] = mapped_column(String(63), primary_key=True)
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), unique=True
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enclave.db.models import OrgMembership, ProjectMember, Task, User
+from enclave.db.models import Organization, OrgMembership, ProjectMember, Task, User
 from enclave.db.models.project import Project
 from enclave.domain.roles import OrgRole, ProjectRole
 
@@ -24,6 +24,12 @@ class TaskFacts:
     assignee_id: uuid.UUID | None
     reviewer_id: uuid.UUID | None
     project_role: ProjectRole | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallerFacts:
+    role: OrgRole
+    mfa_required: bool
 
 
 class AccessRepository:
@@ -40,6 +46,21 @@ class AccessRepository:
         if active_only:
             statement = statement.where(User.disabled.is_(False))
         return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def caller(self, user_id: uuid.UUID) -> CallerFacts | None:
+        """The caller's current org role and their organization's MFA rule, in one query."""
+        statement = (
+            select(OrgMembership.role, Organization.settings["mfa_required"].as_boolean())
+            .join(User, User.id == OrgMembership.user_id)
+            .join(Organization, Organization.id == OrgMembership.organization_id)
+            .where(
+                OrgMembership.user_id == user_id,
+                OrgMembership.organization_id == self.organization_id,
+                User.disabled.is_(False),
+            )
+        )
+        row = (await self.session.execute(statement)).first()
+        return None if row is None else CallerFacts(row[0], bool(row[1]))
 
     async def project_exists(self, project_id: uuid.UUID) -> bool:
         statement = select(Project.id).where(

@@ -1,0 +1,78 @@
+"""The error answers of v1 routes as the OpenAPI document describes them: ``application/problem+json``
+bodies (RFC 9457) in the shape ``enclave.api.errors.problem`` builds.
+
+Owns the documentation of errors only; which error a request gets is decided by the one mapping in
+``enclave.api.errors``. Must never describe internal detail: this is the public shape of a problem.
+
+A route names the statuses it adds to the ones every protected route can answer:
+``@patch(..., responses=problems(404, 412, 428))``.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import msgspec
+from litestar.openapi import ResponseSpec
+
+from enclave.api.errors import PROBLEM_JSON
+
+
+class FieldError(msgspec.Struct):
+    """One field a request failed validation on (never the value that was sent)."""
+
+    message: str
+    key: str | msgspec.UnsetType = msgspec.UNSET
+    source: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class Problem(msgspec.Struct):
+    """An error answer (RFC 9457)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | msgspec.UnsetType = msgspec.UNSET
+    #: Request validation failures (400): which fields, and why.
+    errors: list[FieldError] | msgspec.UnsetType = msgspec.UNSET
+    #: Unexpected failures (500): the id to quote when reporting it.
+    request_id: str | msgspec.UnsetType | None = msgspec.UNSET
+
+
+#: What a client can do about each status, as the documentation says it.
+DESCRIPTIONS: dict[int, str] = {
+    400: "The request is malformed, or its content cannot be accepted.",
+    401: "No valid credentials came with the request.",
+    403: "The caller may not do this.",
+    404: "No such resource in the caller's organization.",
+    409: "The request conflicts with the current state (a duplicate, a reused key, a task in another stage).",
+    412: "If-Match names a version that is no longer current: read again and retry.",
+    428: "Send If-Match with the ETag of the version being changed.",
+    503: "A component Enclave depends on is unavailable; nothing was changed.",
+}
+
+#: Statuses every protected route can answer: a bad request, no valid caller, a refusal by the
+#: policy, and a database that cannot be reached.
+EVERY_ROUTE: tuple[int, ...] = (400, 401, 403, 503)
+#: Routes with an id in their path: the target may not exist (or be another tenant's).
+TARGETED: tuple[int, ...] = (404,)
+#: Routes that change a versioned resource and so take If-Match.
+CONDITIONAL: tuple[int, ...] = (404, 412, 428)
+
+
+def problem_response(status: int) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=Problem,
+        description=DESCRIPTIONS.get(status) or HTTPStatus(status).phrase,
+        media_type=PROBLEM_JSON,
+        generate_examples=False,
+    )
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """A route's ``responses=``: every protected route's errors plus ``statuses``, as problem+json.
+
+    It replaces the 400 Litestar documents by default (its own ``application/json`` validation
+    body), which is not what ``enclave.api.errors`` sends.
+    """
+    return {status: problem_response(status) for status in sorted({*EVERY_ROUTE, *statuses})}

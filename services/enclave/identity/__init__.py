@@ -1,0 +1,1 @@
+"""Identity: Keycloak realms, browser sessions, MFA and API keys."""

@@ -1,0 +1,164 @@
+"""Sign-in and sign-out of the web app, done by the api (backend-for-frontend).
+
+Owns the authorization-code + PKCE flow against the organization's realm, the binding of a Keycloak
+identity to an Enclave member (by issuer and subject; on first sign-in by verified e-mail to a member
+an admin created or invited — nobody else gets in), the MFA gate, and both ways a session ends
+(logout here, which also ends the Keycloak session; back-channel logout from Keycloak).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from enclave.db.models import Organization, OrganizationDirectory, User
+from enclave.db.session import bind_tenant
+from enclave.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from enclave.identity.oidc import RealmClients
+from enclave.identity.sessions import BrowserSession, PendingLogins, SessionStore
+
+CALLBACK_PATH = "/auth/callback"
+
+
+@dataclass(frozen=True, slots=True)
+class Completed:
+    session_id: str
+    next_path: str
+
+
+def _pkce_pair() -> tuple[str, str]:
+    verifier = secrets.token_urlsafe(64)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    return verifier, challenge
+
+
+def safe_next(path: str | None) -> str:
+    """Only a local path: an open redirect would hand the session to someone else's page."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return "/"
+    return path
+
+
+class LoginService:
+    def __init__(
+        self,
+        realms: RealmClients,
+        pending: PendingLogins,
+        sessions: SessionStore,
+        session_factory: async_sessionmaker[AsyncSession],
+        public_url: str,
+    ) -> None:
+        self.realms = realms
+        self.pending = pending
+        self.sessions = sessions
+        self.session_factory = session_factory
+        self.redirect_uri = public_url + CALLBACK_PATH
+
+    async def organization_of(self, realm: str) -> uuid.UUID:
+        async with self.session_factory() as db:
+            statement = select(OrganizationDirectory.organization_id).where(
+                OrganizationDirectory.slug == realm
+            )
+            org = (await db.execute(statement)).scalar_one_or_none()
+        if org is None:
+            raise NotFound("No such organization.")
+        return org
+
+    async def begin(self, realm: str, next_path: str | None) -> str:
+        """Where to send the browser: the realm's login page, with a fresh state, nonce and PKCE challenge."""
+        await self.organization_of(realm)
+        verifier, challenge = _pkce_pair()
+        state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        await self.pending.put(state, PendingLogins.Pending(realm, verifier, nonce, safe_next(next_path)))
+        client = await self.realms.client(realm)
+        url = client.auth_url(
+            redirect_uri=self.redirect_uri,
+            scope="openid email profile",
+            state=state,
+            nonce=nonce,
+            code_challenge=challenge,
+            code_challenge_method="S256",
+        )
+        return str(url)
+
+    async def complete(self, state: str, code: str) -> Completed:
+        pending = await self.pending.take(state)
+        if pending is None:
+            raise InvalidInput("This sign-in link has expired or was already used; start again.")
+        client = await self.realms.client(pending.realm)
+        tokens: dict[str, Any] = await client.a_token(
+            grant_type="authorization_code",
+            code=code,
+            redirect_uri=self.redirect_uri,
+            code_verifier=pending.verifier,
+        )
+        claims = await self.realms.verify(pending.realm, tokens["id_token"], nonce=pending.nonce)
+        org_id = await self.organization_of(pending.realm)
+        user_id, mfa_required = await self._member_for(org_id, claims, self.realms.issuer(pending.realm))
+        amr = [str(value) for value in claims.get("amr", [])]
+        if mfa_required and "otp" not in amr:
+            raise Unauthenticated("This organization requires a second factor; sign in again with it.")
+        session = BrowserSession(
+            organization_id=org_id,
+            user_id=user_id,
+            realm=pending.realm,
+            keycloak_sid=str(claims.get("sid", "")),
+            refresh_token=tokens.get("refresh_token", ""),
+            id_token=tokens["id_token"],
+            amr=amr,
+        )
+        return Completed(await self.sessions.create(session), pending.next_path)
+
+    async def _member_for(
+        self, org_id: uuid.UUID, claims: dict[str, Any], issuer: str
+    ) -> tuple[uuid.UUID, bool]:
+        async with self.session_factory() as db, db.begin():
+            await bind_tenant(db, org_id)
+            statement = select(User).where(User.organization_id == org_id)
+            user = (
+                await db.execute(statement.where(User.issuer == issuer, User.subject == str(claims["sub"])))
+            ).scalar_one_or_none()
+            if user is None and claims.get("email_verified") and claims.get("email"):
+                # First sign-in: the member an admin created (or invited) with this e-mail address.
+                email = str(claims["email"]).lower()
+                user = (
+                    await db.execute(statement.where(User.email == email, User.subject.is_(None)))
+                ).scalar_one_or_none()
+                if user is not None:
+                    user.issuer, user.subject = issuer, str(claims["sub"])
+            if user is None or user.disabled:
+                raise Forbidden(
+                    "There is no active Enclave account for this sign-in; ask your administrator."
+                )
+            org = (await db.execute(select(Organization).where(Organization.id == org_id))).scalar_one()
+            return user.id, bool((org.settings or {}).get("mfa_required", False))
+
+    async def logout(self, session_id: str, session: BrowserSession) -> None:
+        """Ends our session and Keycloak's, so the next sign-in asks for credentials again."""
+        await self.sessions.delete(session_id)
+        if session.refresh_token:
+            client = await self.realms.client(session.realm)
+            await client.a_logout(session.refresh_token)
+
+    async def backchannel_logout(self, realm: str, logout_token: str) -> int:
+        """Keycloak tells us a session ended there: every session it started here ends too."""
+        claims = await self.realms.verify(realm, logout_token)
+        events = claims.get("events") or {}
+        if "http://schemas.openid.net/event/backchannel-logout" not in events or "nonce" in claims:
+            raise InvalidInput("Not a back-channel logout token.")
+        sid = claims.get("sid")
+        if not sid:
+            raise InvalidInput("The logout token names no session.")
+        return await self.sessions.delete_by_keycloak_sid(str(sid))
+
+
+def login_url(public_url: str, realm: str, next_path: str = "/") -> str:
+    return f"{public_url}/auth/login?org={quote(realm)}&next={quote(next_path)}"

@@ -1,0 +1,143 @@
+"""Browser sessions of the backend-for-frontend: kept in Redis, sealed, reached by an opaque cookie.
+
+Owns the session record's life: creation at login, idle timeout (Redis TTL, renewed on use), absolute
+timeout (checked on every read), deletion at logout and on Keycloak's back-channel logout (an index
+from Keycloak's session id to ours). The cookie carries 32 random bytes; Redis holds the record
+under the SHA-256 of them, sealed, so neither a Redis dump nor a leaked key name yields a session.
+Must never store tokens unsealed or log a session id.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+
+import msgspec
+import redis.asyncio as aioredis
+
+from enclave.identity.sealing import SealBroken, Sealer
+
+SESSION_PREFIX = "enclave:session:"
+KEYCLOAK_SID_PREFIX = "enclave:kc-sid:"
+
+
+@dataclass(frozen=True, slots=True)
+class BrowserSession:
+    organization_id: uuid.UUID
+    user_id: uuid.UUID
+    realm: str
+    keycloak_sid: str
+    refresh_token: str
+    id_token: str
+    amr: list[str]
+    csrf_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    created_at: float = field(default_factory=time.time)
+
+    @property
+    def second_factor(self) -> bool:
+        return "otp" in self.amr
+
+
+class _Record(msgspec.Struct):
+    organization_id: uuid.UUID
+    user_id: uuid.UUID
+    realm: str
+    keycloak_sid: str
+    refresh_token: str
+    id_token: str
+    amr: list[str]
+    csrf_token: str
+    created_at: float
+
+
+def _name(session_id: str) -> str:
+    return SESSION_PREFIX + hashlib.sha256(session_id.encode()).hexdigest()
+
+
+class SessionStore:
+    def __init__(
+        self, redis: aioredis.Redis, sealer: Sealer, idle_timeout_s: int, absolute_timeout_s: int
+    ) -> None:
+        self._redis = redis
+        self._sealer = sealer
+        self._idle = idle_timeout_s
+        self._absolute = absolute_timeout_s
+
+    async def create(self, session: BrowserSession) -> str:
+        """Stores ``session`` and returns the id for the cookie (the only place it ever appears)."""
+        session_id = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+        name = _name(session_id)
+        sealed = self._sealer.seal(msgspec.json.encode(_Record(**asdict(session))), name.encode())
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(name, sealed, ex=self._idle)
+            pipe.sadd(KEYCLOAK_SID_PREFIX + session.keycloak_sid, name)
+            pipe.expire(KEYCLOAK_SID_PREFIX + session.keycloak_sid, self._absolute)
+            await pipe.execute()
+        return session_id
+
+    async def get(self, session_id: str) -> BrowserSession | None:
+        """The live session for a cookie value, renewing its idle timeout; None when it has ended."""
+        name = _name(session_id)
+        sealed = await self._redis.get(name)
+        if not isinstance(sealed, bytes):
+            return None
+        try:
+            record = msgspec.json.decode(self._sealer.open(sealed, name.encode()), type=_Record)
+        except (SealBroken, msgspec.DecodeError):
+            await self._redis.delete(name)
+            return None
+        if time.time() - record.created_at > self._absolute:
+            await self._redis.delete(name)
+            return None
+        await self._redis.expire(name, self._idle)
+        return BrowserSession(**msgspec.structs.asdict(record))
+
+    async def delete(self, session_id: str) -> None:
+        await self._redis.delete(_name(session_id))
+
+    async def delete_by_keycloak_sid(self, keycloak_sid: str) -> int:
+        """Ends every session Keycloak's session ``keycloak_sid`` started (back-channel logout)."""
+        index = KEYCLOAK_SID_PREFIX + keycloak_sid
+        names = await self._redis.smembers(index)
+        if names:
+            await self._redis.delete(*names)
+        await self._redis.delete(index)
+        return len(names)
+
+
+class PendingLogins:
+    """A login between the redirect to Keycloak and the callback: PKCE verifier, nonce, where to go."""
+
+    PREFIX = "enclave:login:"
+    TTL_S = 600
+
+    class Pending(msgspec.Struct):
+        realm: str
+        verifier: str
+        nonce: str
+        next_path: str
+
+    def __init__(self, redis: aioredis.Redis, sealer: Sealer) -> None:
+        self._redis = redis
+        self._sealer = sealer
+
+    async def put(self, state: str, pending: PendingLogins.Pending) -> None:
+        name = self.PREFIX + hashlib.sha256(state.encode()).hexdigest()
+        await self._redis.set(
+            name, self._sealer.seal(msgspec.json.encode(pending), name.encode()), ex=self.TTL_S
+        )
+
+    async def take(self, state: str) -> PendingLogins.Pending | None:
+        """The pending login for ``state``, removed at once: a state works exactly once."""
+        name = self.PREFIX + hashlib.sha256(state.encode()).hexdigest()
+        sealed = await self._redis.getdel(name)
+        if not isinstance(sealed, bytes):
+            return None
+        try:
+            return msgspec.json.decode(self._sealer.open(sealed, name.encode()), type=PendingLogins.Pending)
+        except (SealBroken, msgspec.DecodeError):
+            return None
