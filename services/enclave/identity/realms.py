@@ -422,7 +422,8 @@ class RealmService:
 
         The username is the (lower-cased) e-mail address, and the address counts as verified: an
         organization admin entered it, and Enclave links a first sign-in to its member by verified
-        e-mail. An existing user is returned as is (no name, password or action is changed).
+        e-mail. An existing user is returned as is (no name, password or action is changed). Keycloak
+        adds the realm's default required actions itself (``CONFIGURE_TOTP`` when MFA is required).
         :class:`PasswordRejected` if the realm's password policy refuses ``password``.
         """
         api = _RealmAdmin(self._admin, realm)
@@ -430,9 +431,6 @@ class RealmService:
         existing = self._user_by_email(api, email)
         if existing is not None:
             return existing
-        actions = list(dict.fromkeys(required_actions))
-        if CONFIGURE_TOTP not in actions and self._mfa_is_default(api):
-            actions.append(CONFIGURE_TOTP)
         user: dict[str, Any] = {
             "username": email,
             "email": email,
@@ -440,7 +438,7 @@ class RealmService:
             "firstName": first_name,
             "lastName": last_name,
             "enabled": True,
-            "requiredActions": actions,
+            "requiredActions": list(dict.fromkeys(required_actions)),
         }
         if password is not None:
             user["credentials"] = [{"type": "password", "value": password, "temporary": temporary_password}]
@@ -536,10 +534,6 @@ class RealmService:
             log.info("identity.client.mapper_set", realm=api.realm, mapper=mapper["name"])
 
     # -- MFA --
-
-    def _mfa_is_default(self, api: _RealmAdmin) -> bool:
-        action = api.get(f"/authentication/required-actions/{CONFIGURE_TOTP}")
-        return bool(action.get("enabled") and action.get("defaultAction"))
 
     def _apply_mfa(self, api: _RealmAdmin, required: bool) -> None:
         path = f"/authentication/required-actions/{CONFIGURE_TOTP}"

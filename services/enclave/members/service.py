@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enclave.db.models import OrgMembership, User
 from enclave.db.models.base import new_id
 from enclave.db.repositories.members import MemberRepository
-from enclave.domain.errors import Conflict, NotFound
+from enclave.domain.errors import Conflict, InvalidState, NotFound
 from enclave.domain.roles import OrgRole
 from enclave.members.schemas import Member, MemberCreate, MemberPage, MemberUpdate
 
@@ -62,6 +62,10 @@ class MemberService:
 
     async def update(self, membership: OrgMembership, user: User, change: MemberUpdate) -> Member:
         if change.role is not msgspec.UNSET:
+            if change.role is OrgRole.TASKER and await self.repo.manages_a_project(user.id):
+                raise InvalidState(
+                    "This member manages a project; change their project roles before making them a Tasker."
+                )
             membership.role = change.role
         if change.display_name is not msgspec.UNSET:
             user.display_name = change.display_name

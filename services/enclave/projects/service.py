@@ -74,7 +74,8 @@ class ProjectService:
     async def list(self, principal: Principal, cursor: str | None, limit: int) -> ProjectPage:
         # Org Admins oversee every project; everyone else sees the projects they are a member of.
         member = None if principal.org_role is OrgRole.ADMIN else principal.user_id
-        result = await page(self.session, self.projects.visible_to(member), ProjectRow, cursor, limit)
+        visible = self.projects.visible_to(member, workers_only=principal.org_role is OrgRole.TASKER)
+        result = await page(self.session, visible, ProjectRow, cursor, limit)
         return ProjectPage([to_schema(row) for row in result.items], result.next_cursor)
 
     async def create(self, data: ProjectCreate) -> Project:

@@ -16,6 +16,7 @@ from enclave.db.models import Project as ProjectRow
 from enclave.db.models import Review as ReviewRow
 from enclave.db.models import Task as TaskRow
 from enclave.db.models.base import new_id
+from enclave.db.repositories.access import AccessRepository
 from enclave.db.repositories.pages import page
 from enclave.db.repositories.projects import (
     ProjectDatasetRepository,
@@ -162,6 +163,10 @@ class TaskService:
         return TaskPage([to_schema(row) for row in result.items], result.next_cursor)
 
     async def assign(self, row: TaskRow, change: TaskUpdate) -> Task:
+        assignee = row.assignee_id if change.assignee_id is msgspec.UNSET else change.assignee_id
+        reviewer = row.reviewer_id if change.reviewer_id is msgspec.UNSET else change.reviewer_id
+        if assignee is not None and assignee == reviewer:
+            raise InvalidInput("Nobody reviews their own work: choose another reviewer.")
         if change.assignee_id is not msgspec.UNSET:
             if change.assignee_id is not None:
                 await self._require_role(row.project_id, change.assignee_id, annotates=True)
@@ -177,7 +182,8 @@ class TaskService:
 
     async def _require_role(self, project_id: uuid.UUID, user_id: uuid.UUID, *, annotates: bool) -> None:
         member = await self.members.find(project_id, user_id)
-        role = member.role if member else None
+        active = await AccessRepository(self.session, self.organization_id).member_role(user_id)
+        role = member.role if member and active is not None else None
         if role is None or not (role.annotates if annotates else role.reviews):
             work = "annotate" if annotates else "review"
             raise InvalidInput(f"That user is not a project member who may {work}.")
@@ -263,6 +269,8 @@ class TaskService:
         latest = await self.annotations.latest(task_id)
         if latest is None:  # pragma: no cover — a task reaches review only through a submission
             raise InvalidState("This task has no annotation to review.")
+        if latest.author_id == reviewer.user_id:
+            raise Forbidden("Nobody reviews their own work.")
         review = self.reviews.add(
             ReviewRow(
                 id=new_id(),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
 
 from enclave.api.auth.test_hook import HEADER
 from enclave.db.engine import create_engine
@@ -41,6 +42,47 @@ async def _provision(slug: str) -> tuple[uuid.UUID, uuid.UUID]:
         return done.organization_id, done.admin_user_id
     finally:
         await engine.dispose()
+
+
+async def _force_org_role(org_id: uuid.UUID, user_id: uuid.UUID, role: str) -> None:
+    engine = create_engine(DatabaseSettings(), TLSSettings(), application_name="enclave-tests")
+    try:
+        async with engine.connect() as connection, connection.begin():
+            await connection.execute(sa.select(sa.func.set_config("enclave.org_id", str(org_id), True)))
+            await connection.execute(
+                sa.text("UPDATE org_memberships SET role = CAST(:role AS org_role) WHERE user_id = :user"),
+                {"role": role, "user": user_id},
+            )
+    finally:
+        await engine.dispose()
+
+
+def force_org_role(org_id: uuid.UUID, user_id: uuid.UUID, role: str) -> None:
+    """Sets an org role straight in the database, past the api's checks: for states the api refuses
+    to create but that the policy must still handle safely (e.g. a Tasker holding a managing role)."""
+    asyncio.run(_force_org_role(org_id, user_id, role))
+
+
+async def _force_assignment(
+    org_id: uuid.UUID, task_id: str, assignee: uuid.UUID, reviewer: uuid.UUID
+) -> None:
+    engine = create_engine(DatabaseSettings(), TLSSettings(), application_name="enclave-tests")
+    try:
+        async with engine.connect() as connection, connection.begin():
+            await connection.execute(sa.select(sa.func.set_config("enclave.org_id", str(org_id), True)))
+            await connection.execute(
+                sa.text(
+                    "UPDATE tasks SET assignee_id = :a, reviewer_id = :r, version = version + 1 WHERE id = :t"
+                ),
+                {"a": assignee, "r": reviewer, "t": uuid.UUID(task_id)},
+            )
+    finally:
+        await engine.dispose()
+
+
+def force_assignment(org_id: uuid.UUID, task_id: str, assignee: uuid.UUID, reviewer: uuid.UUID) -> None:
+    """Assigns a task straight in the database: work assigned to someone before they were removed."""
+    asyncio.run(_force_assignment(org_id, task_id, assignee, reviewer))
 
 
 def provision(slug: str | None = None) -> tuple[uuid.UUID, uuid.UUID]:

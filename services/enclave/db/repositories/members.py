@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from enclave.db.models import OrgMembership, User
+from enclave.db.models import OrgMembership, ProjectMember, User
 from enclave.db.repositories.base import TenantRepository
 from enclave.db.repositories.pages import Page, page
-from enclave.domain.roles import OrgRole
+from enclave.domain.roles import OrgRole, ProjectRole
 
 
 class MemberRepository(TenantRepository[OrgMembership]):
@@ -37,6 +37,14 @@ class MemberRepository(TenantRepository[OrgMembership]):
     async def email_taken(self, email: str) -> bool:
         statement = select(User.id).where(User.organization_id == self.organization_id, User.email == email)
         return (await self.session.execute(statement)).first() is not None
+
+    async def manages_a_project(self, user_id: uuid.UUID) -> bool:
+        statement = select(ProjectMember.id).where(
+            ProjectMember.organization_id == self.organization_id,
+            ProjectMember.user_id == user_id,
+            ProjectMember.role.in_([ProjectRole.ADMIN, ProjectRole.TEAM_MANAGER]),
+        )
+        return (await self.session.execute(statement.limit(1))).first() is not None
 
     def add_user(self, user: User) -> User:
         user.organization_id = self.organization_id

@@ -8,16 +8,25 @@ from sqlalchemy import select
 
 from enclave.db.models import Project, ProjectDataset, ProjectMember
 from enclave.db.repositories.base import TenantRepository
+from enclave.domain.roles import ProjectRole
 
 
 class ProjectRepository(TenantRepository[Project]):
     model = Project
 
-    def visible_to(self, user_id: uuid.UUID | None):  # type: ignore[no-untyped-def]
-        """Open projects; only those ``user_id`` is a member of, unless None (org Admins see all)."""
+    def visible_to(self, user_id: uuid.UUID | None, *, workers_only: bool = False):  # type: ignore[no-untyped-def]
+        """Open projects; only those ``user_id`` is a member of, unless None (org Admins see all).
+
+        ``workers_only`` counts only annotating and reviewing memberships (for Taskers, whose
+        managing roles count for nothing, as in the policy).
+        """
         statement = self.select().where(Project.archived_at.is_(None))
         if user_id is not None:
             member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == user_id)
+            if workers_only:
+                member_of = member_of.where(
+                    ProjectMember.role.not_in([ProjectRole.ADMIN, ProjectRole.TEAM_MANAGER])
+                )
             statement = statement.where(Project.id.in_(member_of))
         return statement
 

@@ -1,0 +1,691 @@
+"""The authorization matrix, end to end: every v1 operation (walked from ``V1_CONTROLLERS``) by every
+org role, every project role, own tenant or other tenant, assigned or not, against the real api; plus
+callers who must not get in at all (signed out, disabled, unknown, forged tenant).
+
+What each caller may do is written out below (``EXPECTED``) from the product rules, independently of
+``enclave.authz.policy``: asking ``can`` or reading ``RULES`` here would test the policy against itself.
+A call is *denied* when it answers 403 or 404, *allowed* when it answers anything else below 500; a
+caller without a valid, active membership must get 401. Every mismatch in either direction fails its
+operation's test, which prints a table of all of them.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Router
+from litestar.routes import HTTPRoute
+
+from enclave.api.v1.routes import V1_CONTROLLERS
+from tests.integration.domain.world import BOX, ONTOLOGY, Tenant, as_user, force_assignment, force_org_role
+from tests.integration.stack import Stack
+
+API = "/api/v1"
+
+# --- the operations: the route table, as the application mounts it ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    id: str
+    method: str
+    path: str  # the route's template, e.g. /api/v1/tasks/{task_id:uuid}
+
+    @property
+    def names_a_target(self) -> bool:
+        """Whether the path names a row (of tenant A, in these tests) rather than the caller's org."""
+        return "{" in self.path
+
+    @property
+    def on_a_task(self) -> bool:
+        return "{task_id:" in self.path
+
+    def matches(self, path: str) -> bool:
+        pattern = re.sub(r"\\\{[^}]*\\\}", "[^/]+", re.escape(self.path))
+        return re.fullmatch(pattern, API + path) is not None
+
+
+def walk_route_table() -> list[Operation]:
+    """Every method of every v1 route except the OPTIONS answers Litestar adds on its own."""
+    operations = []
+    for route in Router(path=API, route_handlers=V1_CONTROLLERS).routes:
+        if not isinstance(route, HTTPRoute):  # a websocket route would need recipes of its own
+            raise TypeError(f"{route.path}: only HTTP routes are expected under {API}")
+        operations += [
+            Operation(str(handler.operation_id), method, route.path)
+            for handler in route.route_handlers
+            for method in sorted(handler.http_methods)
+            if method != "OPTIONS"
+        ]
+    return sorted(operations, key=lambda op: op.id)
+
+
+OPERATIONS = walk_route_table()
+#: Any operation on a task, for asking which task contexts a caller has.
+ON_A_TASK = Operation("task_read", "GET", API + "/tasks/{task_id:uuid}")
+
+# --- who calls ------------------------------------------------------------------------------------
+
+ORG_ROLES = ("admin", "workforce_manager", "member", "tasker")
+PROJECT_ROLES = (None, "admin", "team_manager", "annotator", "reviewer", "annotator_reviewer")
+EVERY_PROJECT_ROLE = frozenset(role for role in PROJECT_ROLES if role)
+MANAGING = frozenset({"admin", "team_manager"})
+ANNOTATING = frozenset({"annotator", "annotator_reviewer"})
+REVIEWING = frozenset({"reviewer", "annotator_reviewer"})
+
+OWN = "own tenant"
+OTHER = "other tenant"
+NO_CALLER = "no valid caller"
+
+
+@dataclass(frozen=True, slots=True)
+class CallerSpec:
+    label: str
+    group: str
+    org_role: str | None = None
+    project_role: str | None = None
+    #: Whether the caller is a real user of tenant A, who can be assigned work there or be "self".
+    in_tenant_a: bool = False
+
+
+OWN_CALLERS = [
+    CallerSpec(f"{org}/{project or 'none'}", OWN, org, project, in_tenant_a=True)
+    for org in ORG_ROLES
+    for project in PROJECT_ROLES
+]
+OTHER_CALLERS = [CallerSpec(f"B {org}", OTHER, org) for org in ORG_ROLES]
+SIGNED_OUT = CallerSpec("signed out", NO_CALLER)
+#: Everything this org Admin could do, had they not been removed.
+DISABLED = CallerSpec("disabled admin/annotator_reviewer", NO_CALLER, "admin", "annotator_reviewer", True)
+UNKNOWN = CallerSpec("unknown user in A", NO_CALLER)
+FORGED = CallerSpec("A admin claiming B", NO_CALLER)  # a tenant-A user id under tenant B's id
+NO_CALLERS = [SIGNED_OUT, DISABLED, UNKNOWN, FORGED]
+
+# --- in which situation -----------------------------------------------------------------------------
+
+NO_CONTEXT = "-"
+ASSIGNEE = "assignee"  # the task is assigned to the caller to annotate
+REVIEWER = "reviewer"  # the task is assigned to the caller to review
+NOT_ASSIGNED = "not assigned"  # the task is someone else's
+
+#: The member an operation on members is about (and, for changes, the role asked for).
+MEMBER_CONTEXTS = {
+    "member_create": ("new tasker", "new member", "new workforce_manager", "new admin"),
+    "member_read": ("tasker", "member", "workforce_manager", "admin", "self"),
+    "member_update": (
+        "tasker renamed",
+        "tasker → member",
+        "member renamed",
+        "member → tasker",
+        "admin renamed",
+    ),
+    "member_remove": ("tasker", "member", "admin"),
+    "project_member_add": ("as annotator", "as team_manager", "as admin"),
+    "project_member_update": (
+        "annotator → reviewer",
+        "annotator → team_manager",
+        "team_manager → annotator",
+        "admin → annotator",
+    ),
+    "project_member_remove": ("annotator", "team_manager", "admin"),
+}
+#: The member contexts about a Tasker who stays a Tasker: the only ones Workforce Managers may act in.
+TASKER_STAYS_TASKER = frozenset({"new tasker", "tasker", "tasker renamed"})
+#: The project member contexts about a worker (annotating or reviewing) who stays a worker: the only
+#: ones Team Managers may act in.
+WORKER_STAYS_WORKER = frozenset({"as annotator", "annotator → reviewer", "annotator"})
+
+
+def contexts(op: Operation, caller: CallerSpec) -> tuple[str, ...]:
+    if op.on_a_task:
+        if not caller.in_tenant_a:
+            return (NOT_ASSIGNED,)
+        annotating = (ASSIGNEE,) if caller.project_role in ANNOTATING else ()
+        reviewing = (REVIEWER,) if caller.project_role in REVIEWING else ()
+        return (*annotating, *reviewing, NOT_ASSIGNED)
+    if op.id in MEMBER_CONTEXTS:
+        return tuple(c for c in MEMBER_CONTEXTS[op.id] if c != "self" or caller.in_tenant_a)
+    return (NO_CONTEXT,)
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    op: Operation
+    caller: CallerSpec
+    context: str
+
+
+def plan(op: Operation) -> list[Case]:
+    """Own-tenant callers try everything; other tenants' callers try every operation on a tenant-A row
+    (an operation without one acts on their own organization); callers without a valid membership try
+    everything."""
+    callers = OWN_CALLERS + (OTHER_CALLERS if op.names_a_target else []) + NO_CALLERS
+    return [Case(op, caller, context) for caller in callers for context in contexts(op, caller)]
+
+
+# --- what the product rules say (written out, not read from the policy) ------------------------------
+
+Predicate = Callable[[CallerSpec, str], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Who:
+    """Who may: ``a | b`` is allowed when either is."""
+
+    allows: Predicate
+
+    def __or__(self, other: Who) -> Who:
+        return Who(lambda c, x: self.allows(c, x) or other.allows(c, x))
+
+
+def org(*roles: str) -> Who:
+    return Who(lambda c, _: c.org_role in roles)
+
+
+def project_role(caller: CallerSpec) -> str | None:
+    """The project role that counts: Taskers never manage a project, so for a Tasker who holds a
+    managing role anyway (given while they were not yet a Tasker) it counts as none."""
+    if caller.org_role == "tasker" and caller.project_role in MANAGING:
+        return None
+    return caller.project_role
+
+
+def project(roles: frozenset[str]) -> Who:
+    return Who(lambda c, _: project_role(c) in roles)
+
+
+def annotating_it(roles: frozenset[str]) -> Who:
+    return Who(lambda c, x: x == ASSIGNEE and project_role(c) in roles)
+
+
+def reviewing_it(roles: frozenset[str]) -> Who:
+    return Who(lambda c, x: x == REVIEWER and project_role(c) in roles)
+
+
+EVERYONE = org(*ORG_ROLES)
+ADMINS = org("admin")
+WORKFORCE_OVER_TASKERS = Who(lambda c, x: c.org_role == "workforce_manager" and x in TASKER_STAYS_TASKER)
+TEAM_MANAGER_OVER_WORKERS = Who(lambda c, x: project_role(c) == "team_manager" and x in WORKER_STAYS_WORKER)
+MANAGE_THE_PROJECT = ADMINS | project(MANAGING)
+MANAGE_THE_TEAM = ADMINS | project(frozenset({"admin"})) | TEAM_MANAGER_OVER_WORKERS
+SEE_THE_TASK = ADMINS | project(MANAGING) | annotating_it(ANNOTATING) | reviewing_it(REVIEWING)
+
+EXPECTED: dict[str, Who] = {
+    "organization_read": EVERYONE,
+    "organization_update": ADMINS,
+    "me_read": EVERYONE,
+    "my_task_list": EVERYONE,
+    "member_list": org("admin", "workforce_manager"),
+    "member_create": ADMINS | WORKFORCE_OVER_TASKERS,
+    # Everyone may read their own member record (the same facts /me shows).
+    "member_read": ADMINS | WORKFORCE_OVER_TASKERS | Who(lambda c, x: x == "self"),
+    "member_update": ADMINS | WORKFORCE_OVER_TASKERS,
+    "member_remove": ADMINS | WORKFORCE_OVER_TASKERS,
+    "ontology_list": org("admin", "workforce_manager", "member"),
+    "ontology_read": org("admin", "workforce_manager", "member"),
+    "ontology_version_list": org("admin", "workforce_manager", "member"),
+    "ontology_create": ADMINS,
+    "ontology_version_create": ADMINS,
+    "dataset_list": ADMINS,
+    "dataset_read": ADMINS,
+    "dataset_create": ADMINS,
+    "data_item_list": ADMINS,
+    "data_item_import": ADMINS,
+    "project_list": EVERYONE,
+    "project_create": ADMINS,
+    "project_read": ADMINS | project(EVERY_PROJECT_ROLE),
+    "project_ontology_read": ADMINS | project(EVERY_PROJECT_ROLE),  # part of reading the project
+    "project_update": ADMINS | project(frozenset({"admin"})),
+    "project_member_list": MANAGE_THE_PROJECT,
+    "project_member_add": MANAGE_THE_TEAM,
+    "project_member_update": MANAGE_THE_TEAM,
+    "project_member_remove": MANAGE_THE_TEAM,
+    "project_dataset_attach": MANAGE_THE_PROJECT,
+    "task_create": MANAGE_THE_PROJECT,
+    "task_assign": MANAGE_THE_PROJECT,
+    "task_remove": MANAGE_THE_PROJECT,
+    "task_list": ADMINS | project(EVERY_PROJECT_ROLE),
+    "task_next": project(ANNOTATING | REVIEWING),
+    "task_read": SEE_THE_TASK,
+    "annotation_list": SEE_THE_TASK,
+    "review_list": SEE_THE_TASK,
+    "annotation_submit": annotating_it(ANNOTATING),
+    "review_create": reviewing_it(REVIEWING),
+}
+
+ALLOWED, DENIED, UNAUTHENTICATED, FAULT = "allowed", "denied", "401", "5xx"
+
+
+def expected(case: Case) -> str:
+    if case.caller.group == NO_CALLER:
+        return UNAUTHENTICATED
+    if case.caller.group == OTHER:
+        return DENIED
+    return ALLOWED if EXPECTED[case.op.id].allows(case.caller, case.context) else DENIED
+
+
+def outcome(status: int) -> str:
+    if status >= 500:
+        return FAULT
+    if status == 401:
+        return UNAUTHENTICATED
+    return DENIED if status in (403, 404) else ALLOWED
+
+
+# --- the world the calls are made in -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    spec: CallerSpec
+    headers: dict[str, str]
+    user_id: uuid.UUID | None = None
+
+
+@dataclass
+class World:
+    """Tenant A (everyone's home, and the owner of every target) and tenant B (the other tenant)."""
+
+    a: Tenant
+    b: Tenant
+    ontology: str
+    spare_ontology: str  # new versions go here, so the project's labels never change
+    project: str
+    queue_project: str  # tasks/next is asked of a project with no work: taking work changes nothing
+    dataset: str  # attached to the project; the task pool's items are imported here
+    empty_dataset: str  # attached, with no items: creating its tasks creates none
+    loose_dataset: str  # attached to nothing: importing into it changes no project
+    callers: dict[str, Caller] = field(default_factory=dict)
+    #: Org members of each role, in no project (the shared targets of member operations), and the
+    #: bystanders who hold the tasks that are not the caller's.
+    members: dict[str, uuid.UUID] = field(default_factory=dict)
+    pool: list[str] = field(default_factory=list)
+    shared_tasks: dict[tuple[uuid.UUID, uuid.UUID], str] = field(default_factory=dict)
+
+    def new_member(self, role: str) -> uuid.UUID:
+        # Hundreds of members share a tenant here: names long enough that e-mail addresses never collide.
+        return self.a.member(role, name=unique(role))
+
+    def new_project_member(self, role: str) -> uuid.UUID:
+        user = self.new_member("member")
+        self.a.join(self.project, user, role)
+        return user
+
+    def member_target(self, caller: Caller, context: str) -> uuid.UUID:
+        if context == "self":
+            assert caller.user_id is not None
+            return caller.user_id
+        return self.members[context]
+
+    def assignment(self, caller: Caller, context: str) -> tuple[uuid.UUID, uuid.UUID]:
+        """(assignee, reviewer) of a task in ``context`` for ``caller``."""
+        annotator, reviewer = self.members["bystander annotator"], self.members["bystander reviewer"]
+        if context == ASSIGNEE and caller.user_id:
+            return caller.user_id, reviewer
+        if context == REVIEWER and caller.user_id:
+            return annotator, caller.user_id
+        return annotator, reviewer
+
+    def shared_task(self, caller: Caller, context: str) -> str:
+        """A task to read (or reassign to the same people), made once per assignment."""
+        people = self.assignment(caller, context)
+        if people not in self.shared_tasks:
+            self.shared_tasks[people] = self.new_task(*people, stage="annotate")
+        return self.shared_tasks[people]
+
+    def fresh_task(self, caller: Caller, context: str, stage: str) -> str:
+        return self.new_task(*self.assignment(caller, context), stage=stage)
+
+    def new_task(self, assignee: uuid.UUID, reviewer: uuid.UUID, *, stage: str) -> str:
+        if not self.pool:
+            self._refill_pool()
+        task = self.pool.pop()
+        if stage == "review":  # the bystander submits, then the task is handed to its assignee
+            bystander = self.members["bystander annotator"]
+            self._assign(task, bystander, reviewer)
+            self.a.ok("POST", f"/tasks/{task}/annotations", bystander, json={"payload": BOX})
+        self._assign(task, assignee, reviewer)
+        assert self.a.ok("GET", f"/tasks/{task}")["stage"] == stage
+        return task
+
+    def _assign(self, task: str, assignee: uuid.UUID, reviewer: uuid.UUID) -> None:
+        removed = self.callers[DISABLED.label].user_id
+        if removed in (assignee, reviewer):
+            # The api assigns work to active members only: this is work assigned before removal.
+            force_assignment(self.a.org_id, task, assignee, reviewer)
+            return
+        body = {"assignee_id": str(assignee), "reviewer_id": str(reviewer)}
+        self.a.ok("PATCH", f"/tasks/{task}", json=body, headers=ANY_VERSION)
+
+    def _refill_pool(self) -> None:
+        items = [{"name": f"{unique('img')}.png", "media_type": "image/png"} for _ in range(50)]
+        self.a.ok("POST", f"/datasets/{self.dataset}/items", json={"items": items})
+        self.a.ok("POST", f"/projects/{self.project}/tasks", json={"dataset_id": self.dataset})
+        cursor = None
+        while True:
+            params = {"stage": "annotate", "limit": 200} | ({"cursor": cursor} if cursor else {})
+            page = self.a.ok("GET", f"/projects/{self.project}/tasks", params=params)
+            self.pool += [
+                t["id"] for t in page["items"] if t["assignee_id"] is None and t["reviewer_id"] is None
+            ]
+            if not (cursor := page["next_cursor"]):
+                break
+        assert self.pool
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+#: ``If-Match: *`` matches any version: the matrix is about who may update, not about lost updates.
+ANY_VERSION = {"If-Match": "*"}
+
+
+def build_world(client: httpx.Client) -> World:
+    a, b = Tenant.create(client), Tenant.create(client)
+
+    def create(path: str, body: dict[str, Any]) -> str:
+        return str(a.ok("POST", path, json=body)["id"])
+
+    ontology = create("/ontologies", {"name": unique("o"), "definition": ONTOLOGY})
+    world = World(
+        a,
+        b,
+        ontology=ontology,
+        spare_ontology=create("/ontologies", {"name": unique("o"), "definition": ONTOLOGY}),
+        project=create("/projects", {"name": unique("p"), "ontology_id": ontology}),
+        queue_project=create("/projects", {"name": unique("q"), "ontology_id": ontology}),
+        dataset=create("/datasets", {"name": unique("d"), "kind": "image"}),
+        empty_dataset=create("/datasets", {"name": unique("e"), "kind": "image"}),
+        loose_dataset=create("/datasets", {"name": unique("l"), "kind": "image"}),
+    )
+    for dataset in (world.dataset, world.empty_dataset):
+        a.ok("POST", f"/projects/{world.project}/datasets", json={"dataset_id": dataset})
+    for role in ORG_ROLES:
+        world.members[role] = world.new_member(role)
+    for name, role in (("bystander annotator", "annotator"), ("bystander reviewer", "reviewer")):
+        world.members[name] = world.new_member("member")
+        a.join(world.project, world.members[name], role)
+
+    for spec in [*OWN_CALLERS, DISABLED]:
+        # The api refuses to give a Tasker a managing project role, and to make a project manager a
+        # Tasker; such a state can only be written into the database by hand, which is how these
+        # callers get it (the policy must still give the managing role no weight).
+        demoted = spec.org_role == "tasker" and spec.project_role in MANAGING
+        user = world.new_member("member" if demoted else str(spec.org_role))
+        if spec.project_role:
+            for project_id in (world.project, world.queue_project):
+                a.join(project_id, user, spec.project_role)
+        if demoted:
+            force_org_role(a.org_id, user, "tasker")
+        world.callers[spec.label] = Caller(spec, a.headers(user), user)
+    a.ok("DELETE", f"/members/{world.callers[DISABLED.label].user_id}")
+    for spec in OTHER_CALLERS:
+        user = b.admin_id if spec.org_role == "admin" else b.member(str(spec.org_role), unique("b"))
+        world.callers[spec.label] = Caller(spec, b.headers(user))
+    world.callers[SIGNED_OUT.label] = Caller(SIGNED_OUT, {})
+    world.callers[UNKNOWN.label] = Caller(UNKNOWN, as_user(a.org_id, uuid.uuid4()))
+    world.callers[FORGED.label] = Caller(FORGED, as_user(b.org_id, a.admin_id))
+    return world
+
+
+# --- how each operation is called: (path under /api/v1, JSON body, extra headers) ---------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    path: str
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Recipe = Callable[[World, Caller, str], Call]
+
+
+def _new_member_body(context: str) -> dict[str, str]:
+    name = unique("new")
+    return {"email": f"{name}@example.org", "display_name": name, "role": context.removeprefix("new ")}
+
+
+def _member_update(w: World, c: Caller, context: str) -> Call:
+    target_role, _, change = context.partition(" ")
+    if change == "renamed":
+        return Call(f"/members/{w.members[target_role]}", {"display_name": unique("renamed")}, ANY_VERSION)
+    new_role = change.removeprefix("→ ")
+    return Call(f"/members/{w.new_member(target_role)}", {"role": new_role}, ANY_VERSION)
+
+
+def _project_member_update(w: World, c: Caller, context: str) -> Call:
+    current, _, new = context.partition(" → ")
+    return Call(f"/projects/{w.project}/members/{w.new_project_member(current)}", {"role": new}, ANY_VERSION)
+
+
+def _task_assign(w: World, c: Caller, context: str) -> Call:
+    assignee, reviewer = w.assignment(c, context)  # the same people again: a real assignment, no change
+    body = {"assignee_id": str(assignee), "reviewer_id": str(reviewer)}
+    return Call(f"/tasks/{w.shared_task(c, context)}", body, ANY_VERSION)
+
+
+RECIPES: dict[str, Recipe] = {
+    "organization_read": lambda w, c, x: Call("/organization"),
+    "organization_update": lambda w, c, x: Call("/organization", {"name": unique("Org")}, ANY_VERSION),
+    "me_read": lambda w, c, x: Call("/me"),
+    "my_task_list": lambda w, c, x: Call("/me/tasks"),
+    "member_list": lambda w, c, x: Call("/members"),
+    "member_create": lambda w, c, x: Call("/members", _new_member_body(x)),
+    "member_read": lambda w, c, x: Call(f"/members/{w.member_target(c, x)}"),
+    "member_update": _member_update,
+    "member_remove": lambda w, c, x: Call(f"/members/{w.new_member(x)}"),
+    "ontology_list": lambda w, c, x: Call("/ontologies"),
+    "ontology_read": lambda w, c, x: Call(f"/ontologies/{w.ontology}"),
+    "ontology_version_list": lambda w, c, x: Call(f"/ontologies/{w.ontology}/versions"),
+    "ontology_create": lambda w, c, x: Call("/ontologies", {"name": unique("o"), "definition": ONTOLOGY}),
+    "ontology_version_create": lambda w, c, x: Call(
+        f"/ontologies/{w.spare_ontology}/versions", {"definition": ONTOLOGY}
+    ),
+    "dataset_list": lambda w, c, x: Call("/datasets"),
+    "dataset_read": lambda w, c, x: Call(f"/datasets/{w.dataset}"),
+    "dataset_create": lambda w, c, x: Call("/datasets", {"name": unique("d"), "kind": "image"}),
+    "data_item_list": lambda w, c, x: Call(f"/datasets/{w.dataset}/items"),
+    "data_item_import": lambda w, c, x: Call(
+        f"/datasets/{w.loose_dataset}/items", {"items": [{"name": unique("i"), "media_type": "image/png"}]}
+    ),
+    "project_list": lambda w, c, x: Call("/projects"),
+    "project_create": lambda w, c, x: Call("/projects", {"name": unique("p"), "ontology_id": w.ontology}),
+    "project_read": lambda w, c, x: Call(f"/projects/{w.project}"),
+    "project_ontology_read": lambda w, c, x: Call(f"/projects/{w.project}/ontology"),
+    "project_update": lambda w, c, x: Call(
+        f"/projects/{w.project}", {"description": unique("d")}, ANY_VERSION
+    ),
+    "project_member_list": lambda w, c, x: Call(f"/projects/{w.project}/members"),
+    "project_member_add": lambda w, c, x: Call(
+        f"/projects/{w.project}/members",
+        {"user_id": str(w.new_member("member")), "role": x.removeprefix("as ")},
+    ),
+    "project_member_update": _project_member_update,
+    "project_member_remove": lambda w, c, x: Call(f"/projects/{w.project}/members/{w.new_project_member(x)}"),
+    "project_dataset_attach": lambda w, c, x: Call(
+        f"/projects/{w.project}/datasets", {"dataset_id": w.empty_dataset}
+    ),
+    # Tasks for the (empty, attached) dataset: allowed calls create none, so the pool stays as it is.
+    "task_create": lambda w, c, x: Call(f"/projects/{w.project}/tasks", {"dataset_id": w.empty_dataset}),
+    "task_list": lambda w, c, x: Call(f"/projects/{w.project}/tasks"),
+    "task_next": lambda w, c, x: Call(f"/projects/{w.queue_project}/tasks/next", {}),
+    "task_read": lambda w, c, x: Call(f"/tasks/{w.shared_task(c, x)}"),
+    "task_assign": _task_assign,
+    "task_remove": lambda w, c, x: Call(f"/tasks/{w.fresh_task(c, x, 'annotate')}"),
+    "annotation_list": lambda w, c, x: Call(f"/tasks/{w.shared_task(c, x)}/annotations"),
+    "annotation_submit": lambda w, c, x: Call(
+        f"/tasks/{w.fresh_task(c, x, 'annotate')}/annotations", {"payload": BOX}
+    ),
+    "review_list": lambda w, c, x: Call(f"/tasks/{w.shared_task(c, x)}/reviews"),
+    "review_create": lambda w, c, x: Call(
+        f"/tasks/{w.fresh_task(c, x, 'review')}/reviews", {"decision": "approve"}
+    ),
+}
+
+# --- running and reporting -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    case: Case
+    expected: str
+    status: int
+
+    @property
+    def got(self) -> str:
+        return outcome(self.status)
+
+    def row(self) -> tuple[str, ...]:
+        op, caller = self.case.op, self.case.caller
+        return (
+            f"{op.method} {op.path.removeprefix(API)} ({op.id})",
+            caller.label,
+            caller.group,
+            self.case.context,
+            self.expected,
+            f"{self.got} ({self.status})",
+        )
+
+
+HEADINGS = ("operation", "caller", "tenant", "context", "expected", "got")
+
+
+def table(results: list[Result]) -> str:
+    rows = [HEADINGS, *(r.row() for r in results)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADINGS))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows)
+
+
+def run(world: World, op: Operation) -> list[Result]:
+    results = []
+    for case in plan(op):
+        caller = world.callers[case.caller.label]
+        call = RECIPES[op.id](world, caller, case.context)
+        assert op.matches(call.path), f"the recipe for {op.id} calls {call.path}, not {op.path}"
+        response = world.a.client.request(
+            op.method, API + call.path, headers=caller.headers | call.headers, json=call.body
+        )
+        results.append(Result(case, expected(case), response.status_code))
+    return results
+
+
+# --- the tests -------------------------------------------------------------------------------------------
+
+#: How many cases the plan holds. Of the 39 operations, 7 act on a task; 7 on a member, with 4, 5, 5, 3
+#: (org members: 17, 16 without "self") and 3, 4, 3 (project members: 10) contexts; 25 on neither.
+#: 27 name a tenant-A row in their path: 14 plain, 7 member (12 + 10 contexts) and 7 task operations.
+#: On a task, the 6 project roles have 1, 1, 1, 2, 2 and 3 contexts: 10 per org role.
+EXPECTED_CASES = (
+    (24 * (25 + 17 + 10) + 4 * 10 * 7)  # own tenant: 24 callers
+    + 4 * (14 + 12 + 10 + 7)  # other tenant: 4 callers, on the operations that name a tenant-A row
+    + 3 * (25 + 16 + 10 + 7)  # signed out, unknown, forged: every operation, no "self"
+    + (25 + 17 + 10 + 3 * 7)  # disabled: like an own-tenant admin/annotator_reviewer
+)
+
+
+@pytest.fixture(scope="module")
+def client(api_url: str, stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api_url, verify=stack.tls, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def world(client: httpx.Client) -> World:
+    return build_world(client)
+
+
+class TestAuthorizationMatrix:
+    def test_every_operation_has_a_recipe_and_an_expectation(self) -> None:
+        operations = {op.id for op in OPERATIONS}
+        assert len(operations) == len(OPERATIONS), "two routes share an operation_id"
+        assert sorted(operations - RECIPES.keys()) == [], "operations with no recipe"
+        assert sorted(operations - EXPECTED.keys()) == [], "operations with no expectation"
+        assert sorted((RECIPES.keys() | EXPECTED.keys()) - operations) == [], "recipes for no route"
+
+    def test_the_plan_counts_every_case(self) -> None:
+        assert len(OPERATIONS) == 39
+        assert sum(len(plan(op)) for op in OPERATIONS) == EXPECTED_CASES
+        assert {len(plan(op)) for op in OPERATIONS if op.on_a_task} == {4 * 10 + 4 + 3 + 3}
+
+    @pytest.mark.parametrize("op", OPERATIONS, ids=[op.id for op in OPERATIONS])
+    def test_operation(self, world: World, op: Operation) -> None:
+        assert op.id in RECIPES, f"{op.id}: no recipe"
+        assert op.id in EXPECTED, f"{op.id}: no expectation"
+        results = run(world, op)
+        assert len(results) == len(plan(op)) > len(OWN_CALLERS)
+        mismatches = [r for r in results if r.got != r.expected]
+        assert not mismatches, (
+            f"{len(mismatches)} of {len(results)} cases of {op.id} differ from the product rules:\n"
+            + table(mismatches)
+        )
+        # An allowed call the handler then refused (400, 409, 412...) proves less: its recipe is wrong.
+        refused = [r for r in results if r.got == ALLOWED and not 200 <= r.status < 300]
+        assert not refused, f"allowed, but the handler refused the recipe:\n{table(refused)}"
+
+    def test_task_lists_show_annotators_and_reviewers_only_their_own(self, world: World) -> None:
+        workers = (
+            ("member/annotator", ("assignee_id",)),
+            ("member/reviewer", ("reviewer_id",)),
+            ("tasker/annotator_reviewer", ("assignee_id", "reviewer_id")),
+        )
+        for label, _ in workers:  # each has a task of their own and sees one of someone else's
+            caller = world.callers[label]
+            for context in contexts(ON_A_TASK, caller.spec):
+                world.shared_task(caller, context)
+        everything = self._tasks(world, world.callers["member/team_manager"])
+        assert set(world.shared_tasks.values()) <= set(everything)
+        assert set(self._tasks(world, world.callers["admin/none"])) == set(everything)
+        for label, fields in workers:
+            caller = world.callers[label]
+            theirs = {
+                i for i, task in everything.items() if any(task[f] == str(caller.user_id) for f in fields)
+            }
+            assert theirs, label
+            assert set(self._tasks(world, caller)) == theirs, label
+
+    @staticmethod
+    def _tasks(world: World, caller: Caller) -> dict[str, dict[str, Any]]:
+        """Every task of the project that ``caller`` is shown, by id."""
+        tasks: dict[str, dict[str, Any]] = {}
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"limit": 200} | ({"cursor": cursor} if cursor else {})
+            response = world.a.client.get(
+                f"{API}/projects/{world.project}/tasks", headers=caller.headers, params=params
+            )
+            assert response.status_code == 200, response.text
+            tasks |= {task["id"]: task for task in response.json()["items"]}
+            if not (cursor := response.json()["next_cursor"]):
+                return tasks
+
+    def test_project_lists_show_exactly_the_projects_the_caller_may_read(self, world: World) -> None:
+        ours = {world.project, world.queue_project}
+        wrong = []
+        for spec in [*OWN_CALLERS, *OTHER_CALLERS]:
+            caller = world.callers[spec.label]
+            listed = world.a.client.get(f"{API}/projects", headers=caller.headers, params={"limit": 200})
+            assert listed.status_code == 200, listed.text
+            shown = {p["id"] for p in listed.json()["items"]} & ours
+            readable = {
+                p
+                for p in ours
+                if world.a.client.get(f"{API}/projects/{p}", headers=caller.headers).is_success
+            }
+            if shown != readable:
+                wrong.append(f"{spec.label}: listed {sorted(shown)}, may read {sorted(readable)}")
+        assert not wrong, "\n".join(wrong)
+
+    def test_workforce_managers_list_only_taskers(self, world: World) -> None:
+        caller = world.callers["workforce_manager/none"]
+        listed = world.a.client.get(f"{API}/members", headers=caller.headers, params={"limit": 200})
+        assert listed.status_code == 200, listed.text
+        roles = {m["role"] for m in listed.json()["items"]}
+        assert roles == {"tasker"}
