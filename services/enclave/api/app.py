@@ -89,6 +89,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 "session_factory": sessions_db,
                 "sessions": sessions,
+                "redis": redis,
                 "login": login,
             }
         ),

@@ -74,6 +74,7 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.InvalidState: 409,
     domain.PreconditionFailed: 412,
     domain.PreconditionRequired: 428,
+    domain.RateLimited: 429,
     domain.Unavailable: 503,
 }
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from enclave.authz.permissions import Permission as P
 from enclave.authz.principal import Principal, Resource
+from enclave.authz.scopes import SCOPE_OF, UNRESTRICTED, Scope
 from enclave.domain.roles import OrgRole, ProjectRole
 
 ADMIN = OrgRole.ADMIN
@@ -68,6 +69,10 @@ RULES: dict[P, Rule] = {
     P.ORG_ORGANIZATION_READ: Rule(org_roles=EVERY_ORG_ROLE),
     P.ORG_ORGANIZATION_UPDATE: Rule(org_roles=frozenset({ADMIN})),
     P.ORG_SELF_READ: Rule(org_roles=EVERY_ORG_ROLE),
+    # API keys: everyone makes their own (a key only narrows its owner's rights); Admins revoke any.
+    P.ORG_API_KEY_CREATE: Rule(org_roles=EVERY_ORG_ROLE),
+    P.ORG_API_KEY_LIST: Rule(org_roles=EVERY_ORG_ROLE),
+    P.ORG_API_KEY_REVOKE: Rule(org_roles=frozenset({ADMIN}), self_=True),
     # Members: Admins manage everyone, Workforce Managers manage Taskers, everyone may read themselves.
     P.ORG_MEMBER_LIST: Rule(org_roles=frozenset({ADMIN, WFM})),
     P.ORG_MEMBER_READ: Rule(org_roles=frozenset({ADMIN}), workforce_over_taskers=True, self_=True),
@@ -113,6 +118,8 @@ def can(principal: Principal, permission: P, resource: Resource) -> bool:
     """Whether ``principal`` may do ``permission`` on ``resource``. Deny unless a rule allows."""
     if resource.organization_id != principal.organization_id:
         return False
+    if principal.scopes is not None and not _key_covers(principal, permission, resource):
+        return False
     rule = RULES.get(permission)
     if rule is None:
         return False
@@ -134,6 +141,19 @@ def can(principal: Principal, permission: P, resource: Resource) -> bool:
     if rule.team_manager_over_workers and role is TEAM_MANAGER and _workers_only(resource):
         return True
     return rule.workforce_over_taskers and _workforce_over_tasker(principal, resource)
+
+
+def _key_covers(principal: Principal, permission: P, resource: Resource) -> bool:
+    """An API key's scopes and project restriction narrow its owner's rights; they never add any."""
+    scopes = principal.scopes or frozenset()
+    if permission not in SCOPE_OF:
+        return False
+    needed = SCOPE_OF[permission]
+    if needed is not None and needed not in scopes and Scope.ADMIN not in scopes:
+        return False
+    if principal.project_id is not None and permission not in UNRESTRICTED:
+        return resource.project_id == principal.project_id
+    return True
 
 
 def _workers_only(resource: Resource) -> bool:

@@ -16,6 +16,10 @@ class Principal:
     org_role: OrgRole
     #: How the caller authenticated: "session", "api_key" or "test" (the test-only hook).
     via: str = "session"
+    #: For an API key: the scopes it carries (None: not a key, the owner's full rights).
+    scopes: frozenset[str] | None = None
+    #: For an API key restricted to one project.
+    project_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +27,8 @@ class Resource:
     """The facts about a target that rules may look at. Unknown facts stay ``None``."""
 
     organization_id: uuid.UUID
-    #: The principal's own role in the project the target belongs to, if they are a member.
+    #: The project the target belongs to, and the principal's own role in it, if they are a member.
+    project_id: uuid.UUID | None = None
     project_role: ProjectRole | None = None
     #: For a task: who annotates it and who reviews it.
     assignee_id: uuid.UUID | None = None

@@ -46,3 +46,7 @@ class Unavailable(DomainError):
 
 class InvalidInput(DomainError):
     """The request is well-formed but its content cannot be accepted (a bad cursor, an unknown id...)."""
+
+
+class RateLimited(DomainError):
+    """Too many attempts from this source; try again later."""

@@ -247,20 +247,22 @@ def amr_config_alias(reference: str) -> str:
     return f"enclave-amr-{reference}-maxage-{AMR_MAX_AGE_S}"
 
 
-def differs(current: Any, desired: Any) -> bool:
+def _differs(current: Any, desired: Any) -> bool:
     """True if ``desired`` is not contained in ``current``: dict keys Enclave does not set are ignored,
     lists of strings compare as sets (Keycloak does not keep their order)."""
     if isinstance(desired, dict):
         if not isinstance(current, dict):
             return True
-        return any(differs(current.get(key), value) for key, value in desired.items())
+        return any(_differs(current.get(key), value) for key, value in desired.items())
+    if desired == "" and current is None:  # Keycloak drops an empty attribute rather than store it
+        return False
     if isinstance(desired, list) and all(isinstance(item, str) for item in desired):
         return not isinstance(current, list) or sorted(current) != sorted(desired)
     return bool(current != desired)
 
 
 def _changed_keys(current: dict[str, Any], desired: dict[str, Any]) -> list[str]:
-    return sorted(key for key, value in desired.items() if differs(current.get(key), value))
+    return sorted(key for key, value in desired.items() if _differs(current.get(key), value))
 
 
 # -- Admin REST calls, one realm at a time --------------------------------------------------------
@@ -527,7 +529,7 @@ class RealmService:
             current = existing.get(mapper["name"])
             if current is None:
                 api.post(path, mapper)
-            elif differs(current, mapper):
+            elif _differs(current, mapper):
                 api.put(f"{path}/{current['id']}", {**mapper, "id": current["id"]})
             else:
                 continue

@@ -31,6 +31,7 @@ TARGET_PARAMETER = {
     Target.PROJECT_MEMBER: "{project_id:",
     Target.TASK: "{task_id:",
     Target.MEMBER: "{user_id:",
+    Target.API_KEY: "{key_id:",
 }
 #: Targets that carry the facts a permission's scope needs (see ``enclave.authz.permissions``).
 TARGETS_FOR_SCOPE = {

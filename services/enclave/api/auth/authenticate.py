@@ -13,6 +13,7 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from enclave.api.auth.api_key_auth import claim_from_api_key
 from enclave.api.auth.claims import Claim
 from enclave.api.auth.session_auth import claim_from_session
 from enclave.api.auth.test_hook import claim_from_test_header
@@ -26,10 +27,10 @@ async def _test_header(connection: ASGIConnection[Any, Any, Any, Any]) -> Claim 
 
 
 def authenticators_for(mode: Mode) -> tuple[Authenticator, ...]:
-    """Sessions always; the test-only header only in test mode."""
+    """API keys and sessions always; the test-only header only in test mode."""
     if mode is Mode.TEST:
-        return (claim_from_session, _test_header)
-    return (claim_from_session,)
+        return (claim_from_api_key, claim_from_session, _test_header)
+    return (claim_from_api_key, claim_from_session)
 
 
 def authentication_middleware(authenticators: tuple[Authenticator, ...]) -> Callable[[ASGIApp], ASGIApp]:

@@ -14,9 +14,12 @@ from typing import Any, TypeVar
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from enclave.api.auth.api_key_auth import record_failure, refuse_if_throttled
 from enclave.api.auth.claims import Claim
 from enclave.api.db import request_session
+from enclave.api_keys.service import ApiKeyService, VerifiedKey
 from enclave.authz.permissions import Permission
 from enclave.authz.policy import can
 from enclave.authz.principal import Principal, Resource
@@ -40,6 +43,7 @@ class Target(enum.StrEnum):
     PROJECT = "project"  # path `project_id`
     PROJECT_MEMBER = "project_member"  # path `project_id` (+ `user_id`): a member and the role asked for
     TASK = "task"  # path `task_id`
+    API_KEY = "api_key"  # path `key_id`: an API key and its owner
 
 
 def access(permission: Permission, target: Target = Target.ORGANIZATION) -> dict[str, Any]:
@@ -56,21 +60,45 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
         raise Unauthenticated("Sign in, or send a valid API key.")
     session = request_session(connection)
     await bind_tenant(session, claim.organization_id, claim.user_id)
+    key = await _verify_key(connection, session, claim) if claim.api_key is not None else None
+    user_id = key.user_id if key is not None else claim.user_id
+    if user_id is None:  # pragma: no cover — every authenticator names a user or a key
+        raise Unauthenticated("Sign in, or send a valid API key.")
     access_repo = AccessRepository(session, claim.organization_id)
-    caller = await access_repo.caller(claim.user_id)
+    caller = await access_repo.caller(user_id)
     if caller is None:
+        # The owner was removed: their sessions and keys stop working at once.
         raise Unauthenticated("This account is not an active member of its organization.")
     if not claim.csrf_ok:
         raise Forbidden("Send the X-CSRF-Token header of your session with every change.")
     if caller.mfa_required and not claim.second_factor:
         # Checked on every request, so turning MFA off in Keycloak by hand does not open the app.
         raise Unauthenticated("Your organization requires a second factor; sign in again with it.")
-    principal = Principal(claim.user_id, claim.organization_id, caller.role, via=claim.via)
+    principal = Principal(
+        user_id,
+        claim.organization_id,
+        caller.role,
+        via=claim.via,
+        scopes=key.scopes if key is not None else None,
+        project_id=key.project_id if key is not None else None,
+    )
     resource = await _load(handler.opt.get(TARGET, Target.ORGANIZATION), connection, access_repo, principal)
     if not can(principal, permission, resource):
         raise Forbidden("You do not have permission to do this.")
     connection.state.principal = principal
     connection.state.resource = resource
+
+
+async def _verify_key(
+    connection: ASGIConnection[Any, Any, Any, Any], session: AsyncSession, claim: Claim
+) -> VerifiedKey:
+    assert claim.api_key is not None  # noqa: S101 — the caller checked
+    await refuse_if_throttled(connection)
+    key = await ApiKeyService(session, claim.organization_id).verify(claim.api_key)
+    if key is None:
+        await record_failure(connection)
+        raise Unauthenticated("The API key is unknown, revoked or expired.")
+    return key
 
 
 async def _load(
@@ -89,10 +117,11 @@ async def _load(
             raise NotFound("No such project.")
         role = await repo.project_role(project_id, principal.user_id)
         if target is Target.PROJECT:
-            return Resource(organization_id=org, project_role=role)
+            return Resource(organization_id=org, project_id=project_id, project_role=role)
         member: uuid.UUID | None = params.get("user_id")
         return Resource(
             organization_id=org,
+            project_id=project_id,
             project_role=role,
             target_user_id=member,
             target_project_role=await repo.project_role(project_id, member) if member else None,
@@ -104,6 +133,7 @@ async def _load(
             raise NotFound("No such task.")
         return Resource(
             organization_id=org,
+            project_id=facts.project_id,
             project_role=facts.project_role,
             assignee_id=facts.assignee_id,
             reviewer_id=facts.reviewer_id,
@@ -119,6 +149,11 @@ async def _load(
             target_org_role=current,
             requested_org_role=await _requested_role(connection, OrgRole),
         )
+    if target is Target.API_KEY:
+        owner = await ApiKeyService(repo.session, org).owner_of(params["key_id"])
+        if owner is None:
+            raise NotFound("No such API key.")
+        return Resource(organization_id=org, target_user_id=owner)
     if target is Target.NEW_MEMBER:
         requested = await _requested_role(connection, OrgRole)
         return Resource(organization_id=org, target_org_role=requested, requested_org_role=requested)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller
 
+from enclave.api_keys.controllers import ApiKeyController
 from enclave.datasets.controllers import DatasetController
 from enclave.members.controllers import MeController, MemberController
 from enclave.ontologies.controllers import OntologyController
@@ -21,4 +22,5 @@ V1_CONTROLLERS: list[type[Controller]] = [
     ProjectTaskController,
     MyTaskController,
     TaskController,
+    ApiKeyController,
 ]

@@ -1,0 +1,1 @@
+"""API keys: programs act for a user, with scopes, an optional project, an expiry; revocable."""

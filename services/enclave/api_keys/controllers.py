@@ -1,0 +1,41 @@
+"""``/api/v1/api-keys``: a user's keys. Keys are made and revoked from a session, never by a key."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, Response, delete, get, post
+from litestar.params import FromPath, JSONBody
+
+from enclave.api.auth.guard import Target, access
+from enclave.api.v1.http import Caller, Cursor, Limit, Session
+from enclave.api_keys.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPage
+from enclave.api_keys.service import ApiKeyService
+from enclave.authz.permissions import Permission
+
+
+class ApiKeyController(Controller):
+    path = "/api-keys"
+    tags = ["api keys"]  # noqa: RUF012
+
+    @post(operation_id="api_key_create", opt=access(Permission.ORG_API_KEY_CREATE))
+    async def create(
+        self, session: Session, principal: Caller, data: JSONBody[ApiKeyCreate]
+    ) -> Response[ApiKeyCreated]:
+        created = await ApiKeyService(session, principal.organization_id).create(principal, data)
+        return Response(created, status_code=201, headers={"Cache-Control": "no-store"})
+
+    @get(operation_id="api_key_list", opt=access(Permission.ORG_API_KEY_LIST))
+    async def list_keys(
+        self, session: Session, principal: Caller, cursor: Cursor = None, limit: Limit = 50
+    ) -> ApiKeyPage:
+        return await ApiKeyService(session, principal.organization_id).list(principal, cursor, limit)
+
+    @delete(
+        "/{key_id:uuid}",
+        operation_id="api_key_revoke",
+        opt=access(Permission.ORG_API_KEY_REVOKE, Target.API_KEY),
+        status_code=200,
+    )
+    async def revoke(self, session: Session, principal: Caller, key_id: FromPath[uuid.UUID]) -> ApiKey:
+        return await ApiKeyService(session, principal.organization_id).revoke(key_id)
