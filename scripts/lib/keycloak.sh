@@ -141,7 +141,8 @@ keycloak_start() {
         --http-management-scheme=inherited \
         --db-url="jdbc:postgresql://localhost:$POSTGRES_PORT/keycloak?sslmode=verify-full&sslrootcert=$tls/ca.crt" \
         --db-username=keycloak \
-        --cache=local
+        --cache=local \
+        --truststore-paths="$tls/ca.crt"
     )
   fi
   local start=$SECONDS

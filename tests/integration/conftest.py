@@ -38,10 +38,14 @@ def api_url(migrated: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     """A real api process over HTTPS, in test mode: the test-only authentication hook is on."""
     port = _free_port()
     log = Path(tmp_path_factory.mktemp("api")) / "api.log"
-    env = os.environ | migrated.env | {"ENCLAVE_API_PORT": str(port), "ENCLAVE_API_MODE": "test"}
+    url = f"https://localhost:{port}"
+    env = (
+        os.environ
+        | migrated.env
+        | {"ENCLAVE_API_PORT": str(port), "ENCLAVE_API_MODE": "test", "ENCLAVE_API_PUBLIC_URL": url}
+    )
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "enclave.api"], env=env, stdout=out, stderr=out)
-    url = f"https://localhost:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -28,6 +28,7 @@ from enclave.db.session import session_factory
 from enclave.identity.controllers import AuthController
 from enclave.identity.login import LoginService
 from enclave.identity.oidc import RealmClients
+from enclave.identity.realms import RealmService, admin_from_settings
 from enclave.identity.sealing import Sealer
 from enclave.identity.sessions import PendingLogins, SessionStore
 from enclave.logging import configure_logging
@@ -46,6 +47,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
     sealer = Sealer(read_secret(settings.session.key_file).encode())
     sessions = SessionStore(
         redis, sealer, settings.session.idle_timeout_s, settings.session.absolute_timeout_s
+    )
+    realms = (
+        RealmService(admin_from_settings(settings.keycloak, settings.tls))
+        if settings.keycloak.admin_password_file
+        else None
     )
     login = LoginService(
         RealmClients(settings.keycloak, settings.tls),
@@ -90,6 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "session_factory": sessions_db,
                 "sessions": sessions,
                 "redis": redis,
+                "realms": realms,
                 "login": login,
             }
         ),

@@ -17,6 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from enclave.domain import errors as domain
+from enclave.identity.realms import IdentityError
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
@@ -126,7 +127,13 @@ def connection_error_handler(request: Request[Any, Any, Any], exc: OSError) -> R
     )
 
 
+def identity_error_handler(request: Request[Any, Any, Any], exc: IdentityError) -> Response[dict[str, Any]]:
+    log.error("keycloak_error", error=type(exc).__name__)
+    return problem(503, "Service Unavailable", "Keycloak could not apply the change; nothing was changed.")
+
+
 EXCEPTION_HANDLERS = {
+    IdentityError: identity_error_handler,
     HTTPException: http_exception_handler,
     domain.DomainError: domain_error_handler,
     DBAPIError: database_error_handler,

@@ -67,6 +67,8 @@ class AuthController(Controller):
         if error or not code:
             raise Unauthenticated("Sign-in was cancelled or refused.")
         completed = await _service(request).complete(oauth_state, code)
+        if completed.session_id is None:
+            return Redirect(completed.redirect or "/", status_code=303)
         timeout = request.app.state.settings.session.absolute_timeout_s
         return Redirect(
             completed.next_path, status_code=303, cookies=[_cookie(request, completed.session_id, timeout)]

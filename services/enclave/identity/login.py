@@ -30,8 +30,12 @@ CALLBACK_PATH = "/auth/callback"
 
 @dataclass(frozen=True, slots=True)
 class Completed:
-    session_id: str
+    """Either a session (``session_id``, then go to ``next_path``) or, when a second factor is
+    still missing, where to send the browser to sign in again (``redirect``)."""
+
+    session_id: str | None
     next_path: str
+    redirect: str | None = None
 
 
 def _pkce_pair() -> tuple[str, str]:
@@ -72,12 +76,13 @@ class LoginService:
             raise NotFound("No such organization.")
         return org
 
-    async def begin(self, realm: str, next_path: str | None) -> str:
+    async def begin(self, realm: str, next_path: str | None, *, reauthenticate: bool = False) -> str:
         """Where to send the browser: the realm's login page, with a fresh state, nonce and PKCE challenge."""
         await self.organization_of(realm)
         verifier, challenge = _pkce_pair()
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        await self.pending.put(state, PendingLogins.Pending(realm, verifier, nonce, safe_next(next_path)))
+        pending = PendingLogins.Pending(realm, verifier, nonce, safe_next(next_path), reauthenticate)
+        await self.pending.put(state, pending)
         client = await self.realms.client(realm)
         url = client.auth_url(
             redirect_uri=self.redirect_uri,
@@ -87,7 +92,9 @@ class LoginService:
             code_challenge=challenge,
             code_challenge_method="S256",
         )
-        return str(url)
+        # prompt=login makes Keycloak ask for the credentials (and the OTP) again instead of
+        # reusing its session: the way to a second factor right after enrolling one.
+        return f"{url}&prompt=login" if reauthenticate else str(url)
 
     async def complete(self, state: str, code: str) -> Completed:
         pending = await self.pending.take(state)
@@ -105,7 +112,15 @@ class LoginService:
         user_id, mfa_required = await self._member_for(org_id, claims, self.realms.issuer(pending.realm))
         amr = [str(value) for value in claims.get("amr", [])]
         if mfa_required and "otp" not in amr:
-            raise Unauthenticated("This organization requires a second factor; sign in again with it.")
+            # Keycloak reports no second factor on the login that enrolled one (a required action,
+            # not a step of the flow); one fresh sign-in collects it. A second miss is refused.
+            if pending.reauthentication:
+                raise Unauthenticated("This organization requires a second factor; sign in again with it.")
+            return Completed(
+                None,
+                pending.next_path,
+                await self.begin(pending.realm, pending.next_path, reauthenticate=True),
+            )
         session = BrowserSession(
             organization_id=org_id,
             user_id=user_id,

@@ -288,26 +288,26 @@ class _RealmAdmin:
         """The response to a successful request (``None`` for a 404 if ``missing_ok``);
         :class:`RealmNotFound` if the realm itself is missing, :class:`KeycloakRequestFailed` for any
         other error. Keycloak's error *code* is kept, never a request body."""
-        return self._send(method, f"{self._base}{path}", body, path or "/", missing_ok, params)
+        return self._send(
+            method, f"{self._base}{path}", body, params, label=path or "/", missing_ok=missing_ok
+        )
 
     def create_realm(self, representation: dict[str, Any]) -> bool:
         """Creates this realm; False if it already exists."""
         if representation.get("realm") != self.realm:
             raise RealmRefused("A realm is created under its own name only.")
-        return (
-            self._send("POST", "admin/realms", representation, "(create realm)", True, {}, conflict_ok=True)
-            is not None
-        )
+        created = self._send("POST", "admin/realms", representation, {}, label="(create)", conflict_ok=True)
+        return created is not None
 
     def _send(
         self,
         method: str,
         url: str,
         body: Any,
-        label: str,
-        missing_ok: bool,
         params: dict[str, Any],
         *,
+        label: str,
+        missing_ok: bool = False,
         conflict_ok: bool = False,
     ) -> Response | None:
         data = None if body is None else json.dumps(body)
@@ -591,4 +591,17 @@ def admin_from_settings(settings: KeycloakSettings, tls: TLSSettings) -> Keycloa
         client_id="admin-cli",
         verify=str(tls.ca_file),
         timeout=20,
+    )
+
+
+def realm_spec_for(slug: str, display_name: str, public_url: str, *, mfa_required: bool = False) -> RealmSpec:
+    """The realm an organization needs for the api reachable at ``public_url``."""
+    return RealmSpec(
+        slug=slug,
+        display_name=display_name,
+        redirect_uris=[f"{public_url}/auth/callback"],
+        post_logout_redirect_uris=[f"{public_url}/"],
+        backchannel_logout_url=f"{public_url}/auth/backchannel-logout/{slug}",
+        web_origins=[public_url],
+        mfa_required=mfa_required,
     )

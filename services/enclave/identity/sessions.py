@@ -120,6 +120,8 @@ class PendingLogins:
         verifier: str
         nonce: str
         next_path: str
+        #: Set when this login was started again to collect a second factor (done at most once).
+        reauthentication: bool = False
 
     def __init__(self, redis: aioredis.Redis, sealer: Sealer) -> None:
         self._redis = redis

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get, patch
+from typing import Any
+
+from litestar import Controller, Request, Response, get, patch
 from litestar.params import JSONBody
 
 from enclave.api.auth.guard import access
@@ -23,10 +25,15 @@ class OrganizationController(Controller):
 
     @patch(operation_id="organization_update", opt=access(Permission.ORG_ORGANIZATION_UPDATE))
     async def update(
-        self, session: Session, principal: Caller, data: JSONBody[OrganizationUpdate], if_match: IfMatch
+        self,
+        request: Request[Any, Any, Any],
+        session: Session,
+        principal: Caller,
+        data: JSONBody[OrganizationUpdate],
+        if_match: IfMatch,
     ) -> Response[Organization]:
         service = OrganizationService(session, principal.organization_id)
         row = await service.row()
         check_if_match(if_match, row.version)
-        row = await service.update(row, data)
+        row = await service.update(row, data, request.app.state.realms)
         return Response(to_schema(row), headers={"ETag": etag(row.version)})

@@ -16,6 +16,7 @@ from enclave.db.models import Organization, OrganizationDirectory, OrgMembership
 from enclave.db.models.base import new_id
 from enclave.db.session import bind_tenant
 from enclave.domain.roles import OrgRole
+from enclave.identity.realms import check_realm_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ async def provision_organization(
     workforce: bool = False,
 ) -> Provisioned:
     """Inserts the organization and its admin in the session's transaction (the caller commits)."""
+    check_realm_name(slug)  # the slug names the organization's Keycloak realm too
     org_id = new_id()
     await bind_tenant(session, org_id)
     session.add(Organization(id=org_id, slug=slug, name=name, workforce=workforce, settings={}))

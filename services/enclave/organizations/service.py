@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -10,7 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.db.models import Organization as OrganizationRow
-from enclave.domain.errors import NotFound
+from enclave.domain.errors import NotFound, Unavailable
+from enclave.identity.realms import RealmService
 from enclave.organizations.schemas import Organization, OrganizationSettings, OrganizationUpdate
 
 
@@ -38,11 +40,20 @@ class OrganizationService:
             raise NotFound("No such organization.")
         return row
 
-    async def update(self, row: OrganizationRow, change: OrganizationUpdate) -> OrganizationRow:
+    async def update(
+        self, row: OrganizationRow, change: OrganizationUpdate, realms: RealmService | None
+    ) -> OrganizationRow:
         if change.name is not msgspec.UNSET:
             row.name = change.name
         if change.settings is not msgspec.UNSET:
             settings: dict[str, Any] = msgspec.to_builtins(change.settings)
+            mfa = bool(settings.get("mfa_required"))
+            if mfa != bool((row.settings or {}).get("mfa_required")):
+                # Keycloak first: if it fails nothing is committed. Should the commit fail after it,
+                # both halves fail safe (MFA asked by Keycloak, or still demanded by the api).
+                if realms is None:
+                    raise Unavailable("Sign-in is not configured, so MFA cannot be changed.")
+                await asyncio.to_thread(realms.set_mfa_required, row.slug, mfa)
             row.settings = settings
         await self.session.flush()
         return row

@@ -101,10 +101,13 @@ class Tenant:
     admin_id: uuid.UUID
     users: dict[str, uuid.UUID] = field(default_factory=dict)
 
+    slug: str = ""
+
     @classmethod
-    def create(cls, client: httpx.Client) -> Tenant:
-        org_id, admin_id = provision()
-        return cls(client, org_id, admin_id)
+    def create(cls, client: httpx.Client, slug: str | None = None) -> Tenant:
+        slug = slug or f"t-{uuid.uuid4().hex[:10]}"
+        org_id, admin_id = provision(slug)
+        return cls(client, org_id, admin_id, slug=slug)
 
     def headers(self, user_id: uuid.UUID | None = None) -> dict[str, str]:
         return as_user(self.org_id, user_id or self.admin_id)

@@ -54,10 +54,6 @@ DESCRIPTIONS: dict[int, str] = {
 #: Statuses every protected route can answer: a bad request, no valid caller, a refusal by the
 #: policy, and a database that cannot be reached.
 EVERY_ROUTE: tuple[int, ...] = (400, 401, 403, 503)
-#: Routes with an id in their path: the target may not exist (or be another tenant's).
-TARGETED: tuple[int, ...] = (404,)
-#: Routes that change a versioned resource and so take If-Match.
-CONDITIONAL: tuple[int, ...] = (404, 412, 428)
 
 
 def problem_response(status: int) -> ResponseSpec:

@@ -1,0 +1,198 @@
+"""The web app's sign-in against the real Keycloak: code + PKCE done by the api, a session cookie,
+CSRF on changes, logout that ends Keycloak's session too, and MFA enforced by the api itself."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from enclave.api.auth.session_auth import COOKIE
+from enclave.identity.realms import RealmService, admin_from_settings, realm_spec_for
+from enclave.settings import KeycloakSettings, TLSSettings
+from tests.integration.domain.world import Tenant
+from tests.integration.stack import Stack
+from tests.support.keycloak_login import TOTP_ENROL_FORM, LoginFailed, login_via_form
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@dataclass
+class Person:
+    email: str
+    user_id: uuid.UUID
+
+
+@pytest.fixture(scope="module")
+def realms(stack: Stack) -> RealmService:
+    return RealmService(admin_from_settings(KeycloakSettings(), TLSSettings()))
+
+
+@pytest.fixture
+def org(api: httpx.Client, api_url: str, realms: RealmService) -> Iterator[Tenant]:
+    tenant = Tenant.create(api)
+    realms.ensure_realm(realm_spec_for(tenant.slug, f"Org {tenant.slug}", api_url))
+    yield tenant
+    realms.delete_realm(tenant.slug)
+
+
+def person(org: Tenant, realms: RealmService, role: str = "member") -> Person:
+    """A member of the organization in Enclave, with a Keycloak account of the same e-mail address."""
+    email = f"{role}-{uuid.uuid4().hex[:8]}@example.org"
+    user_id = uuid.UUID(
+        org.ok("POST", "/members", json={"email": email, "display_name": email, "role": role})["user_id"]
+    )
+    realms.create_user(
+        org.slug,
+        email=email,
+        first_name="Test",
+        last_name="Person",
+        password=PASSWORD,
+        temporary_password=False,
+    )
+    return Person(email, user_id)
+
+
+@pytest.fixture
+def browser(api_url: str, stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api_url, verify=stack.tls, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def keycloak_browser(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(verify=stack.tls, timeout=30) as client:
+        yield client
+
+
+def sign_in(
+    browser: httpx.Client, keycloak: httpx.Client, org: Tenant, who: Person, **walk: object
+) -> httpx.Response:
+    """Follows the sign-in from the api to Keycloak and back; returns the api's last answer."""
+    start = browser.get("/auth/login", params={"org": org.slug, "next": "/projects"})
+    assert start.status_code == 303, start.text
+    location = start.headers["location"]
+    for _ in range(3):
+        result = login_via_form(keycloak, location, who.email, PASSWORD, **walk)  # type: ignore[arg-type]
+        answer = browser.get(result.location)
+        if answer.status_code == 303 and answer.headers["location"].startswith("/"):
+            return answer
+        assert answer.status_code == 303, answer.text
+        location = answer.headers["location"]  # back to Keycloak for a second factor
+        if result.totp_secret:
+            walk = {"totp_secret": result.totp_secret}
+    raise AssertionError("sign-in did not finish")
+
+
+class TestBrowserLogin:
+    def test_sign_in_use_the_api_sign_out(
+        self, org: Tenant, realms: RealmService, browser: httpx.Client, keycloak_browser: httpx.Client
+    ) -> None:
+        who = person(org, realms)
+        done = sign_in(browser, keycloak_browser, org, who)
+        assert done.headers["location"] == "/projects"
+        set_cookie = done.headers["set-cookie"]
+        assert f"{COOKIE}=" in set_cookie
+        assert all(flag in set_cookie.lower() for flag in ("httponly", "secure", "samesite=lax", "path=/"))
+        old_cookie = browser.cookies[COOKIE]
+
+        me = browser.get("/api/v1/me")
+        assert me.status_code == 200, me.text
+        assert me.json()["user_id"] == str(who.user_id)
+
+        csrf = browser.get("/auth/session").json()["csrf_token"]
+        # A change without the CSRF token is refused, with it allowed.
+        key = {"name": "laptop", "scopes": ["tasks:read"]}
+        assert browser.post("/api/v1/api-keys", json=key).status_code == 403
+        assert browser.post("/api/v1/api-keys", json=key, headers={"X-CSRF-Token": csrf}).status_code == 201
+        assert browser.post("/auth/logout").status_code == 403
+
+        assert browser.post("/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+        browser.cookies.clear()
+        browser.cookies.set(COOKIE, old_cookie)
+        replayed = browser.get("/api/v1/me")
+        assert replayed.status_code == 401
+        browser.cookies.clear()
+        # Keycloak's session ended too: the next sign-in asks for the password again.
+        again = browser.get("/auth/login", params={"org": org.slug})
+        page = keycloak_browser.get(again.headers["location"])
+        assert page.status_code == 200
+        assert 'id="kc-form-login"' in page.text
+
+    def test_no_account_no_entry(
+        self, org: Tenant, realms: RealmService, browser: httpx.Client, keycloak_browser: httpx.Client
+    ) -> None:
+        stranger = Person(f"stranger-{uuid.uuid4().hex[:8]}@example.org", uuid.uuid4())
+        realms.create_user(
+            org.slug,
+            email=stranger.email,
+            first_name="No",
+            last_name="Member",
+            password=PASSWORD,
+            temporary_password=False,
+        )
+        start = browser.get("/auth/login", params={"org": org.slug})
+        result = login_via_form(keycloak_browser, start.headers["location"], stranger.email, PASSWORD)
+        refused = browser.get(result.location)
+        assert refused.status_code == 403
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert COOKIE not in refused.headers.get("set-cookie", "")
+
+    def test_a_callback_is_good_once(
+        self, org: Tenant, realms: RealmService, browser: httpx.Client, keycloak_browser: httpx.Client
+    ) -> None:
+        who = person(org, realms)
+        start = browser.get("/auth/login", params={"org": org.slug})
+        result = login_via_form(keycloak_browser, start.headers["location"], who.email, PASSWORD)
+        assert browser.get(result.location).status_code == 303
+        assert browser.get(result.location).status_code == 400  # the state was used up
+
+    def test_unknown_organization_is_404(self, browser: httpx.Client) -> None:
+        response = browser.get("/auth/login", params={"org": "no-such-org"})
+        assert response.status_code == 404
+
+
+class TestMfa:
+    def test_mfa_required_means_enrol_then_second_factor(
+        self,
+        org: Tenant,
+        realms: RealmService,
+        browser: httpx.Client,
+        keycloak_browser: httpx.Client,
+        stack: Stack,
+    ) -> None:
+        who = person(org, realms)
+        settings = org.call("GET", "/organization")
+        body = {"settings": {"mfa_required": True, "retention_days": 30}}
+        turned_on = org.call(
+            "PATCH", "/organization", json=body, headers={"If-Match": settings.headers["etag"]}
+        )
+        assert turned_on.status_code == 200, turned_on.text
+
+        # Without enrolling TOTP there is no way in.
+        start = browser.get("/auth/login", params={"org": org.slug})
+        with pytest.raises(LoginFailed) as stopped:
+            login_via_form(keycloak_browser, start.headers["location"], who.email, PASSWORD)
+        assert stopped.value.page == TOTP_ENROL_FORM
+
+        with httpx.Client(verify=stack.tls, timeout=30) as fresh:
+            done = sign_in(browser, fresh, org, who, enrol_totp=True)
+        assert done.headers["location"] == "/projects"
+        assert browser.get("/auth/session").json()["second_factor"] is True
+        assert browser.get("/api/v1/me").status_code == 200
+
+    def test_a_session_without_a_second_factor_is_refused_once_mfa_is_required(
+        self, org: Tenant, realms: RealmService, browser: httpx.Client, keycloak_browser: httpx.Client
+    ) -> None:
+        who = person(org, realms)
+        sign_in(browser, keycloak_browser, org, who)
+        assert browser.get("/api/v1/me").status_code == 200
+        settings = org.call("GET", "/organization")
+        body = {"settings": {"mfa_required": True, "retention_days": 30}}
+        org.ok("PATCH", "/organization", json=body, headers={"If-Match": settings.headers["etag"]})
+        refused = browser.get("/api/v1/me")
+        assert refused.status_code == 401
+        assert "second factor" in refused.json()["detail"]
