@@ -59,7 +59,11 @@ def api_url(migrated: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
 
 
 @pytest.fixture

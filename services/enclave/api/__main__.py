@@ -28,6 +28,9 @@ def main() -> None:
         access_log=False,
         server_header=False,
         proxy_headers=False,
+        # Keep-alive connections (Keycloak's back-channel client keeps one open) must not hold a
+        # stop forever: requests in flight get this long to finish.
+        timeout_graceful_shutdown=10,
     )
 
 

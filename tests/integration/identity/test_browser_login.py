@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from keycloak import KeycloakAdmin
 
 from enclave.api.auth.session_auth import COOKIE
 from enclave.identity.realms import RealmService, admin_from_settings, realm_spec_for
@@ -153,6 +154,31 @@ class TestBrowserLogin:
     def test_unknown_organization_is_404(self, browser: httpx.Client) -> None:
         response = browser.get("/auth/login", params={"org": "no-such-org"})
         assert response.status_code == 404
+
+
+class TestBackchannelLogout:
+    def test_ending_the_keycloak_session_ends_the_api_session(
+        self,
+        org: Tenant,
+        realms: RealmService,
+        browser: httpx.Client,
+        keycloak_browser: httpx.Client,
+        stack: Stack,
+    ) -> None:
+        who = person(org, realms)
+        sign_in(browser, keycloak_browser, org, who)
+        assert browser.get("/api/v1/me").status_code == 200
+        admin = KeycloakAdmin(
+            server_url=stack.env["ENCLAVE_KEYCLOAK_URL"],
+            username=stack.env["ENCLAVE_KEYCLOAK_ADMIN_USER"],
+            password=stack.secret("ENCLAVE_KEYCLOAK_ADMIN_PASSWORD_FILE"),
+            realm_name=org.slug,
+            user_realm_name="master",
+            verify=stack.ca_file,
+        )
+        # An administrator ends the user's sessions in Keycloak; Keycloak tells the api at once.
+        admin.user_logout(admin.get_user_id(who.email))
+        assert browser.get("/api/v1/me").status_code == 401
 
 
 class TestMfa:
