@@ -23,6 +23,7 @@ Slug = Annotated[
     str, QueryParameter(name="org", min_length=1, max_length=63, pattern=r"^[a-z0-9][a-z0-9-]*$")
 ]
 NextPath = Annotated[str | None, QueryParameter(name="next", max_length=2000)]
+IdpAlias = Annotated[str | None, QueryParameter(name="idp", max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
 
 class SessionInfo(msgspec.Struct):
@@ -53,8 +54,10 @@ class AuthController(Controller):
     include_in_schema = False
 
     @get("/login", operation_id="auth_login")
-    async def login(self, request: Request[Any, Any, Any], org: Slug, next_path: NextPath = None) -> Redirect:
-        return Redirect(await _service(request).begin(org, next_path), status_code=303)
+    async def login(
+        self, request: Request[Any, Any, Any], org: Slug, next_path: NextPath = None, idp: IdpAlias = None
+    ) -> Redirect:
+        return Redirect(await _service(request).begin(org, next_path, idp=idp), status_code=303)
 
     @get("/callback", operation_id="auth_callback")
     async def callback(

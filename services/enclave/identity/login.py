@@ -19,9 +19,11 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from enclave.db.models import Organization, OrganizationDirectory, User
+from enclave.db.models import Organization, OrganizationDirectory, OrgMembership, User
+from enclave.db.models.base import new_id
 from enclave.db.session import bind_tenant
 from enclave.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from enclave.domain.roles import OrgRole
 from enclave.identity.oidc import RealmClients
 from enclave.identity.sessions import BrowserSession, PendingLogins, SessionStore
 
@@ -76,7 +78,9 @@ class LoginService:
             raise NotFound("No such organization.")
         return org
 
-    async def begin(self, realm: str, next_path: str | None, *, reauthenticate: bool = False) -> str:
+    async def begin(
+        self, realm: str, next_path: str | None, *, reauthenticate: bool = False, idp: str | None = None
+    ) -> str:
         """Where to send the browser: the realm's login page, with a fresh state, nonce and PKCE challenge."""
         await self.organization_of(realm)
         verifier, challenge = _pkce_pair()
@@ -94,7 +98,10 @@ class LoginService:
         )
         # prompt=login makes Keycloak ask for the credentials (and the OTP) again instead of
         # reusing its session: the way to a second factor right after enrolling one.
-        return f"{url}&prompt=login" if reauthenticate else str(url)
+        url = str(url)
+        if idp:  # straight to the organization's identity provider (SSO), skipping Keycloak's form
+            url += f"&kc_idp_hint={quote(idp)}"
+        return f"{url}&prompt=login" if reauthenticate else url
 
     async def complete(self, state: str, code: str) -> Completed:
         pending = await self.pending.take(state)
@@ -149,12 +156,42 @@ class LoginService:
                 ).scalar_one_or_none()
                 if user is not None:
                     user.issuer, user.subject = issuer, str(claims["sub"])
+            org = (await db.execute(select(Organization).where(Organization.id == org_id))).scalar_one()
+            settings = org.settings or {}
+            if user is None:
+                user = await self._join_by_domain(
+                    db, org_id, claims, issuer, settings.get("domain_roles") or {}
+                )
             if user is None or user.disabled:
                 raise Forbidden(
                     "There is no active Enclave account for this sign-in; ask your administrator."
                 )
-            org = (await db.execute(select(Organization).where(Organization.id == org_id))).scalar_one()
-            return user.id, bool((org.settings or {}).get("mfa_required", False))
+            return user.id, bool(settings.get("mfa_required", False))
+
+    @staticmethod
+    async def _join_by_domain(
+        db: AsyncSession, org_id: uuid.UUID, claims: dict[str, Any], issuer: str, domain_roles: dict[str, str]
+    ) -> User | None:
+        """A first sign-in from a mapped e-mail domain (a verified address, as the organization's
+        identity provider asserts it) joins the organization with that domain's role."""
+        email = str(claims.get("email") or "").lower()
+        role = domain_roles.get(email.rpartition("@")[2]) if claims.get("email_verified") else None
+        if not email or role is None:
+            return None
+        name = str(claims.get("name") or claims.get("preferred_username") or email)[:200]
+        user = User(
+            id=new_id(),
+            organization_id=org_id,
+            issuer=issuer,
+            subject=str(claims["sub"]),
+            email=email,
+            display_name=name,
+        )
+        db.add(user)
+        await db.flush()
+        db.add(OrgMembership(id=new_id(), organization_id=org_id, user_id=user.id, role=OrgRole(role)))
+        await db.flush()
+        return user
 
     async def logout(self, session_id: str, session: BrowserSession) -> None:
         """Ends our session and Keycloak's, so the next sign-in asks for credentials again."""
