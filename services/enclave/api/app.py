@@ -31,6 +31,7 @@ from enclave.identity.oidc import RealmClients
 from enclave.identity.realms import RealmService, admin_from_settings
 from enclave.identity.sealing import Sealer
 from enclave.identity.sessions import PendingLogins, SessionStore
+from enclave.invites.controllers import InviteAcceptController
 from enclave.logging import configure_logging
 from enclave.redis_client import create_redis
 from enclave.settings import Settings, get_settings, read_secret
@@ -80,7 +81,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
     )
     return Litestar(
-        route_handlers=[HealthController, AuthController, v1],
+        route_handlers=[HealthController, AuthController, InviteAcceptController, v1],
         dependencies={"probes": Provide(lambda: probes, use_cache=True, sync_to_thread=False)},
         middleware=[
             request_id_middleware,

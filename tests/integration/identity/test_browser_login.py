@@ -4,88 +4,17 @@ CSRF on changes, logout that ends Keycloak's session too, and MFA enforced by th
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
 from keycloak import KeycloakAdmin
 
 from enclave.api.auth.session_auth import COOKIE
-from enclave.identity.realms import RealmService, admin_from_settings, realm_spec_for
-from enclave.settings import KeycloakSettings, TLSSettings
+from enclave.identity.realms import RealmService
 from tests.integration.domain.world import Tenant
+from tests.integration.identity.signin import PASSWORD, Person, person, sign_in
 from tests.integration.stack import Stack
 from tests.support.keycloak_login import TOTP_ENROL_FORM, LoginFailed, login_via_form
-
-PASSWORD = "correct horse battery staple 42"
-
-
-@dataclass
-class Person:
-    email: str
-    user_id: uuid.UUID
-
-
-@pytest.fixture(scope="module")
-def realms(stack: Stack) -> RealmService:
-    return RealmService(admin_from_settings(KeycloakSettings(), TLSSettings()))
-
-
-@pytest.fixture
-def org(api: httpx.Client, api_url: str, realms: RealmService) -> Iterator[Tenant]:
-    tenant = Tenant.create(api)
-    realms.ensure_realm(realm_spec_for(tenant.slug, f"Org {tenant.slug}", api_url))
-    yield tenant
-    realms.delete_realm(tenant.slug)
-
-
-def person(org: Tenant, realms: RealmService, role: str = "member") -> Person:
-    """A member of the organization in Enclave, with a Keycloak account of the same e-mail address."""
-    email = f"{role}-{uuid.uuid4().hex[:8]}@example.org"
-    user_id = uuid.UUID(
-        org.ok("POST", "/members", json={"email": email, "display_name": email, "role": role})["user_id"]
-    )
-    realms.create_user(
-        org.slug,
-        email=email,
-        first_name="Test",
-        last_name="Person",
-        password=PASSWORD,
-        temporary_password=False,
-    )
-    return Person(email, user_id)
-
-
-@pytest.fixture
-def browser(api_url: str, stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=api_url, verify=stack.tls, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
-def keycloak_browser(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(verify=stack.tls, timeout=30) as client:
-        yield client
-
-
-def sign_in(
-    browser: httpx.Client, keycloak: httpx.Client, org: Tenant, who: Person, **walk: object
-) -> httpx.Response:
-    """Follows the sign-in from the api to Keycloak and back; returns the api's last answer."""
-    start = browser.get("/auth/login", params={"org": org.slug, "next": "/projects"})
-    assert start.status_code == 303, start.text
-    location = start.headers["location"]
-    for _ in range(3):
-        result = login_via_form(keycloak, location, who.email, PASSWORD, **walk)  # type: ignore[arg-type]
-        answer = browser.get(result.location)
-        if answer.status_code == 303 and answer.headers["location"].startswith("/"):
-            return answer
-        assert answer.status_code == 303, answer.text
-        location = answer.headers["location"]  # back to Keycloak for a second factor
-        if result.totp_secret:
-            walk = {"totp_secret": result.totp_secret}
-    raise AssertionError("sign-in did not finish")
 
 
 class TestBrowserLogin:

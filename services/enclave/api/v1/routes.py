@@ -6,6 +6,7 @@ from litestar import Controller
 
 from enclave.api_keys.controllers import ApiKeyController
 from enclave.datasets.controllers import DatasetController
+from enclave.invites.controllers import InviteController
 from enclave.members.controllers import MeController, MemberController
 from enclave.ontologies.controllers import OntologyController
 from enclave.organizations.controllers import OrganizationController
@@ -16,6 +17,7 @@ V1_CONTROLLERS: list[type[Controller]] = [
     OrganizationController,
     MeController,
     MemberController,
+    InviteController,
     OntologyController,
     DatasetController,
     ProjectController,

@@ -4,7 +4,7 @@ repositories' scoping and by PostgreSQL row-level security (see migration 0002).
 from enclave.db.models.annotation import AnnotationVersion, Review
 from enclave.db.models.base import Base, TenantMixin
 from enclave.db.models.dataset import DataItem, Dataset, ProjectDataset
-from enclave.db.models.identity import ApiKey, OrgMembership, User
+from enclave.db.models.identity import ApiKey, Invite, OrgMembership, User
 from enclave.db.models.ontology import Ontology, OntologyVersion
 from enclave.db.models.organization import Organization, OrganizationDirectory
 from enclave.db.models.project import Project, ProjectMember
@@ -16,6 +16,7 @@ __all__ = [
     "Base",
     "DataItem",
     "Dataset",
+    "Invite",
     "Ontology",
     "OntologyVersion",
     "OrgMembership",

@@ -50,3 +50,16 @@ class ApiKey(TenantMixin, Base):
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Invite(TenantMixin, Base):
+    """A single-use, expiring invitation. Only the hash of its token is stored."""
+
+    __tablename__ = "invites"
+
+    email: Mapped[str] = mapped_column(String(320))
+    role: Mapped[OrgRole] = mapped_column(pg_enum(OrgRole, "org_role"))
+    token_hash: Mapped[bytes] = mapped_column(unique=True)
+    created_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

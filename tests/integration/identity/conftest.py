@@ -1,0 +1,39 @@
+"""Identity fixtures: a tenant with its own Keycloak realm (deleted afterwards) and two browsers,
+one for the api and one for Keycloak, each verifying TLS against the stack's CA."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from enclave.identity.realms import RealmService, admin_from_settings, realm_spec_for
+from enclave.settings import KeycloakSettings, TLSSettings
+from tests.integration.domain.world import Tenant
+from tests.integration.stack import Stack
+
+
+@pytest.fixture(scope="module")
+def realms(stack: Stack) -> RealmService:
+    return RealmService(admin_from_settings(KeycloakSettings(), TLSSettings()))
+
+
+@pytest.fixture
+def org(api: httpx.Client, api_url: str, realms: RealmService) -> Iterator[Tenant]:
+    tenant = Tenant.create(api)
+    realms.ensure_realm(realm_spec_for(tenant.slug, f"Org {tenant.slug}", api_url))
+    yield tenant
+    realms.delete_realm(tenant.slug)
+
+
+@pytest.fixture
+def browser(api_url: str, stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=api_url, verify=stack.tls, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def keycloak_browser(stack: Stack) -> Iterator[httpx.Client]:
+    with httpx.Client(verify=stack.tls, timeout=30) as client:
+        yield client

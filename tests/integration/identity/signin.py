@@ -1,0 +1,57 @@
+"""Sign-in helpers for the identity tests: a person with a Keycloak account of a tenant, and the
+walk from the api to Keycloak and back."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import httpx
+
+from enclave.identity.realms import RealmService
+from tests.integration.domain.world import Tenant
+from tests.support.keycloak_login import login_via_form
+
+PASSWORD = "correct horse battery staple 42"
+
+
+@dataclass
+class Person:
+    email: str
+    user_id: uuid.UUID
+
+
+def person(org: Tenant, realms: RealmService, role: str = "member") -> Person:
+    """A member of the organization in Enclave, with a Keycloak account of the same e-mail address."""
+    email = f"{role}-{uuid.uuid4().hex[:8]}@example.org"
+    user_id = uuid.UUID(
+        org.ok("POST", "/members", json={"email": email, "display_name": email, "role": role})["user_id"]
+    )
+    realms.create_user(
+        org.slug,
+        email=email,
+        first_name="Test",
+        last_name="Person",
+        password=PASSWORD,
+        temporary_password=False,
+    )
+    return Person(email, user_id)
+
+
+def sign_in(
+    browser: httpx.Client, keycloak: httpx.Client, org: Tenant, who: Person, **walk: object
+) -> httpx.Response:
+    """Follows the sign-in from the api to Keycloak and back; returns the api's last answer."""
+    start = browser.get("/auth/login", params={"org": org.slug, "next": "/projects"})
+    assert start.status_code == 303, start.text
+    location = start.headers["location"]
+    for _ in range(3):
+        result = login_via_form(keycloak, location, who.email, PASSWORD, **walk)  # type: ignore[arg-type]
+        answer = browser.get(result.location)
+        if answer.status_code == 303 and answer.headers["location"].startswith("/"):
+            return answer
+        assert answer.status_code == 303, answer.text
+        location = answer.headers["location"]  # back to Keycloak for a second factor
+        if result.totp_secret:
+            walk = {"totp_secret": result.totp_secret}
+    raise AssertionError("sign-in did not finish")

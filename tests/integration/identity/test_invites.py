@@ -1,0 +1,90 @@
+"""Invitations: single use, expiring, within the inviter's rights, ending in a real Keycloak account."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import httpx
+import sqlalchemy as sa
+
+from enclave.db.engine import create_engine
+from enclave.identity.realms import RealmService
+from enclave.settings import DatabaseSettings, TLSSettings
+from tests.integration.domain.world import Tenant
+from tests.integration.identity.signin import PASSWORD, Person, sign_in
+
+
+def expire(org_id: uuid.UUID, email: str) -> None:
+    async def run() -> None:
+        engine = create_engine(DatabaseSettings(), TLSSettings(), application_name="enclave-tests")
+        try:
+            async with engine.connect() as connection, connection.begin():
+                await connection.execute(sa.select(sa.func.set_config("enclave.org_id", str(org_id), True)))
+                await connection.execute(
+                    sa.text("UPDATE invites SET expires_at = now() - interval '1 minute' WHERE email = :e"),
+                    {"e": email},
+                )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+def accept(client: httpx.Client, token: str, password: str = PASSWORD) -> httpx.Response:
+    return client.post(
+        "/auth/invites/accept", json={"token": token, "display_name": "New Person", "password": password}
+    )
+
+
+class TestInvites:
+    def test_invite_accept_sign_in(
+        self, org: Tenant, realms: RealmService, browser: httpx.Client, keycloak_browser: httpx.Client
+    ) -> None:
+        email = f"invited-{uuid.uuid4().hex[:8]}@example.org"
+        created = org.ok("POST", "/invites", json={"email": email, "role": "tasker"})
+        token = created["token"]
+        assert token.startswith("inv_")
+        accepted = accept(browser, token)
+        assert accepted.status_code == 201, accepted.text
+        assert f"org={org.slug}" in accepted.json()["login_url"]
+        # Single use.
+        assert accept(browser, token).status_code == 400
+        # The account is real: sign in with the chosen password and see the invited role.
+        sign_in(browser, keycloak_browser, org, Person(email, uuid.UUID(accepted.json()["user_id"])))
+        me = browser.get("/api/v1/me").json()
+        assert (me["email"], me["role"]) == (email, "tasker")
+
+    def test_expired_and_forged_invitations_are_refused(self, org: Tenant, browser: httpx.Client) -> None:
+        email = f"late-{uuid.uuid4().hex[:8]}@example.org"
+        token = org.ok("POST", "/invites", json={"email": email, "role": "member"})["token"]
+        expire(org.org_id, email)
+        assert accept(browser, token).status_code == 400
+        forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+        assert accept(browser, forged).status_code == 400
+        assert accept(browser, "not-a-token-at-all").status_code == 400
+
+    def test_weak_passwords_are_refused_and_the_invitation_stays_usable(
+        self, org: Tenant, browser: httpx.Client
+    ) -> None:
+        email = f"weak-{uuid.uuid4().hex[:8]}@example.org"
+        token = org.ok("POST", "/invites", json={"email": email, "role": "member"})["token"]
+        weak = accept(browser, token, password=email)  # the e-mail itself: refused by the policy
+        assert weak.status_code == 400
+        assert "password policy" in weak.json()["detail"]
+        assert accept(browser, token).status_code == 201
+
+    def test_workforce_managers_invite_taskers_only(self, org: Tenant) -> None:
+        manager = org.member("workforce_manager")
+        email = f"w-{uuid.uuid4().hex[:8]}@example.org"
+        assert (
+            org.call("POST", "/invites", manager, json={"email": email, "role": "tasker"}).status_code == 201
+        )
+        assert (
+            org.call("POST", "/invites", manager, json={"email": email, "role": "member"}).status_code == 403
+        )
+        annotator = org.member("member")
+        assert (
+            org.call("POST", "/invites", annotator, json={"email": email, "role": "tasker"}).status_code
+            == 403
+        )
