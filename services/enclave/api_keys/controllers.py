@@ -9,6 +9,7 @@ from litestar.params import FromPath, JSONBody
 
 from enclave.api.auth.guard import Target, access
 from enclave.api.v1.http import Caller, Cursor, Limit, Session
+from enclave.api.v1.responses import problems
 from enclave.api_keys.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPage
 from enclave.api_keys.service import ApiKeyService
 from enclave.authz.permissions import Permission
@@ -18,14 +19,14 @@ class ApiKeyController(Controller):
     path = "/api-keys"
     tags = ["api keys"]  # noqa: RUF012
 
-    @post(operation_id="api_key_create", opt=access(Permission.ORG_API_KEY_CREATE))
+    @post(operation_id="api_key_create", responses=problems(409), opt=access(Permission.ORG_API_KEY_CREATE))
     async def create(
         self, session: Session, principal: Caller, data: JSONBody[ApiKeyCreate]
     ) -> Response[ApiKeyCreated]:
         created = await ApiKeyService(session, principal.organization_id).create(principal, data)
         return Response(created, status_code=201, headers={"Cache-Control": "no-store"})
 
-    @get(operation_id="api_key_list", opt=access(Permission.ORG_API_KEY_LIST))
+    @get(operation_id="api_key_list", responses=problems(), opt=access(Permission.ORG_API_KEY_LIST))
     async def list_keys(
         self, session: Session, principal: Caller, cursor: Cursor = None, limit: Limit = 50
     ) -> ApiKeyPage:
@@ -34,6 +35,7 @@ class ApiKeyController(Controller):
     @delete(
         "/{key_id:uuid}",
         operation_id="api_key_revoke",
+        responses=problems(404, 409),
         opt=access(Permission.ORG_API_KEY_REVOKE, Target.API_KEY),
         status_code=200,
     )

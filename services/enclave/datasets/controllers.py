@@ -9,6 +9,7 @@ from litestar.params import FromPath, JSONBody
 
 from enclave.api.auth.guard import access
 from enclave.api.v1.http import Caller, Cursor, Limit, Session
+from enclave.api.v1.responses import problems
 from enclave.authz.permissions import Permission
 from enclave.datasets.schemas import (
     DataItemImport,
@@ -25,13 +26,13 @@ class DatasetController(Controller):
     path = "/datasets"
     tags = ["datasets"]  # noqa: RUF012
 
-    @get(operation_id="dataset_list", opt=access(Permission.ORG_DATASET_READ))
+    @get(operation_id="dataset_list", responses=problems(), opt=access(Permission.ORG_DATASET_READ))
     async def list_datasets(
         self, session: Session, principal: Caller, cursor: Cursor = None, limit: Limit = 50
     ) -> DatasetPage:
         return await DatasetService(session, principal.organization_id).list(cursor, limit)
 
-    @post(operation_id="dataset_create", opt=access(Permission.ORG_DATASET_CREATE))
+    @post(operation_id="dataset_create", responses=problems(409), opt=access(Permission.ORG_DATASET_CREATE))
     async def create(
         self, session: Session, principal: Caller, data: JSONBody[DatasetCreate]
     ) -> Response[Dataset]:
@@ -39,11 +40,21 @@ class DatasetController(Controller):
             await DatasetService(session, principal.organization_id).create(data), status_code=201
         )
 
-    @get("/{dataset_id:uuid}", operation_id="dataset_read", opt=access(Permission.ORG_DATASET_READ))
+    @get(
+        "/{dataset_id:uuid}",
+        operation_id="dataset_read",
+        responses=problems(404),
+        opt=access(Permission.ORG_DATASET_READ),
+    )
     async def read(self, session: Session, principal: Caller, dataset_id: FromPath[uuid.UUID]) -> Dataset:
         return await DatasetService(session, principal.organization_id).get(dataset_id)
 
-    @get("/{dataset_id:uuid}/items", operation_id="data_item_list", opt=access(Permission.ORG_DATASET_READ))
+    @get(
+        "/{dataset_id:uuid}/items",
+        operation_id="data_item_list",
+        responses=problems(404),
+        opt=access(Permission.ORG_DATASET_READ),
+    )
     async def list_items(
         self,
         session: Session,
@@ -55,7 +66,10 @@ class DatasetController(Controller):
         return await DatasetService(session, principal.organization_id).list_items(dataset_id, cursor, limit)
 
     @post(
-        "/{dataset_id:uuid}/items", operation_id="data_item_import", opt=access(Permission.ORG_DATASET_IMPORT)
+        "/{dataset_id:uuid}/items",
+        operation_id="data_item_import",
+        responses=problems(404, 409),
+        opt=access(Permission.ORG_DATASET_IMPORT),
     )
     async def import_items(
         self,

@@ -9,6 +9,7 @@ from litestar.params import JSONBody
 
 from enclave.api.auth.guard import Target, access
 from enclave.api.v1.http import Caller, Session
+from enclave.api.v1.responses import problems
 from enclave.authz.permissions import Permission
 from enclave.db.session import bind_tenant
 from enclave.domain.errors import InvalidInput
@@ -21,7 +22,11 @@ class InviteController(Controller):
     path = "/invites"
     tags = ["members"]  # noqa: RUF012
 
-    @post(operation_id="invite_create", opt=access(Permission.ORG_MEMBER_CREATE, Target.NEW_MEMBER))
+    @post(
+        operation_id="invite_create",
+        responses=problems(409),
+        opt=access(Permission.ORG_MEMBER_CREATE, Target.NEW_MEMBER),
+    )
     async def create(
         self, session: Session, principal: Caller, data: JSONBody[InviteCreate]
     ) -> Response[InviteCreated]:

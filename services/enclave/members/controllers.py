@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from enclave.api.auth.guard import Target, access
 from enclave.api.v1.http import Caller, Cursor, IfMatch, Limit, Session, check_if_match, etag
+from enclave.api.v1.responses import problems
 from enclave.authz.permissions import Permission
 from enclave.domain.roles import OrgRole
 from enclave.members.schemas import Member, MemberCreate, MemberPage, MemberUpdate
@@ -19,7 +20,7 @@ class MeController(Controller):
     path = "/me"
     tags = ["members"]  # noqa: RUF012
 
-    @get(operation_id="me_read", opt=access(Permission.ORG_SELF_READ))
+    @get(operation_id="me_read", responses=problems(), opt=access(Permission.ORG_SELF_READ))
     async def read(self, session: Session, principal: Caller) -> Member:
         membership, user = await MemberService(session, principal.organization_id).get(principal.user_id)
         return to_schema(membership, user)
@@ -29,7 +30,7 @@ class MemberController(Controller):
     path = "/members"
     tags = ["members"]  # noqa: RUF012
 
-    @get(operation_id="member_list", opt=access(Permission.ORG_MEMBER_LIST))
+    @get(operation_id="member_list", responses=problems(), opt=access(Permission.ORG_MEMBER_LIST))
     async def list_members(
         self,
         session: Session,
@@ -42,14 +43,23 @@ class MemberController(Controller):
             principal.org_role, role, cursor, limit
         )
 
-    @post(operation_id="member_create", opt=access(Permission.ORG_MEMBER_CREATE, Target.NEW_MEMBER))
+    @post(
+        operation_id="member_create",
+        responses=problems(409),
+        opt=access(Permission.ORG_MEMBER_CREATE, Target.NEW_MEMBER),
+    )
     async def create(
         self, session: Session, principal: Caller, data: JSONBody[MemberCreate]
     ) -> Response[Member]:
         member = await MemberService(session, principal.organization_id).create(data)
         return Response(member, status_code=201, headers={"ETag": etag(member.version)})
 
-    @get("/{user_id:uuid}", operation_id="member_read", opt=access(Permission.ORG_MEMBER_READ, Target.MEMBER))
+    @get(
+        "/{user_id:uuid}",
+        operation_id="member_read",
+        responses=problems(404),
+        opt=access(Permission.ORG_MEMBER_READ, Target.MEMBER),
+    )
     async def read(
         self, session: Session, principal: Caller, user_id: FromPath[uuid.UUID]
     ) -> Response[Member]:
@@ -59,6 +69,7 @@ class MemberController(Controller):
     @patch(
         "/{user_id:uuid}",
         operation_id="member_update",
+        responses=problems(404, 409, 412, 428),
         opt=access(Permission.ORG_MEMBER_UPDATE, Target.MEMBER),
     )
     async def update(
@@ -78,9 +89,10 @@ class MemberController(Controller):
     @delete(
         "/{user_id:uuid}",
         operation_id="member_remove",
+        responses=problems(404, 409),
         opt=access(Permission.ORG_MEMBER_REMOVE, Target.MEMBER),
     )
     async def remove(self, session: Session, principal: Caller, user_id: FromPath[uuid.UUID]) -> None:
         service = MemberService(session, principal.organization_id)
-        _, user = await service.get(user_id)
-        await service.remove(user)
+        membership, user = await service.get(user_id)
+        await service.remove(membership, user)

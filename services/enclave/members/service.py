@@ -62,6 +62,7 @@ class MemberService:
 
     async def update(self, membership: OrgMembership, user: User, change: MemberUpdate) -> Member:
         if change.role is not msgspec.UNSET:
+            await self._keep_an_admin(membership, change.role)
             if change.role is OrgRole.TASKER and await self.repo.manages_a_project(user.id):
                 raise InvalidState(
                     "This member manages a project; change their project roles before making them a Tasker."
@@ -72,6 +73,16 @@ class MemberService:
         await self.session.flush()
         return to_schema(membership, user)
 
-    async def remove(self, user: User) -> None:
+    async def remove(self, membership: OrgMembership, user: User) -> None:
+        await self._keep_an_admin(membership, None)
         user.disabled = True
         await self.session.flush()
+
+    async def _keep_an_admin(self, membership: OrgMembership, new_role: OrgRole | None) -> None:
+        """An organization always keeps one active Admin: nobody could manage it otherwise."""
+        if (
+            membership.role is OrgRole.ADMIN
+            and new_role is not OrgRole.ADMIN
+            and await self.repo.active_admins() <= 1
+        ):
+            raise InvalidState("This is the organization's last Admin; make someone else Admin first.")

@@ -9,6 +9,7 @@ from litestar.params import FromPath, JSONBody
 
 from enclave.api.auth.guard import access
 from enclave.api.v1.http import Caller, Cursor, Limit, Session
+from enclave.api.v1.responses import problems
 from enclave.authz.permissions import Permission
 from enclave.ontologies.schemas import (
     Ontology,
@@ -25,26 +26,32 @@ class OntologyController(Controller):
     path = "/ontologies"
     tags = ["ontologies"]  # noqa: RUF012
 
-    @get(operation_id="ontology_list", opt=access(Permission.ORG_ONTOLOGY_READ))
+    @get(operation_id="ontology_list", responses=problems(), opt=access(Permission.ORG_ONTOLOGY_READ))
     async def list_ontologies(
         self, session: Session, principal: Caller, cursor: Cursor = None, limit: Limit = 50
     ) -> OntologyPage:
         return await OntologyService(session, principal.organization_id).list(cursor, limit)
 
-    @post(operation_id="ontology_create", opt=access(Permission.ORG_ONTOLOGY_CREATE))
+    @post(operation_id="ontology_create", responses=problems(409), opt=access(Permission.ORG_ONTOLOGY_CREATE))
     async def create(
         self, session: Session, principal: Caller, data: JSONBody[OntologyCreate]
     ) -> Response[Ontology]:
         ontology = await OntologyService(session, principal.organization_id).create(data, principal.user_id)
         return Response(ontology, status_code=201)
 
-    @get("/{ontology_id:uuid}", operation_id="ontology_read", opt=access(Permission.ORG_ONTOLOGY_READ))
+    @get(
+        "/{ontology_id:uuid}",
+        operation_id="ontology_read",
+        responses=problems(404),
+        opt=access(Permission.ORG_ONTOLOGY_READ),
+    )
     async def read(self, session: Session, principal: Caller, ontology_id: FromPath[uuid.UUID]) -> Ontology:
         return await OntologyService(session, principal.organization_id).get(ontology_id)
 
     @get(
         "/{ontology_id:uuid}/versions",
         operation_id="ontology_version_list",
+        responses=problems(404),
         opt=access(Permission.ORG_ONTOLOGY_READ),
     )
     async def list_versions(
@@ -55,6 +62,7 @@ class OntologyController(Controller):
     @post(
         "/{ontology_id:uuid}/versions",
         operation_id="ontology_version_create",
+        responses=problems(404, 409),
         opt=access(Permission.ORG_ONTOLOGY_UPDATE),
     )
     async def add_version(

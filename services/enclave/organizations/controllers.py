@@ -9,6 +9,7 @@ from litestar.params import JSONBody
 
 from enclave.api.auth.guard import access
 from enclave.api.v1.http import Caller, IfMatch, Session, check_if_match, etag
+from enclave.api.v1.responses import problems
 from enclave.authz.permissions import Permission
 from enclave.organizations.schemas import Organization, OrganizationUpdate
 from enclave.organizations.service import OrganizationService, to_schema
@@ -18,12 +19,16 @@ class OrganizationController(Controller):
     path = "/organization"
     tags = ["organization"]  # noqa: RUF012
 
-    @get(operation_id="organization_read", opt=access(Permission.ORG_ORGANIZATION_READ))
+    @get(operation_id="organization_read", responses=problems(), opt=access(Permission.ORG_ORGANIZATION_READ))
     async def read(self, session: Session, principal: Caller) -> Response[Organization]:
         row = await OrganizationService(session, principal.organization_id).row()
         return Response(to_schema(row), headers={"ETag": etag(row.version)})
 
-    @patch(operation_id="organization_update", opt=access(Permission.ORG_ORGANIZATION_UPDATE))
+    @patch(
+        operation_id="organization_update",
+        responses=problems(409, 412, 428),
+        opt=access(Permission.ORG_ORGANIZATION_UPDATE),
+    )
     async def update(
         self,
         request: Request[Any, Any, Any],

@@ -9,6 +9,7 @@ from litestar.params import FromPath, JSONBody
 
 from enclave.api.auth.guard import Target, access
 from enclave.api.v1.http import Caller, Cursor, IfMatch, Limit, Session, check_if_match, etag
+from enclave.api.v1.responses import problems
 from enclave.authz.permissions import Permission
 from enclave.ontologies.schemas import Ontology
 from enclave.ontologies.service import OntologyService
@@ -34,20 +35,25 @@ class ProjectController(Controller):
     path = "/projects"
     tags = ["projects"]  # noqa: RUF012
 
-    @get(operation_id="project_list", opt=access(Permission.ORG_PROJECT_LIST))
+    @get(operation_id="project_list", responses=problems(), opt=access(Permission.ORG_PROJECT_LIST))
     async def list_projects(
         self, session: Session, principal: Caller, cursor: Cursor = None, limit: Limit = 50
     ) -> ProjectPage:
         return await ProjectService(session, principal.organization_id).list(principal, cursor, limit)
 
-    @post(operation_id="project_create", opt=access(Permission.ORG_PROJECT_CREATE))
+    @post(operation_id="project_create", responses=problems(409), opt=access(Permission.ORG_PROJECT_CREATE))
     async def create(
         self, session: Session, principal: Caller, data: JSONBody[ProjectCreate]
     ) -> Response[Project]:
         project = await ProjectService(session, principal.organization_id).create(data)
         return Response(project, status_code=201, headers={"ETag": etag(project.version)})
 
-    @get(PROJECT, operation_id="project_read", opt=access(Permission.PROJECT_PROJECT_READ, Target.PROJECT))
+    @get(
+        PROJECT,
+        operation_id="project_read",
+        responses=problems(404),
+        opt=access(Permission.PROJECT_PROJECT_READ, Target.PROJECT),
+    )
     async def read(
         self, session: Session, principal: Caller, project_id: FromPath[uuid.UUID]
     ) -> Response[Project]:
@@ -55,7 +61,10 @@ class ProjectController(Controller):
         return Response(to_schema(row), headers={"ETag": etag(row.version)})
 
     @patch(
-        PROJECT, operation_id="project_update", opt=access(Permission.PROJECT_PROJECT_UPDATE, Target.PROJECT)
+        PROJECT,
+        operation_id="project_update",
+        responses=problems(404, 409, 412, 428),
+        opt=access(Permission.PROJECT_PROJECT_UPDATE, Target.PROJECT),
     )
     async def update(
         self,
@@ -74,6 +83,7 @@ class ProjectController(Controller):
     @get(
         PROJECT + "/ontology",
         operation_id="project_ontology_read",
+        responses=problems(404),
         opt=access(Permission.PROJECT_PROJECT_READ, Target.PROJECT),
     )
     async def read_ontology(
@@ -86,6 +96,7 @@ class ProjectController(Controller):
     @get(
         PROJECT + "/members",
         operation_id="project_member_list",
+        responses=problems(404),
         opt=access(Permission.PROJECT_MEMBER_LIST, Target.PROJECT),
     )
     async def list_members(
@@ -96,6 +107,7 @@ class ProjectController(Controller):
     @post(
         PROJECT + "/members",
         operation_id="project_member_add",
+        responses=problems(404, 409),
         opt=access(Permission.PROJECT_MEMBER_ADD, Target.PROJECT_MEMBER),
     )
     async def add_member(
@@ -111,6 +123,7 @@ class ProjectController(Controller):
     @patch(
         MEMBER,
         operation_id="project_member_update",
+        responses=problems(404, 409, 412, 428),
         opt=access(Permission.PROJECT_MEMBER_UPDATE, Target.PROJECT_MEMBER),
     )
     async def update_member(
@@ -131,6 +144,7 @@ class ProjectController(Controller):
     @delete(
         MEMBER,
         operation_id="project_member_remove",
+        responses=problems(404, 409),
         opt=access(Permission.PROJECT_MEMBER_REMOVE, Target.PROJECT_MEMBER),
     )
     async def remove_member(
@@ -146,6 +160,7 @@ class ProjectController(Controller):
     @post(
         PROJECT + "/datasets",
         operation_id="project_dataset_attach",
+        responses=problems(404, 409),
         opt=access(Permission.PROJECT_DATASET_ATTACH, Target.PROJECT),
     )
     async def attach_dataset(

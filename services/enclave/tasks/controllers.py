@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from enclave.api.auth.guard import Target, access
 from enclave.api.v1.http import Caller, Cursor, IdempotencyKey, IfMatch, Limit, Session, check_if_match, etag
+from enclave.api.v1.responses import problems
 from enclave.authz.permissions import Permission
 from enclave.authz.principal import Resource
 from enclave.domain.roles import TaskStage
@@ -43,14 +44,22 @@ class ProjectTaskController(Controller):
     path = "/projects/{project_id:uuid}/tasks"
     tags = ["tasks"]  # noqa: RUF012
 
-    @post(operation_id="task_create", opt=access(Permission.PROJECT_TASK_CREATE, Target.PROJECT))
+    @post(
+        operation_id="task_create",
+        responses=problems(404, 409),
+        opt=access(Permission.PROJECT_TASK_CREATE, Target.PROJECT),
+    )
     async def create(
         self, session: Session, principal: Caller, project_id: FromPath[uuid.UUID], data: JSONBody[TaskCreate]
     ) -> Response[TasksCreated]:
         created = await TaskService(session, principal.organization_id).create(project_id, data)
         return Response(created, status_code=201)
 
-    @get(operation_id="task_list", opt=access(Permission.PROJECT_TASK_LIST, Target.PROJECT))
+    @get(
+        operation_id="task_list",
+        responses=problems(404),
+        opt=access(Permission.PROJECT_TASK_LIST, Target.PROJECT),
+    )
     async def list_tasks(
         self,
         request: Request[Any, Any, Any],
@@ -64,7 +73,12 @@ class ProjectTaskController(Controller):
         service = TaskService(session, principal.organization_id)
         return await service.list(project_id, principal, resource_of(request), stage, cursor, limit)
 
-    @post("/next", operation_id="task_next", opt=access(Permission.PROJECT_TASK_NEXT, Target.PROJECT))
+    @post(
+        "/next",
+        operation_id="task_next",
+        responses=problems(404, 409),
+        opt=access(Permission.PROJECT_TASK_NEXT, Target.PROJECT),
+    )
     async def take_next(
         self,
         request: Request[Any, Any, Any],
@@ -84,7 +98,7 @@ class MyTaskController(Controller):
     path = "/me/tasks"
     tags = ["tasks"]  # noqa: RUF012
 
-    @get(operation_id="my_task_list", opt=access(Permission.ORG_SELF_READ))
+    @get(operation_id="my_task_list", responses=problems(), opt=access(Permission.ORG_SELF_READ))
     async def list_mine(
         self, session: Session, principal: Caller, cursor: Cursor = None, limit: Limit = 50
     ) -> TaskPage:
@@ -95,12 +109,22 @@ class TaskController(Controller):
     path = "/tasks"
     tags = ["tasks"]  # noqa: RUF012
 
-    @get(TASK, operation_id="task_read", opt=access(Permission.TASK_TASK_READ, Target.TASK))
+    @get(
+        TASK,
+        operation_id="task_read",
+        responses=problems(404),
+        opt=access(Permission.TASK_TASK_READ, Target.TASK),
+    )
     async def read(self, session: Session, principal: Caller, task_id: FromPath[uuid.UUID]) -> Response[Task]:
         row = await TaskService(session, principal.organization_id).row(task_id)
         return Response(to_schema(row), headers={"ETag": etag(row.version)})
 
-    @patch(TASK, operation_id="task_assign", opt=access(Permission.TASK_TASK_ASSIGN, Target.TASK))
+    @patch(
+        TASK,
+        operation_id="task_assign",
+        responses=problems(404, 409, 412, 428),
+        opt=access(Permission.TASK_TASK_ASSIGN, Target.TASK),
+    )
     async def assign(
         self,
         session: Session,
@@ -115,7 +139,12 @@ class TaskController(Controller):
         task = await service.assign(row, data)
         return Response(task, headers={"ETag": etag(task.version)})
 
-    @delete(TASK, operation_id="task_remove", opt=access(Permission.TASK_TASK_REMOVE, Target.TASK))
+    @delete(
+        TASK,
+        operation_id="task_remove",
+        responses=problems(404, 409),
+        opt=access(Permission.TASK_TASK_REMOVE, Target.TASK),
+    )
     async def remove(self, session: Session, principal: Caller, task_id: FromPath[uuid.UUID]) -> None:
         service = TaskService(session, principal.organization_id)
         await service.remove(await service.row(task_id, for_update=True))
@@ -123,6 +152,7 @@ class TaskController(Controller):
     @get(
         TASK + "/annotations",
         operation_id="annotation_list",
+        responses=problems(404),
         opt=access(Permission.TASK_ANNOTATION_READ, Target.TASK),
     )
     async def history(
@@ -133,6 +163,7 @@ class TaskController(Controller):
     @post(
         TASK + "/annotations",
         operation_id="annotation_submit",
+        responses=problems(404, 409),
         opt=access(Permission.TASK_ANNOTATION_SUBMIT, Target.TASK),
     )
     async def submit(
@@ -147,7 +178,12 @@ class TaskController(Controller):
         version, created = await service.submit(task_id, principal, data.payload, idempotency_key)
         return Response(version, status_code=201 if created else 200)
 
-    @get(TASK + "/reviews", operation_id="review_list", opt=access(Permission.TASK_REVIEW_READ, Target.TASK))
+    @get(
+        TASK + "/reviews",
+        operation_id="review_list",
+        responses=problems(404),
+        opt=access(Permission.TASK_REVIEW_READ, Target.TASK),
+    )
     async def list_reviews(
         self, session: Session, principal: Caller, task_id: FromPath[uuid.UUID]
     ) -> ReviewList:
@@ -156,6 +192,7 @@ class TaskController(Controller):
     @post(
         TASK + "/reviews",
         operation_id="review_create",
+        responses=problems(404, 409),
         opt=access(Permission.TASK_REVIEW_DECIDE, Target.TASK),
     )
     async def review(

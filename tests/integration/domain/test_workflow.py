@@ -126,3 +126,11 @@ class TestWorkflow:
         response = tenant.call("POST", f"/projects/{project}/members", json=body)
         assert response.status_code == 400
         assert "Taskers" in response.json()["detail"]
+
+    def test_the_last_admin_cannot_be_removed_or_demoted(self, tenant: Tenant) -> None:
+        me = f"/members/{tenant.admin_id}"
+        assert tenant.call("DELETE", me).status_code == 409
+        demote = tenant.call("PATCH", me, json={"role": "member"}, headers={"If-Match": "*"})
+        assert demote.status_code == 409
+        second = tenant.member("admin")
+        assert tenant.call("DELETE", me, second).status_code == 204

@@ -48,12 +48,13 @@ DESCRIPTIONS: dict[int, str] = {
     409: "The request conflicts with the current state (a duplicate, a reused key, a task in another stage).",
     412: "If-Match names a version that is no longer current: read again and retry.",
     428: "Send If-Match with the ETag of the version being changed.",
+    429: "Too many failed API key attempts from this address; wait and retry.",
     503: "A component Enclave depends on is unavailable; nothing was changed.",
 }
 
 #: Statuses every protected route can answer: a bad request, no valid caller, a refusal by the
-#: policy, and a database that cannot be reached.
-EVERY_ROUTE: tuple[int, ...] = (400, 401, 403, 503)
+#: policy, too many failed API key attempts, and a component that cannot be reached.
+EVERY_ROUTE: tuple[int, ...] = (400, 401, 403, 429, 503)
 
 
 def problem_response(status: int) -> ResponseSpec:

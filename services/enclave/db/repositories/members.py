@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from enclave.db.models import OrgMembership, ProjectMember, User
 from enclave.db.repositories.base import TenantRepository
@@ -37,6 +37,19 @@ class MemberRepository(TenantRepository[OrgMembership]):
     async def email_taken(self, email: str) -> bool:
         statement = select(User.id).where(User.organization_id == self.organization_id, User.email == email)
         return (await self.session.execute(statement)).first() is not None
+
+    async def active_admins(self) -> int:
+        statement = (
+            select(func.count())
+            .select_from(OrgMembership)
+            .join(User, User.id == OrgMembership.user_id)
+            .where(
+                OrgMembership.organization_id == self.organization_id,
+                OrgMembership.role == OrgRole.ADMIN,
+                User.disabled.is_(False),
+            )
+        )
+        return int((await self.session.execute(statement)).scalar_one())
 
     async def manages_a_project(self, user_id: uuid.UUID) -> bool:
         statement = select(ProjectMember.id).where(
