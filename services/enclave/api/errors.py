@@ -87,6 +87,8 @@ def domain_error_handler(
     response = problem(status, _title(status), exc.message)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="enclave"'
+    if status == 429:
+        response.headers["Retry-After"] = "900"  # the API key failure window (api_key_auth)
     return response
 
 

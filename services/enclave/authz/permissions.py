@@ -22,6 +22,7 @@ class Permission(enum.StrEnum):
     ORG_MEMBER_READ = "org:member:read"
     ORG_MEMBER_REMOVE = "org:member:remove"
     ORG_MEMBER_UPDATE = "org:member:update"
+    ORG_MY_TASK_LIST = "org:my_task:list"
     ORG_ONTOLOGY_CREATE = "org:ontology:create"
     ORG_ONTOLOGY_READ = "org:ontology:read"
     ORG_ONTOLOGY_UPDATE = "org:ontology:update"

@@ -69,6 +69,7 @@ RULES: dict[P, Rule] = {
     P.ORG_ORGANIZATION_READ: Rule(org_roles=EVERY_ORG_ROLE),
     P.ORG_ORGANIZATION_UPDATE: Rule(org_roles=frozenset({ADMIN})),
     P.ORG_SELF_READ: Rule(org_roles=EVERY_ORG_ROLE),
+    P.ORG_MY_TASK_LIST: Rule(org_roles=EVERY_ORG_ROLE),
     # API keys: everyone makes their own (a key only narrows its owner's rights); Admins revoke any.
     P.ORG_API_KEY_CREATE: Rule(org_roles=EVERY_ORG_ROLE),
     P.ORG_API_KEY_LIST: Rule(org_roles=EVERY_ORG_ROLE),

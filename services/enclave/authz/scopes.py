@@ -27,6 +27,7 @@ class Scope(enum.StrEnum):
 SCOPE_OF: dict[P, Scope | None] = {
     P.ORG_ORGANIZATION_READ: None,
     P.ORG_SELF_READ: None,
+    P.ORG_MY_TASK_LIST: Scope.TASKS_READ,
     P.ORG_ORGANIZATION_UPDATE: Scope.ADMIN,
     P.ORG_MEMBER_LIST: Scope.ADMIN,
     P.ORG_MEMBER_READ: Scope.ADMIN,

@@ -4,11 +4,13 @@ Owns each organization's realm (its login, password, brute-force, event, OTP and
 the realm's one confidential OIDC client ``enclave-web`` (code flow with PKCE S256 only, exact
 redirect URIs, back-channel logout, an audience and an AMR mapper), the authentication-method
 references of the browser flow (``pwd``, ``otp``) the AMR mapper reads, MFA (``CONFIGURE_TOTP`` as a
-default and per-user required action) and the users created for members. Every change is idempotent:
-the service reads what Keycloak holds, compares it with what Enclave wants and writes only the
-difference. It must never log a secret (client secret, password) or a representation that may hold
-one, and never touch a realm other than the one it was asked about: every admin request is built
-from that one realm's path, and the ``master`` realm (Keycloak's own administration) is refused.
+default and per-user required action), the users created for members, and the organization's own
+identity providers (its company OIDC or SAML sign-in, brokered by the realm, with the mappers that
+import e-mail and names). Every change is idempotent: the service reads what Keycloak holds, compares
+it with what Enclave wants and writes only the difference. It must never log a secret (client secret,
+password) or a representation that may hold one (an identity provider's holds its client secret), and
+never touch a realm other than the one it was asked about: every admin request is built from that one
+realm's path, and the ``master`` realm (Keycloak's own administration) is refused.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Literal
 from urllib.parse import quote
 
 import structlog
@@ -73,6 +75,22 @@ EVENT_TYPES: Final = (
 AMR_REFERENCES: Final = {"auth-username-password-form": "pwd", "auth-otp-form": "otp"}
 AMR_MAX_AGE_S: Final = SSO_SESSION_MAX_S
 
+# Identity providers. A user who first signs in through one is created by Keycloak's "first broker
+# login" flow; its review-profile step shows a form only when the provider left out a field the user
+# profile requires (e-mail, first and last name), which the mappers below import.
+FIRST_BROKER_LOGIN_FLOW: Final = "first broker login"
+REVIEW_PROFILE_AUTHENTICATOR: Final = "idp-review-profile"
+REVIEW_PROFILE_SETTING: Final = "update.profile.on.first.login"
+REVIEW_PROFILE_MODE: Final = "missing"
+# FORCE: at every sign-in the provider's e-mail and names overwrite the realm's copy, so the company's
+# directory stays the one place they are changed (IMPORT would keep the values of the first sign-in).
+IDP_SYNC_MODE: Final = "FORCE"
+# Keycloak returns a stored client secret as this mask, and keeps the stored secret when it gets the
+# mask back in an update.
+SECRET_MASK: Final = "**********"  # noqa: S105 - Keycloak's placeholder, not a secret
+NAMEID_PERSISTENT: Final = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+NAMEID_EMAIL: Final = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+
 
 class IdentityError(Exception):
     """Base of the identity package's errors; the message never holds a secret."""
@@ -97,6 +115,11 @@ class KeycloakRequestFailed(IdentityError):
 
 class PasswordRejected(KeycloakRequestFailed):
     """The realm's password policy refused the password; ``reason`` says which rule."""
+
+
+class IdentityProviderInvalid(IdentityError):
+    """An identity provider's spec can never work (a missing, unknown or insecure setting); the
+    message names the setting, never its value."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +148,36 @@ class RealmClient:
         return f"RealmClient(realm={self.realm!r}, client_id={self.client_id!r}, issuer={self.issuer!r})"
 
 
+IdentityProviderKind = Literal["oidc", "saml"]
+
+
+@dataclass(frozen=True)
+class IdentityProviderSpec:
+    """An organization's own identity provider, as its admin describes it.
+
+    ``config`` holds what only the admin knows, by Keycloak's config key. OIDC: ``issuer``,
+    ``authorizationUrl``, ``tokenUrl``, ``jwksUrl``, ``clientId`` (all required), ``clientSecret``
+    (required to create; left out of an update, Keycloak keeps the stored one), ``userInfoUrl``,
+    ``logoutUrl``. SAML: ``idpEntityId``, ``singleSignOnServiceUrl``, ``signingCertificate`` (base64
+    DER or PEM; several separated by commas; all required), ``singleLogoutServiceUrl``,
+    ``nameIDPolicyFormat`` (persistent, the default, or emailAddress) and ``wantAuthnRequestsSigned``
+    (``"true"``, the default: the realm signs its requests with its own key). The security settings
+    (signature validation, PKCE, bindings...) are Enclave's and cannot be given.
+    """
+
+    alias: str  # the provider's name in the realm and in its URLs: an organization-slug-like token
+    kind: IdentityProviderKind
+    display_name: str
+    config: dict[str, str]
+
+    def __repr__(self) -> str:  # the client secret stays out of reprs, tracebacks and logs
+        shown = {key: (SECRET_MASK if key == "clientSecret" else value) for key, value in self.config.items()}
+        return (
+            f"IdentityProviderSpec(alias={self.alias!r}, kind={self.kind!r}, "
+            f"display_name={self.display_name!r}, config={shown!r})"
+        )
+
+
 def check_realm_name(realm: str) -> str:
     """``realm`` if Enclave may manage it; :class:`RealmRefused` for ``master`` or a malformed name."""
     if realm.lower() in _REFUSED_REALMS:
@@ -132,6 +185,13 @@ def check_realm_name(realm: str) -> str:
     if not _REALM_NAME.match(realm):
         raise RealmRefused("A realm name is an organization slug: 1-63 of a-z, 0-9 and '-'.")
     return realm
+
+
+def check_identity_provider_alias(alias: str) -> str:
+    """``alias`` if it is a valid identity provider alias (it becomes a URL path segment)."""
+    if not _REALM_NAME.match(alias):
+        raise IdentityProviderInvalid("An identity provider's alias is 1-63 of a-z, 0-9 and '-'.")
+    return alias
 
 
 # -- Pure builders: what Enclave wants, as Keycloak representations -------------------------------
@@ -247,6 +307,140 @@ def amr_config_alias(reference: str) -> str:
     return f"enclave-amr-{reference}-maxage-{AMR_MAX_AGE_S}"
 
 
+# What an admin gives (required, optional) and what Enclave sets itself, per kind of provider.
+_OIDC_REQUIRED: Final = ("issuer", "authorizationUrl", "tokenUrl", "jwksUrl", "clientId")
+_OIDC_OPTIONAL: Final = ("clientSecret", "userInfoUrl", "logoutUrl")
+_OIDC_ENFORCED: Final = {
+    # The ID token's signature is checked with the provider's current keys, fetched from its JWKS URL.
+    "validateSignature": "true",
+    "useJwksUrl": "true",
+    "pkceEnabled": "true",
+    "pkceMethod": "S256",
+    "clientAuthMethod": "client_secret_post",
+    "defaultScope": "openid email profile",
+    "syncMode": IDP_SYNC_MODE,
+}
+_SAML_REQUIRED: Final = ("idpEntityId", "singleSignOnServiceUrl", "signingCertificate")
+_SAML_OPTIONAL: Final = ("singleLogoutServiceUrl", "nameIDPolicyFormat", "wantAuthnRequestsSigned")
+_SAML_DEFAULTS: Final = {"nameIDPolicyFormat": NAMEID_PERSISTENT, "wantAuthnRequestsSigned": "true"}
+_SAML_ENFORCED: Final = {
+    # The response's and the assertion's signatures are checked against the configured certificate,
+    # and an unsigned assertion is refused.
+    "validateSignature": "true",
+    "wantAssertionsSigned": "true",
+    "signatureAlgorithm": "RSA_SHA256",
+    "postBindingAuthnRequest": "true",
+    "postBindingResponse": "true",
+    "postBindingLogout": "true",
+    "principalType": "SUBJECT",  # the federated identity is the NameID
+    "allowCreate": "true",
+    "syncMode": IDP_SYNC_MODE,
+}
+_NAMEID_FORMATS: Final = frozenset({NAMEID_PERSISTENT, NAMEID_EMAIL})
+_PEM_ARMOR = re.compile(r"-----(BEGIN|END) CERTIFICATE-----|\s+")
+_BASE64 = re.compile(r"^[A-Za-z0-9+/]+={0,2}$")
+
+# Where each imported user attribute comes from: (user attribute, OIDC claim, SAML attribute name).
+IDP_ATTRIBUTES: Final = (
+    ("email", "email", "email"),
+    ("firstName", "given_name", "firstName"),
+    ("lastName", "family_name", "lastName"),
+)
+
+
+def _checked_config(spec: IdentityProviderSpec) -> dict[str, str]:
+    required, optional = (
+        (_OIDC_REQUIRED, _OIDC_OPTIONAL) if spec.kind == "oidc" else (_SAML_REQUIRED, _SAML_OPTIONAL)
+    )
+    unknown = sorted(set(spec.config) - set(required) - set(optional))
+    if unknown:
+        raise IdentityProviderInvalid(
+            f"Identity provider {spec.alias}: {', '.join(unknown)} cannot be set (unknown, or Enclave's own)."
+        )
+    missing = [key for key in required if not spec.config.get(key, "").strip()]
+    if missing:
+        raise IdentityProviderInvalid(f"Identity provider {spec.alias}: {', '.join(missing)} is required.")
+    # An empty optional setting counts as not given (an empty clientSecret keeps the stored one).
+    config = {key: value.strip() for key, value in spec.config.items() if value.strip()}
+    for key, value in config.items():
+        if key.endswith("Url") and not value.lower().startswith("https://"):
+            raise IdentityProviderInvalid(f"Identity provider {spec.alias}: {key} must be an https URL.")
+    if spec.kind == "saml":
+        config = {**_SAML_DEFAULTS, **config}
+        certificates = [_PEM_ARMOR.sub("", part) for part in config["signingCertificate"].split(",")]
+        if not all(_BASE64.match(certificate) for certificate in certificates):
+            raise IdentityProviderInvalid(
+                f"Identity provider {spec.alias}: signingCertificate is not a base64 or PEM certificate."
+            )
+        config["signingCertificate"] = ",".join(certificates)
+        if config["nameIDPolicyFormat"] not in _NAMEID_FORMATS:
+            raise IdentityProviderInvalid(
+                f"Identity provider {spec.alias}: nameIDPolicyFormat must be persistent or emailAddress."
+            )
+        if config["wantAuthnRequestsSigned"] not in {"true", "false"}:
+            raise IdentityProviderInvalid(
+                f"Identity provider {spec.alias}: wantAuthnRequestsSigned must be true or false."
+            )
+    return config
+
+
+def build_identity_provider(spec: IdentityProviderSpec) -> dict[str, Any]:
+    """The IdentityProviderRepresentation of an organization's provider (it holds the client secret
+    if the spec has one: never log it). :class:`IdentityProviderInvalid` for a spec that cannot work."""
+    check_identity_provider_alias(spec.alias)
+    if spec.kind not in ("oidc", "saml"):
+        raise IdentityProviderInvalid(f"Identity provider {spec.alias}: the kind is oidc or saml.")
+    if not spec.display_name.strip():
+        raise IdentityProviderInvalid(f"Identity provider {spec.alias}: a display name is required.")
+    enforced = _OIDC_ENFORCED if spec.kind == "oidc" else _SAML_ENFORCED
+    return {
+        "alias": spec.alias,
+        "displayName": spec.display_name.strip(),
+        "providerId": spec.kind,
+        "enabled": True,
+        # The organization's admin vouches for the addresses its provider asserts: Keycloak marks them
+        # verified, and Enclave links a first sign-in to a member by verified e-mail address.
+        "trustEmail": True,
+        "storeToken": False,
+        "addReadTokenRoleOnCreate": False,
+        "linkOnly": False,
+        "firstBrokerLoginFlowAlias": FIRST_BROKER_LOGIN_FLOW,
+        "config": {**_checked_config(spec), **enforced},
+    }
+
+
+def build_identity_provider_mappers(spec: IdentityProviderSpec) -> list[dict[str, Any]]:
+    """The provider's mappers: e-mail, first and last name imported into the user, and a username
+    that names the provider and the provider's subject (so two providers' users never collide on a
+    username, which would send the second into Keycloak's account linking)."""
+    oidc = spec.kind == "oidc"
+    mappers: list[dict[str, Any]] = [
+        {
+            "name": user_attribute,
+            "identityProviderAlias": spec.alias,
+            "identityProviderMapper": "oidc-user-attribute-idp-mapper"
+            if oidc
+            else "saml-user-attribute-idp-mapper",
+            "config": {"syncMode": "INHERIT", "user.attribute": user_attribute}
+            | ({"claim": claim} if oidc else {"attribute.name": saml_attribute}),
+        }
+        for user_attribute, claim, saml_attribute in IDP_ATTRIBUTES
+    ]
+    mappers.append(
+        {
+            "name": "username",
+            "identityProviderAlias": spec.alias,
+            "identityProviderMapper": "oidc-username-idp-mapper" if oidc else "saml-username-idp-mapper",
+            "config": {
+                "syncMode": "INHERIT",
+                "template": "${ALIAS}.${CLAIM.sub}" if oidc else "${ALIAS}.${NAMEID}",
+                "target": "LOCAL",
+            },
+        }
+    )
+    return mappers
+
+
 def _differs(current: Any, desired: Any) -> bool:
     """True if ``desired`` is not contained in ``current``: dict keys Enclave does not set are ignored,
     lists of strings compare as sets (Keycloak does not keep their order)."""
@@ -353,6 +547,15 @@ class _RealmAdmin:
 
     def put(self, path: str, body: Any) -> None:
         self.request("PUT", path, body)
+
+    def find(self, path: str, **params: Any) -> Any:
+        """The object at ``path``, or ``None`` if there is none."""
+        response = self.request("GET", path, missing_ok=True, **params)
+        return response.json() if response is not None else None
+
+    def remove(self, path: str) -> bool:
+        """Deletes the object at ``path``; False if it was already gone."""
+        return self.request("DELETE", path, missing_ok=True) is not None
 
     def delete(self) -> bool:
         """Deletes this realm; False if it was already gone."""
@@ -463,6 +666,117 @@ class RealmService:
         """Deletes the realm with its users, sessions and events; nothing happens if it is gone."""
         if _RealmAdmin(self._admin, realm).delete():
             log.info("identity.realm.deleted", realm=realm)
+
+    # -- identity providers --
+
+    def broker_endpoint(self, realm: str, alias: str) -> str:
+        """Where the provider ``alias`` sends the browser back to the realm: the OIDC redirect URI and
+        the SAML assertion consumer service. (The realm's SAML service-provider entity id is Keycloak's
+        default, the realm's URL: :meth:`issuer`.)"""
+        return f"{self.issuer(realm)}/broker/{check_identity_provider_alias(alias)}/endpoint"
+
+    def ensure_identity_provider(self, realm: str, provider: IdentityProviderSpec) -> None:
+        """Creates the organization's identity provider or brings it in line with ``provider``, with
+        its mappers, and makes the realm's first-broker-login flow review a profile only when the
+        provider left a required field out.
+
+        Keycloak never returns a stored client secret, so it cannot be compared: a spec with one always
+        writes it; a spec without one keeps the stored secret. :class:`IdentityProviderInvalid` for a
+        spec that cannot work, :class:`RealmNotFound` if the realm does not exist.
+        """
+        desired = build_identity_provider(provider)
+        api = _RealmAdmin(self._admin, realm)
+        if not api.exists():
+            raise RealmNotFound(f"There is no realm {realm!r}.")
+        self._ensure_review_profile_mode(api)
+        path = f"/identity-provider/instances/{provider.alias}"
+        secret_given = "clientSecret" in desired["config"]
+        current = api.find(path)
+        if current is None:
+            if provider.kind == "oidc" and not secret_given:
+                raise IdentityProviderInvalid(
+                    f"Identity provider {provider.alias}: clientSecret is required."
+                )
+            api.post("/identity-provider/instances", desired)
+            log.info(
+                "identity.identity_provider.created", realm=realm, alias=provider.alias, kind=provider.kind
+            )
+        else:
+            if current.get("providerId") != desired["providerId"]:
+                raise IdentityProviderInvalid(
+                    f"Identity provider {provider.alias} exists as another kind; delete it first."
+                )
+            config = dict(desired["config"])
+            comparable = {key: value for key, value in config.items() if key != "clientSecret"}
+            changed = [key for key in _changed_keys(current, desired) if key != "config"]
+            changed += [f"config.{key}" for key in _changed_keys(current.get("config") or {}, comparable)]
+            if changed or secret_given:
+                if not secret_given and "clientSecret" in (current.get("config") or {}):
+                    config["clientSecret"] = SECRET_MASK  # Keycloak keeps the stored secret
+                api.put(path, {**desired, "internalId": current["internalId"], "config": config})
+                log.info(
+                    "identity.identity_provider.updated",
+                    realm=realm,
+                    alias=provider.alias,
+                    fields=changed,
+                    secret_replaced=secret_given,
+                )
+        self._ensure_identity_provider_mappers(api, provider)
+
+    def delete_identity_provider(self, realm: str, alias: str) -> None:
+        """Removes the provider with its mappers and its users' links to it (the users stay and can no
+        longer sign in through it); nothing happens if it, or the realm, is gone."""
+        path = f"/identity-provider/instances/{check_identity_provider_alias(alias)}"
+        if _RealmAdmin(self._admin, realm).remove(path):
+            log.info("identity.identity_provider.deleted", realm=realm, alias=alias)
+
+    def _ensure_identity_provider_mappers(self, api: _RealmAdmin, provider: IdentityProviderSpec) -> None:
+        path = f"/identity-provider/instances/{provider.alias}/mappers"
+        existing = {mapper["name"]: mapper for mapper in api.get(path)}
+        for mapper in build_identity_provider_mappers(provider):
+            current = existing.pop(mapper["name"], None)
+            if current is None:
+                api.post(path, mapper)
+            elif _differs(current, mapper):
+                api.put(f"{path}/{current['id']}", {**mapper, "id": current["id"]})
+            else:
+                continue
+            log.info(
+                "identity.identity_provider.mapper_set",
+                realm=api.realm,
+                alias=provider.alias,
+                mapper=mapper["name"],
+            )
+        for stray in existing.values():
+            # A mapper Enclave did not define could set any attribute of the users the provider signs in.
+            api.remove(f"{path}/{stray['id']}")
+            log.info(
+                "identity.identity_provider.mapper_removed",
+                realm=api.realm,
+                alias=provider.alias,
+                mapper=stray["name"],
+            )
+
+    def _ensure_review_profile_mode(self, api: _RealmAdmin) -> None:
+        flow = quote(FIRST_BROKER_LOGIN_FLOW, safe="")
+        for execution in api.get(f"/authentication/flows/{flow}/executions"):
+            if execution.get("providerId") != REVIEW_PROFILE_AUTHENTICATOR:
+                continue
+            config_id = execution.get("authenticationConfig")
+            if config_id is None:
+                config = {
+                    "alias": f"enclave-review-profile-{REVIEW_PROFILE_MODE}",
+                    "config": {REVIEW_PROFILE_SETTING: REVIEW_PROFILE_MODE},
+                }
+                api.post(f"/authentication/executions/{execution['id']}/config", config)
+            else:
+                current = api.get(f"/authentication/config/{config_id}")
+                values = current.get("config") or {}
+                if values.get(REVIEW_PROFILE_SETTING) == REVIEW_PROFILE_MODE:
+                    continue
+                body = {**current, "config": {**values, REVIEW_PROFILE_SETTING: REVIEW_PROFILE_MODE}}
+                api.put(f"/authentication/config/{config_id}", body)
+            log.info("identity.realm.review_profile_set", realm=api.realm, mode=REVIEW_PROFILE_MODE)
 
     # -- steps of ensure_realm --
 

@@ -98,7 +98,7 @@ class MyTaskController(Controller):
     path = "/me/tasks"
     tags = ["tasks"]  # noqa: RUF012
 
-    @get(operation_id="my_task_list", responses=problems(), opt=access(Permission.ORG_SELF_READ))
+    @get(operation_id="my_task_list", responses=problems(), opt=access(Permission.ORG_MY_TASK_LIST))
     async def list_mine(
         self, session: Session, principal: Caller, cursor: Cursor = None, limit: Limit = 50
     ) -> TaskPage:

@@ -1,6 +1,9 @@
 """The authorization matrix, end to end: every v1 operation (walked from ``V1_CONTROLLERS``) by every
 org role, every project role, own tenant or other tenant, assigned or not, against the real api; plus
-callers who must not get in at all (signed out, disabled, unknown, forged tenant).
+callers who must not get in at all (signed out, disabled, unknown, forged tenant). Every tenant-A caller
+calls twice: through the test header (standing in for a signed-in session) and with an ``admin``-scoped,
+unrestricted API key of their own, which must allow exactly what its owner may — except managing API
+keys, which a key may never do.
 
 What each caller may do is written out below (``EXPECTED``) from the product rules, independently of
 ``enclave.authz.policy``: asking ``can`` or reading ``RULES`` here would test the policy against itself.
@@ -14,7 +17,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -24,6 +27,7 @@ from litestar.routes import HTTPRoute
 
 from enclave.api.v1.routes import V1_CONTROLLERS
 from tests.integration.domain.world import BOX, ONTOLOGY, Tenant, as_user, force_assignment, force_org_role
+from tests.integration.identity.test_api_keys import bearer, forget_key_failures
 from tests.integration.stack import Stack
 
 API = "/api/v1"
@@ -83,6 +87,9 @@ OWN = "own tenant"
 OTHER = "other tenant"
 NO_CALLER = "no valid caller"
 
+BY_HEADER = "test header"
+BY_KEY = "API key"
+
 
 @dataclass(frozen=True, slots=True)
 class CallerSpec:
@@ -92,6 +99,13 @@ class CallerSpec:
     project_role: str | None = None
     #: Whether the caller is a real user of tenant A, who can be assigned work there or be "self".
     in_tenant_a: bool = False
+    #: How they authenticate: the test header, or an admin-scoped, unrestricted API key of their own.
+    via: str = BY_HEADER
+
+
+def by_key(spec: CallerSpec) -> CallerSpec:
+    """The same user calling with their API key."""
+    return replace(spec, label=f"{spec.label} [key]", via=BY_KEY)
 
 
 OWN_CALLERS = [
@@ -105,7 +119,11 @@ SIGNED_OUT = CallerSpec("signed out", NO_CALLER)
 DISABLED = CallerSpec("disabled admin/annotator_reviewer", NO_CALLER, "admin", "annotator_reviewer", True)
 UNKNOWN = CallerSpec("unknown user in A", NO_CALLER)
 FORGED = CallerSpec("A admin claiming B", NO_CALLER)  # a tenant-A user id under tenant B's id
-NO_CALLERS = [SIGNED_OUT, DISABLED, UNKNOWN, FORGED]
+#: Every own-tenant caller again, with a key: allowed what they are, but never to manage keys.
+KEY_CALLERS = [by_key(spec) for spec in OWN_CALLERS]
+#: Their key was made before they were removed; it must stop working with their membership.
+DISABLED_KEY = by_key(DISABLED)
+NO_CALLERS = [SIGNED_OUT, DISABLED, DISABLED_KEY, UNKNOWN, FORGED]
 
 # --- in which situation -----------------------------------------------------------------------------
 
@@ -114,9 +132,16 @@ ASSIGNEE = "assignee"  # the task is assigned to the caller to annotate
 REVIEWER = "reviewer"  # the task is assigned to the caller to review
 NOT_ASSIGNED = "not assigned"  # the task is someone else's
 
-#: The member an operation on members is about (and, for changes, the role asked for).
+OWN_KEY = "own key"
+#: Contexts that exist only for a caller who is a user of tenant A.
+OWN_CONTEXTS = frozenset({"self", OWN_KEY})
+
+#: The member an operation on members is about (and, for changes, the role asked for); for
+#: ``api_key_revoke``, whose key it is.
+NEW_MEMBER = ("new tasker", "new member", "new workforce_manager", "new admin")
 MEMBER_CONTEXTS = {
-    "member_create": ("new tasker", "new member", "new workforce_manager", "new admin"),
+    "member_create": NEW_MEMBER,
+    "invite_create": NEW_MEMBER,
     "member_read": ("tasker", "member", "workforce_manager", "admin", "self"),
     "member_update": (
         "tasker renamed",
@@ -134,6 +159,7 @@ MEMBER_CONTEXTS = {
         "admin → annotator",
     ),
     "project_member_remove": ("annotator", "team_manager", "admin"),
+    "api_key_revoke": (OWN_KEY, "a member's key"),
 }
 #: The member contexts about a Tasker who stays a Tasker: the only ones Workforce Managers may act in.
 TASKER_STAYS_TASKER = frozenset({"new tasker", "tasker", "tasker renamed"})
@@ -150,7 +176,7 @@ def contexts(op: Operation, caller: CallerSpec) -> tuple[str, ...]:
         reviewing = (REVIEWER,) if caller.project_role in REVIEWING else ()
         return (*annotating, *reviewing, NOT_ASSIGNED)
     if op.id in MEMBER_CONTEXTS:
-        return tuple(c for c in MEMBER_CONTEXTS[op.id] if c != "self" or caller.in_tenant_a)
+        return tuple(c for c in MEMBER_CONTEXTS[op.id] if c not in OWN_CONTEXTS or caller.in_tenant_a)
     return (NO_CONTEXT,)
 
 
@@ -162,10 +188,10 @@ class Case:
 
 
 def plan(op: Operation) -> list[Case]:
-    """Own-tenant callers try everything; other tenants' callers try every operation on a tenant-A row
-    (an operation without one acts on their own organization); callers without a valid membership try
-    everything."""
-    callers = OWN_CALLERS + (OTHER_CALLERS if op.names_a_target else []) + NO_CALLERS
+    """Own-tenant callers try everything, by header and by key; other tenants' callers try every
+    operation on a tenant-A row (an operation without one acts on their own organization); callers
+    without a valid membership try everything."""
+    callers = OWN_CALLERS + KEY_CALLERS + (OTHER_CALLERS if op.names_a_target else []) + NO_CALLERS
     return [Case(op, caller, context) for caller in callers for context in contexts(op, caller)]
 
 
@@ -223,6 +249,7 @@ EXPECTED: dict[str, Who] = {
     "my_task_list": EVERYONE,
     "member_list": org("admin", "workforce_manager"),
     "member_create": ADMINS | WORKFORCE_OVER_TASKERS,
+    "invite_create": ADMINS | WORKFORCE_OVER_TASKERS,  # inviting someone is creating a member
     # Everyone may read their own member record (the same facts /me shows).
     "member_read": ADMINS | WORKFORCE_OVER_TASKERS | Who(lambda c, x: x == "self"),
     "member_update": ADMINS | WORKFORCE_OVER_TASKERS,
@@ -257,7 +284,13 @@ EXPECTED: dict[str, Who] = {
     "review_list": SEE_THE_TASK,
     "annotation_submit": annotating_it(ANNOTATING),
     "review_create": reviewing_it(REVIEWING),
+    # API keys: everyone makes and lists their own; org Admins revoke anyone's, others only their own.
+    "api_key_create": EVERYONE,
+    "api_key_list": EVERYONE,
+    "api_key_revoke": ADMINS | Who(lambda c, x: x == OWN_KEY),
 }
+#: What no API key may do, whatever its scopes and its owner's rights: keys never mint or revoke keys.
+KEY_MANAGEMENT = frozenset({"api_key_create", "api_key_list", "api_key_revoke"})
 
 ALLOWED, DENIED, UNAUTHENTICATED, FAULT = "allowed", "denied", "401", "5xx"
 
@@ -266,6 +299,8 @@ def expected(case: Case) -> str:
     if case.caller.group == NO_CALLER:
         return UNAUTHENTICATED
     if case.caller.group == OTHER:
+        return DENIED
+    if case.caller.via == BY_KEY and case.op.id in KEY_MANAGEMENT:
         return DENIED
     return ALLOWED if EXPECTED[case.op.id].allows(case.caller, case.context) else DENIED
 
@@ -307,6 +342,8 @@ class World:
     members: dict[str, uuid.UUID] = field(default_factory=dict)
     pool: list[str] = field(default_factory=list)
     shared_tasks: dict[tuple[uuid.UUID, uuid.UUID], str] = field(default_factory=dict)
+    #: A key the removed caller made while still a member: the one key of theirs there is to revoke.
+    removed_callers_key: str = ""
 
     def new_member(self, role: str) -> uuid.UUID:
         # Hundreds of members share a tenant here: names long enough that e-mail addresses never collide.
@@ -316,6 +353,20 @@ class World:
         user = self.new_member("member")
         self.a.join(self.project, user, role)
         return user
+
+    def new_key(self, owner: uuid.UUID, scope: str = "tasks:read") -> tuple[str, str]:
+        """A key ``owner`` makes for themselves (through the test header): its id and its secret."""
+        created = self.a.ok("POST", "/api-keys", owner, json={"name": unique("k"), "scopes": [scope]})
+        return str(created["key"]["id"]), str(created["secret"])
+
+    def key_to_revoke(self, caller: Caller, context: str) -> str:
+        """A fresh key of the caller's (or of a member's): revoking it never takes away a key in use."""
+        if context != OWN_KEY:
+            return self.new_key(self.members["member"])[0]
+        assert caller.user_id is not None
+        if caller.user_id == self.callers[DISABLED.label].user_id:
+            return self.removed_callers_key
+        return self.new_key(caller.user_id)[0]
 
     def member_target(self, caller: Caller, context: str) -> uuid.UUID:
         if context == "self":
@@ -425,7 +476,13 @@ def build_world(client: httpx.Client) -> World:
         if demoted:
             force_org_role(a.org_id, user, "tasker")
         world.callers[spec.label] = Caller(spec, a.headers(user), user)
-    a.ok("DELETE", f"/members/{world.callers[DISABLED.label].user_id}")
+        # Their API key, made while they are a member (before the disabled caller is removed).
+        with_key = by_key(spec)
+        world.callers[with_key.label] = Caller(with_key, bearer(world.new_key(user, "admin")[1]), user)
+    removed = world.callers[DISABLED.label].user_id
+    assert removed is not None
+    world.removed_callers_key = world.new_key(removed)[0]
+    a.ok("DELETE", f"/members/{removed}")
     for spec in OTHER_CALLERS:
         user = b.admin_id if spec.org_role == "admin" else b.member(str(spec.org_role), unique("b"))
         world.callers[spec.label] = Caller(spec, b.headers(user))
@@ -479,6 +536,9 @@ RECIPES: dict[str, Recipe] = {
     "my_task_list": lambda w, c, x: Call("/me/tasks"),
     "member_list": lambda w, c, x: Call("/members"),
     "member_create": lambda w, c, x: Call("/members", _new_member_body(x)),
+    "invite_create": lambda w, c, x: Call(
+        "/invites", {"email": f"{unique('invited')}@example.org", "role": x.removeprefix("new ")}
+    ),
     "member_read": lambda w, c, x: Call(f"/members/{w.member_target(c, x)}"),
     "member_update": _member_update,
     "member_remove": lambda w, c, x: Call(f"/members/{w.new_member(x)}"),
@@ -528,6 +588,9 @@ RECIPES: dict[str, Recipe] = {
     "review_create": lambda w, c, x: Call(
         f"/tasks/{w.fresh_task(c, x, 'review')}/reviews", {"decision": "approve"}
     ),
+    "api_key_create": lambda w, c, x: Call("/api-keys", {"name": unique("k"), "scopes": ["tasks:read"]}),
+    "api_key_list": lambda w, c, x: Call("/api-keys"),
+    "api_key_revoke": lambda w, c, x: Call(f"/api-keys/{w.key_to_revoke(c, x)}"),
 }
 
 # --- running and reporting -----------------------------------------------------------------------------
@@ -579,15 +642,16 @@ def run(world: World, op: Operation) -> list[Result]:
 
 # --- the tests -------------------------------------------------------------------------------------------
 
-#: How many cases the plan holds. Of the 39 operations, 7 act on a task; 7 on a member, with 4, 5, 5, 3
-#: (org members: 17, 16 without "self") and 3, 4, 3 (project members: 10) contexts; 25 on neither.
-#: 27 name a tenant-A row in their path: 14 plain, 7 member (12 + 10 contexts) and 7 task operations.
+#: How many cases the plan holds. Of the 43 operations, 7 act on a task; 9 on a member, with 4, 4, 5, 5,
+#: 3 (org members, invitations included: 21, 20 without "self"), 3, 4, 3 (project members: 10) and 2
+#: (whose key is revoked: 1 without "own key") contexts; 27 on neither. 28 name a tenant-A row in their
+#: path: 14 plain, 7 member (12 + 10 + 1 contexts: creating and inviting name none) and 7 task operations.
 #: On a task, the 6 project roles have 1, 1, 1, 2, 2 and 3 contexts: 10 per org role.
 EXPECTED_CASES = (
-    (24 * (25 + 17 + 10) + 4 * 10 * 7)  # own tenant: 24 callers
-    + 4 * (14 + 12 + 10 + 7)  # other tenant: 4 callers, on the operations that name a tenant-A row
-    + 3 * (25 + 16 + 10 + 7)  # signed out, unknown, forged: every operation, no "self"
-    + (25 + 17 + 10 + 3 * 7)  # disabled: like an own-tenant admin/annotator_reviewer
+    2 * (24 * (27 + 21 + 10 + 2) + 4 * 10 * 7)  # own tenant: 24 callers, by header and by key
+    + 4 * (14 + 12 + 10 + 1 + 7)  # other tenant: 4 callers, on the operations that name a tenant-A row
+    + 3 * (27 + 20 + 10 + 1 + 7)  # signed out, unknown, forged: every operation, no "self", no own key
+    + 2 * (27 + 21 + 10 + 2 + 3 * 7)  # disabled, by header and by key: an admin/annotator_reviewer
 )
 
 
@@ -598,7 +662,9 @@ def client(api_url: str, stack: Stack) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def world(client: httpx.Client) -> World:
+def world(client: httpx.Client, stack: Stack) -> World:
+    # Failed key attempts of earlier tests from this machine would throttle the key callers (429).
+    forget_key_failures(stack)
     return build_world(client)
 
 
@@ -609,11 +675,14 @@ class TestAuthorizationMatrix:
         assert sorted(operations - RECIPES.keys()) == [], "operations with no recipe"
         assert sorted(operations - EXPECTED.keys()) == [], "operations with no expectation"
         assert sorted((RECIPES.keys() | EXPECTED.keys()) - operations) == [], "recipes for no route"
+        assert sorted(KEY_MANAGEMENT - operations) == [], "key management operations that are not routes"
 
     def test_the_plan_counts_every_case(self) -> None:
-        assert len(OPERATIONS) == 39
+        assert len(OPERATIONS) == 43
         assert sum(len(plan(op)) for op in OPERATIONS) == EXPECTED_CASES
-        assert {len(plan(op)) for op in OPERATIONS if op.on_a_task} == {4 * 10 + 4 + 3 + 3}
+        # 4 org roles x 10 contexts by header and by key; other tenants; signed out, unknown, forged;
+        # disabled by header and by key.
+        assert {len(plan(op)) for op in OPERATIONS if op.on_a_task} == {2 * 4 * 10 + 4 + 3 + 2 * 3}
 
     @pytest.mark.parametrize("op", OPERATIONS, ids=[op.id for op in OPERATIONS])
     def test_operation(self, world: World, op: Operation) -> None:
@@ -650,6 +719,8 @@ class TestAuthorizationMatrix:
             }
             assert theirs, label
             assert set(self._tasks(world, caller)) == theirs, label
+            with_key = world.callers[by_key(caller.spec).label]
+            assert set(self._tasks(world, with_key)) == theirs, with_key.spec.label
 
     @staticmethod
     def _tasks(world: World, caller: Caller) -> dict[str, dict[str, Any]]:
@@ -669,7 +740,7 @@ class TestAuthorizationMatrix:
     def test_project_lists_show_exactly_the_projects_the_caller_may_read(self, world: World) -> None:
         ours = {world.project, world.queue_project}
         wrong = []
-        for spec in [*OWN_CALLERS, *OTHER_CALLERS]:
+        for spec in [*OWN_CALLERS, *KEY_CALLERS, *OTHER_CALLERS]:
             caller = world.callers[spec.label]
             listed = world.a.client.get(f"{API}/projects", headers=caller.headers, params={"limit": 200})
             assert listed.status_code == 200, listed.text
@@ -683,8 +754,10 @@ class TestAuthorizationMatrix:
                 wrong.append(f"{spec.label}: listed {sorted(shown)}, may read {sorted(readable)}")
         assert not wrong, "\n".join(wrong)
 
-    def test_workforce_managers_list_only_taskers(self, world: World) -> None:
-        caller = world.callers["workforce_manager/none"]
+    @pytest.mark.parametrize("via", [BY_HEADER, BY_KEY])
+    def test_workforce_managers_list_only_taskers(self, world: World, via: str) -> None:
+        spec = world.callers["workforce_manager/none"].spec
+        caller = world.callers[(spec if via == BY_HEADER else by_key(spec)).label]
         listed = world.a.client.get(f"{API}/members", headers=caller.headers, params={"limit": 200})
         assert listed.status_code == 200, listed.text
         roles = {m["role"] for m in listed.json()["items"]}
