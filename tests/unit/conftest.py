@@ -13,7 +13,16 @@ from tests.support.tls import write_ca
 def settings_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     files = {
         name: tmp_path / name
-        for name in ("ca.crt", "db.pw", "redis.pw", "s3.key", "s3.secret", "api.crt", "api.key", "session.key")
+        for name in (
+            "ca.crt",
+            "db.pw",
+            "redis.pw",
+            "s3.key",
+            "s3.secret",
+            "api.crt",
+            "api.key",
+            "session.key",
+        )
     }
     for path in files.values():
         path.write_text("placeholder\n")
