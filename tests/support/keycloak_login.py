@@ -8,6 +8,12 @@ the TOTP enrolment page (``CONFIGURE_TOTP``, read in its "Unable to scan?" text 
 password-update page (``UPDATE_PASSWORD``, for a temporary password). Any other page, or a page that
 comes back with an error, ends the walk with :class:`LoginFailed` carrying Keycloak's message.
 
+Brokered sign-ins (a realm sending the user to an identity provider) are walked the same way, as long
+as the provider is served from the same origin (another realm of the same Keycloak): its redirects are
+followed, its login form filled in, and SAML's POST-binding pages — a single form of hidden
+``SAMLRequest``/``SAMLResponse`` (and ``RelayState``) fields that a browser's JavaScript would submit at
+once — are posted to their ``action`` as they are.
+
 TOTP codes: Keycloak accepts each code once (``otpPolicyCodeReusable`` is false), so the walker
 remembers the time steps it already used per secret and takes the next step's code instead (the
 realm's look-ahead window of one step accepts it), waiting for the clock only when that is used too.
@@ -31,7 +37,8 @@ LOGIN_FORM = "kc-form-login"
 OTP_FORM = "kc-otp-login-form"
 TOTP_ENROL_FORM = "kc-totp-settings-form"
 UPDATE_PASSWORD_FORM = "kc-passwd-update-form"
-_MAX_STEPS = 12
+_MAX_STEPS = 20
+SAML_MESSAGES = frozenset({"SAMLRequest", "SAMLResponse"})
 
 
 class LoginFailed(Exception):
@@ -95,6 +102,10 @@ def login_via_form(
             response = session.get(location)
             continue
         page = _Page.parse(response.text)
+        saml = page.saml_post()
+        if saml is not None:  # what the page's script would do in a browser
+            response = session.post(urljoin(str(response.url), saml.action), data=saml.hidden)
+            continue
         form = page.keycloak_form()
         if form is None:
             raise LoginFailed(page.error() or f"unexpected answer {response.status_code}")
@@ -184,7 +195,12 @@ class _Page(HTMLParser):
         attributes = {name: value or "" for name, value in attrs}
         if tag == "form":
             self.forms.append(_Form(attributes.get("id", ""), attributes.get("action", "")))
-        elif tag == "input" and self.forms and attributes.get("type") == "hidden" and "name" in attributes:
+        elif (
+            tag == "input"
+            and self.forms
+            and attributes.get("type", "").lower() == "hidden"
+            and "name" in attributes
+        ):
             self.forms[-1].hidden[attributes["name"]] = attributes.get("value", "")
         if tag in {"input", "br", "img", "meta", "link"}:  # void elements never close
             return
@@ -213,6 +229,12 @@ class _Page(HTMLParser):
     def form(self, form_id: str) -> _Form | None:
         return next((form for form in self.forms if form.id == form_id), None)
 
+    def saml_post(self) -> _Form | None:
+        """The page's form if it is a SAML POST-binding page: its only form, carrying a SAML message."""
+        if len(self.forms) == 1 and SAML_MESSAGES & self.forms[0].hidden.keys():
+            return self.forms[0]
+        return None
+
     def keycloak_form(self) -> _Form | None:
         return next((form for form in self.forms if form.id in _KNOWN_FORMS), None) or next(
             (form for form in self.forms if form.id.startswith("kc-")), None
@@ -223,7 +245,11 @@ class _Page(HTMLParser):
         return text or None
 
     def error(self) -> str | None:
-        return " ".join(dict.fromkeys(self.errors)) or None
+        # Keycloak's error page ("We are sorry...") says what went wrong in ``kc-error-message``.
+        shown = " ".join(dict.fromkeys(self.errors)) or " ".join(
+            self.texts.get("kc-error-message", "").split()
+        )
+        return shown or None
 
 
 def _origin(url: str) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from enclave.domain import errors as domain
-from enclave.identity.realms import IdentityError
+from enclave.identity.realms import IdentityError, IdentityProviderInvalid, RealmNotFound, RealmRefused
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
@@ -130,6 +130,10 @@ def connection_error_handler(request: Request[Any, Any, Any], exc: OSError) -> R
 
 
 def identity_error_handler(request: Request[Any, Any, Any], exc: IdentityError) -> Response[dict[str, Any]]:
+    if isinstance(exc, IdentityProviderInvalid | RealmRefused):
+        return problem(400, "Bad Request", str(exc))  # names the setting, never its value
+    if isinstance(exc, RealmNotFound):
+        return problem(409, "Conflict", "This organization's sign-in (its Keycloak realm) is not set up yet.")
     log.error("keycloak_error", error=type(exc).__name__)
     return problem(503, "Service Unavailable", "Keycloak could not apply the change; nothing was changed.")
 

@@ -68,12 +68,15 @@ def _length_prefixed(name: str) -> bytes:
     return len(encoded).to_bytes(2, "big") + encoded
 
 
-def seal_field(plaintext: bytes, *, key: bytes, key_id: str, key_version: int, associated_data: bytes) -> bytes:
+def seal_field(
+    plaintext: bytes, *, key: bytes, key_id: str, key_version: int, associated_data: bytes
+) -> bytes:
     """The sealed form of one value, under the DEK named ``key_id`` / ``key_version``."""
     check_key(key)
     header = bytes([FIELD_FORMAT_VERSION]) + encode_key_ref(key_id, key_version)
     nonce = os.urandom(NONCE_BYTES)
-    return header + nonce + AESGCM(key).encrypt(nonce, plaintext, bind_associated_data(associated_data, header))
+    ad = bind_associated_data(associated_data, header)
+    return header + nonce + AESGCM(key).encrypt(nonce, plaintext, ad)
 
 
 def field_key_ref(sealed: bytes) -> tuple[str, int]:

@@ -248,16 +248,20 @@ class _SegmentCipher:
             ) from None
 
 
-def _pieces(chunks: Iterable[bytes], size: int) -> Iterator[tuple[bytes, bool]]:
+def _pieces(chunks: Iterable[bytes | memoryview], size: int) -> Iterator[tuple[bytes, bool]]:
     """Re-cuts ``chunks`` into pieces of exactly ``size`` bytes but the last (0..size bytes), flagging
     the last; a full piece is held back until one more byte or the end shows whether it is the last."""
-    buffer = bytearray()
+    held = bytearray()
     for chunk in chunks:
-        buffer += chunk
-        while len(buffer) > size:
-            yield bytes(buffer[:size]), False
-            del buffer[:size]
-    yield bytes(buffer), True
+        rest = memoryview(chunk)
+        while rest:
+            if len(held) == size:
+                yield bytes(held), False
+                held.clear()
+            take = size - len(held)
+            held += rest[:take]
+            rest = rest[take:]
+    yield bytes(held), True
 
 
 def encrypt_stream(
@@ -295,13 +299,20 @@ def _decrypt(chunks: Iterator[bytes], key: bytes, associated_data: bytes) -> Ite
         yield cipher.open(index, stored, final=last)
 
 
-def _split_header(chunks: Iterator[bytes]) -> tuple[Header, Iterator[bytes]]:
+def _split_header(chunks: Iterator[bytes]) -> tuple[Header, Iterator[bytes | memoryview]]:
     """Reads just enough of the stream to parse the header; returns it and the rest of the stream."""
-    buffer = bytearray()
+    head = bytearray()
+    wanted = _PREAMBLE.size
     for chunk in chunks:
-        buffer += chunk
-        if len(buffer) >= _PREAMBLE.size and len(buffer) >= (length := _header_length(buffer)):
-            return Header.parse(bytes(buffer[:length])), chain([bytes(buffer[length:])], chunks)
+        rest = memoryview(chunk)
+        while rest and len(head) < wanted:
+            take = wanted - len(head)
+            head += rest[:take]
+            rest = rest[take:]
+            if len(head) == _PREAMBLE.size:
+                wanted = _header_length(head)
+        if len(head) == wanted:
+            return Header.parse(bytes(head)), chain([rest], chunks)
     raise DecryptionFailed("the object ends inside its header")
 
 

@@ -26,6 +26,8 @@ from litestar import Router
 from litestar.routes import HTTPRoute
 
 from enclave.api.v1.routes import V1_CONTROLLERS
+from enclave.identity.realms import RealmService, admin_from_settings, realm_spec_for
+from enclave.settings import KeycloakSettings, TLSSettings
 from tests.integration.domain.world import BOX, ONTOLOGY, Tenant, as_user, force_assignment, force_org_role
 from tests.integration.identity.test_api_keys import bearer, forget_key_failures
 from tests.integration.stack import Stack
@@ -43,8 +45,9 @@ class Operation:
 
     @property
     def names_a_target(self) -> bool:
-        """Whether the path names a row (of tenant A, in these tests) rather than the caller's org."""
-        return "{" in self.path
+        """Whether the path names a row (of tenant A, in these tests) rather than the caller's org
+        (an identity provider's alias, say, names a part of the caller's own organization)."""
+        return "_id:" in self.path
 
     @property
     def on_a_task(self) -> bool:
@@ -245,6 +248,8 @@ SEE_THE_TASK = ADMINS | project(MANAGING) | annotating_it(ANNOTATING) | reviewin
 EXPECTED: dict[str, Who] = {
     "organization_read": EVERYONE,
     "organization_update": ADMINS,
+    "identity_provider_put": ADMINS,
+    "identity_provider_delete": ADMINS,
     "me_read": EVERYONE,
     "my_task_list": EVERYONE,
     "member_list": org("admin", "workforce_manager"),
@@ -529,9 +534,27 @@ def _task_assign(w: World, c: Caller, context: str) -> Call:
     return Call(f"/tasks/{w.shared_task(c, context)}", body, ANY_VERSION)
 
 
+#: A company OIDC provider as an admin would describe it (Keycloak does not contact it on creation).
+OIDC_IDP = {
+    "kind": "oidc",
+    "display_name": "Company SSO",
+    "config": {
+        "issuer": "https://sso.company.example/realms/staff",
+        "authorizationUrl": "https://sso.company.example/realms/staff/protocol/openid-connect/auth",
+        "tokenUrl": "https://sso.company.example/realms/staff/protocol/openid-connect/token",
+        "jwksUrl": "https://sso.company.example/realms/staff/protocol/openid-connect/certs",
+        "clientId": "enclave",
+        "clientSecret": "a-client-secret-for-the-matrix",
+    },
+}
+
 RECIPES: dict[str, Recipe] = {
     "organization_read": lambda w, c, x: Call("/organization"),
     "organization_update": lambda w, c, x: Call("/organization", {"name": unique("Org")}, ANY_VERSION),
+    "identity_provider_put": lambda w, c, x: Call(
+        f"/organization/identity-providers/{unique('idp')}", OIDC_IDP
+    ),
+    "identity_provider_delete": lambda w, c, x: Call(f"/organization/identity-providers/{unique('idp')}"),
     "me_read": lambda w, c, x: Call("/me"),
     "my_task_list": lambda w, c, x: Call("/me/tasks"),
     "member_list": lambda w, c, x: Call("/members"),
@@ -642,16 +665,16 @@ def run(world: World, op: Operation) -> list[Result]:
 
 # --- the tests -------------------------------------------------------------------------------------------
 
-#: How many cases the plan holds. Of the 43 operations, 7 act on a task; 9 on a member, with 4, 4, 5, 5,
+#: How many cases the plan holds. Of the 45 operations, 7 act on a task; 9 on a member, with 4, 4, 5, 5,
 #: 3 (org members, invitations included: 21, 20 without "self"), 3, 4, 3 (project members: 10) and 2
-#: (whose key is revoked: 1 without "own key") contexts; 27 on neither. 28 name a tenant-A row in their
+#: (whose key is revoked: 1 without "own key") contexts; 29 on neither. 28 name a tenant-A row in their
 #: path: 14 plain, 7 member (12 + 10 + 1 contexts: creating and inviting name none) and 7 task operations.
 #: On a task, the 6 project roles have 1, 1, 1, 2, 2 and 3 contexts: 10 per org role.
 EXPECTED_CASES = (
-    2 * (24 * (27 + 21 + 10 + 2) + 4 * 10 * 7)  # own tenant: 24 callers, by header and by key
+    2 * (24 * (29 + 21 + 10 + 2) + 4 * 10 * 7)  # own tenant: 24 callers, by header and by key
     + 4 * (14 + 12 + 10 + 1 + 7)  # other tenant: 4 callers, on the operations that name a tenant-A row
-    + 3 * (27 + 20 + 10 + 1 + 7)  # signed out, unknown, forged: every operation, no "self", no own key
-    + 2 * (27 + 21 + 10 + 2 + 3 * 7)  # disabled, by header and by key: an admin/annotator_reviewer
+    + 3 * (29 + 20 + 10 + 1 + 7)  # signed out, unknown, forged: every operation, no "self", no own key
+    + 2 * (29 + 21 + 10 + 2 + 3 * 7)  # disabled, by header and by key: an admin/annotator_reviewer
 )
 
 
@@ -662,10 +685,15 @@ def client(api_url: str, stack: Stack) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def world(client: httpx.Client, stack: Stack) -> World:
+def world(client: httpx.Client, stack: Stack, api_url: str) -> Iterator[World]:
     # Failed key attempts of earlier tests from this machine would throttle the key callers (429).
     forget_key_failures(stack)
-    return build_world(client)
+    built = build_world(client)
+    # Tenant A's realm, for the identity-provider routes (they configure Keycloak brokering).
+    realms = RealmService(admin_from_settings(KeycloakSettings(), TLSSettings()))
+    realms.ensure_realm(realm_spec_for(built.a.slug, "Matrix", api_url))
+    yield built
+    realms.delete_realm(built.a.slug)
 
 
 class TestAuthorizationMatrix:
@@ -678,7 +706,7 @@ class TestAuthorizationMatrix:
         assert sorted(KEY_MANAGEMENT - operations) == [], "key management operations that are not routes"
 
     def test_the_plan_counts_every_case(self) -> None:
-        assert len(OPERATIONS) == 43
+        assert len(OPERATIONS) == 45
         assert sum(len(plan(op)) for op in OPERATIONS) == EXPECTED_CASES
         # 4 org roles x 10 contexts by header and by key; other tenants; signed out, unknown, forged;
         # disabled by header and by key.

@@ -10,11 +10,13 @@ from enclave.invites.controllers import InviteController
 from enclave.members.controllers import MeController, MemberController
 from enclave.ontologies.controllers import OntologyController
 from enclave.organizations.controllers import OrganizationController
+from enclave.organizations.identity_providers import IdentityProviderController
 from enclave.projects.controllers import ProjectController
 from enclave.tasks.controllers import MyTaskController, ProjectTaskController, TaskController
 
 V1_CONTROLLERS: list[type[Controller]] = [
     OrganizationController,
+    IdentityProviderController,
     MeController,
     MemberController,
     InviteController,
