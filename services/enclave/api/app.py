@@ -23,13 +23,13 @@ from enclave.api.health.probes import ReadinessProbes
 from enclave.api.request_id import request_id_middleware
 from enclave.api.v1.http import principal_of
 from enclave.api.v1.routes import V1_CONTROLLERS
+from enclave.crypto.sealing import Sealer
 from enclave.db.engine import create_engine
 from enclave.db.session import session_factory
 from enclave.identity.controllers import AuthController
 from enclave.identity.login import LoginService
 from enclave.identity.oidc import RealmClients
 from enclave.identity.realms import RealmService, admin_from_settings
-from enclave.identity.sealing import Sealer
 from enclave.identity.sessions import PendingLogins, SessionStore
 from enclave.invites.controllers import InviteAcceptController
 from enclave.logging import configure_logging

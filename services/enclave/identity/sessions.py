@@ -14,19 +14,19 @@ import hashlib
 import secrets
 import time
 import uuid
-from dataclasses import asdict, dataclass, field
 
 import msgspec
 import redis.asyncio as aioredis
 
-from enclave.identity.sealing import SealBroken, Sealer
+from enclave.crypto.sealing import SealBroken, Sealer
 
 SESSION_PREFIX = "enclave:session:"
 KEYCLOAK_SID_PREFIX = "enclave:kc-sid:"
 
 
-@dataclass(frozen=True, slots=True)
-class BrowserSession:
+class BrowserSession(msgspec.Struct, frozen=True):
+    """What the api keeps of a sign-in; sealed as a whole before it reaches Redis."""
+
     organization_id: uuid.UUID
     user_id: uuid.UUID
     realm: str
@@ -34,24 +34,12 @@ class BrowserSession:
     refresh_token: str
     id_token: str
     amr: list[str]
-    csrf_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    created_at: float = field(default_factory=time.time)
+    csrf_token: str = msgspec.field(default_factory=lambda: secrets.token_urlsafe(32))
+    created_at: float = msgspec.field(default_factory=time.time)
 
     @property
     def second_factor(self) -> bool:
         return "otp" in self.amr
-
-
-class _Record(msgspec.Struct):
-    organization_id: uuid.UUID
-    user_id: uuid.UUID
-    realm: str
-    keycloak_sid: str
-    refresh_token: str
-    id_token: str
-    amr: list[str]
-    csrf_token: str
-    created_at: float
 
 
 def _name(session_id: str) -> str:
@@ -71,7 +59,7 @@ class SessionStore:
         """Stores ``session`` and returns the id for the cookie (the only place it ever appears)."""
         session_id = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode().rstrip("=")
         name = _name(session_id)
-        sealed = self._sealer.seal(msgspec.json.encode(_Record(**asdict(session))), name.encode())
+        sealed = self._sealer.seal(msgspec.json.encode(session), name.encode())
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.set(name, sealed, ex=self._idle)
             pipe.sadd(KEYCLOAK_SID_PREFIX + session.keycloak_sid, name)
@@ -86,15 +74,15 @@ class SessionStore:
         if not isinstance(sealed, bytes):
             return None
         try:
-            record = msgspec.json.decode(self._sealer.open(sealed, name.encode()), type=_Record)
+            session = msgspec.json.decode(self._sealer.open(sealed, name.encode()), type=BrowserSession)
         except (SealBroken, msgspec.DecodeError):
             await self._redis.delete(name)
             return None
-        if time.time() - record.created_at > self._absolute:
+        if time.time() - session.created_at > self._absolute:
             await self._redis.delete(name)
             return None
         await self._redis.expire(name, self._idle)
-        return BrowserSession(**msgspec.structs.asdict(record))
+        return session
 
     async def delete(self, session_id: str) -> None:
         await self._redis.delete(_name(session_id))

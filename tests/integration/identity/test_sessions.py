@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from enclave.identity.sealing import Sealer
+from enclave.crypto.sealing import Sealer
 from enclave.identity.sessions import SESSION_PREFIX, BrowserSession, SessionStore
 from enclave.redis_client import create_redis
 from enclave.settings import RedisSettings, TLSSettings

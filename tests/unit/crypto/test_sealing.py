@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from enclave.identity.sealing import SealBroken, Sealer
+from enclave.crypto.sealing import SealBroken, Sealer
 
 SECRET = b"a-session-secret-of-enough-length"
 
