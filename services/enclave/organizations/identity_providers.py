@@ -11,7 +11,7 @@ import asyncio
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, delete, put
+from litestar import Controller, Request, delete, put
 from litestar.params import FromPath, JSONBody, PathParameter
 
 from enclave.api.auth.guard import access
@@ -85,8 +85,7 @@ class IdentityProviderController(Controller):
     )
     async def delete_provider(
         self, request: Request[Any, Any, Any], session: Session, principal: Caller, alias: FromPath[Alias]
-    ) -> Response[None]:
+    ) -> None:
         realms = _realms(request)
         slug = (await OrganizationService(session, principal.organization_id).row()).slug
         await asyncio.to_thread(realms.delete_identity_provider, slug, alias)
-        return Response(None, status_code=204)
