@@ -211,6 +211,40 @@ _openbao_configure() {
     _openbao_root_cli secrets enable -path=transit transit >/dev/null ||
       die "openbao: could not enable the transit secrets engine"
   fi
+  _openbao_approle
+}
+
+# The api's own identity: AppRole `enclave-api`, whose policy reaches only the tenants' transit keys
+# (named enclave-*). Role id and secret id are kept 0600 and reach the api as file paths.
+_openbao_approle() {
+  local dir
+  dir=$(openbao_dir)
+  if ! _openbao_root_cli auth list -format=json 2>/dev/null | jq -e 'has("approle/")' >/dev/null; then
+    log "openbao: enabling AppRole authentication"
+    _openbao_root_cli auth enable approle >/dev/null || die "openbao: could not enable AppRole"
+  fi
+  _openbao_root_cli policy write enclave-api - >/dev/null <<'HCL' || die "openbao: could not write the enclave-api policy"
+# Tenant keys only: create, rotate, configure, delete (crypto-shredding) and use them.
+path "transit/keys/enclave-*" { capabilities = ["create", "read", "update", "delete"] }
+path "transit/keys/enclave-*/config" { capabilities = ["update"] }
+path "transit/keys/enclave-*/rotate" { capabilities = ["update"] }
+path "transit/datakey/plaintext/enclave-*" { capabilities = ["update"] }
+path "transit/datakey/wrapped/enclave-*" { capabilities = ["update"] }
+path "transit/encrypt/enclave-*" { capabilities = ["update"] }
+path "transit/decrypt/enclave-*" { capabilities = ["update"] }
+path "transit/rewrap/enclave-*" { capabilities = ["update"] }
+path "transit/sign/enclave-*" { capabilities = ["update"] }
+path "transit/verify/enclave-*" { capabilities = ["update"] }
+HCL
+  _openbao_root_cli write auth/approle/role/enclave-api token_policies=enclave-api \
+    token_ttl=1h token_max_ttl=4h secret_id_ttl=0 >/dev/null || die "openbao: could not write the AppRole role"
+  if [ ! -s "$dir/approle-role-id" ]; then
+    _openbao_root_cli read -field=role_id auth/approle/role/enclave-api/role-id | write_secret "$dir/approle-role-id"
+  fi
+  if [ ! -s "$dir/approle-secret-id" ]; then
+    _openbao_root_cli write -f -field=secret_id auth/approle/role/enclave-api/secret-id |
+      write_secret "$dir/approle-secret-id"
+  fi
 }
 
 openbao_start() {
@@ -284,4 +318,6 @@ openbao_status() {
 openbao_env() {
   echo "ENCLAVE_VAULT_URL=$(openbao_url)"
   echo "ENCLAVE_VAULT_TOKEN_FILE=$(openbao_dir)/root-token"
+  echo "ENCLAVE_VAULT_ROLE_ID_FILE=$(openbao_dir)/approle-role-id"
+  echo "ENCLAVE_VAULT_SECRET_ID_FILE=$(openbao_dir)/approle-secret-id"
 }

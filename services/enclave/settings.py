@@ -84,7 +84,17 @@ class VaultSettings(_Part):
     model_config = SettingsConfigDict(env_prefix="ENCLAVE_VAULT_")
 
     url: HttpsUrl = Field(description="https:// address of the Vault-API server (OpenBao or Vault).")
-    token_file: FilePath | None = Field(None, description="File holding a Vault token (local stack).")
+    token_file: FilePath | None = Field(
+        None, description="File holding a Vault token (tests and tools only)."
+    )
+    role_id_file: FilePath | None = Field(None, description="File holding the api's AppRole role id.")
+    secret_id_file: FilePath | None = Field(None, description="File holding the api's AppRole secret id.")
+    data_key_cache_size: int = Field(
+        1024, ge=1, le=100_000, description="Unwrapped data keys kept in memory."
+    )
+    data_key_cache_ttl_s: float = Field(
+        300.0, gt=0, le=3600, description="How long an unwrapped data key is kept."
+    )
     transit_mount: str = Field("transit", description="Mount path of the transit secrets engine.")
 
 
