@@ -24,7 +24,7 @@ private_dir() { mkdir -p "$@" && chmod 700 "$@"; }
 # Writes stdin to FILE with mode 0600, atomically (a reader never sees half a secret).
 write_secret() {
   local file=$1 tmp
-  tmp=$(umask 077 && mktemp "$file.XXXXXX")
+  tmp=$(umask 077 && mktemp -p "$(dirname "$file")")
   cat >"$tmp"
   chmod 600 "$tmp"
   mv -f "$tmp" "$file"

@@ -45,7 +45,7 @@ openbao_install() {
   # The build runs in a subshell (its own cwd and environment) whose EXIT trap always removes the
   # temporary tree. Every step checks its own status: `set -e` is not reliable inside `( ) || ...`.
   (
-    tmp=$(mktemp -d "$build_root/.build-$OPENBAO_VERSION.XXXXXX") || exit 1
+    tmp=$(mktemp -d -p "$build_root") || exit 1
     trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
     _openbao_build "$gobin" "$tmp" "$bin"
   ) || die "openbao: build failed"

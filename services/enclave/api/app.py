@@ -43,8 +43,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging()
     engine = create_engine(settings.db, settings.tls)
     sessions_db = session_factory(engine)
-    probes = ReadinessProbes(settings, engine, client_context(settings.tls.ca_file))
     redis = create_redis(settings.redis, settings.tls)
+    probes = ReadinessProbes(settings, engine, client_context(settings.tls.ca_file), redis)
     sealer = Sealer(read_secret(settings.session.key_file).encode())
     sessions = SessionStore(
         redis, sealer, settings.session.idle_timeout_s, settings.session.absolute_timeout_s

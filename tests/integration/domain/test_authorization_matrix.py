@@ -29,8 +29,8 @@ from enclave.api.v1.routes import V1_CONTROLLERS
 from enclave.identity.realms import RealmService, admin_from_settings, realm_spec_for
 from enclave.settings import KeycloakSettings, TLSSettings
 from tests.integration.domain.world import BOX, ONTOLOGY, Tenant, as_user, force_assignment, force_org_role
-from tests.integration.identity.test_api_keys import bearer, forget_key_failures
 from tests.integration.stack import Stack
+from tests.support.api_keys import bearer, forget_key_failures
 
 API = "/api/v1"
 

@@ -44,45 +44,34 @@ async def _provision(slug: str) -> tuple[uuid.UUID, uuid.UUID]:
         await engine.dispose()
 
 
-async def _force_org_role(org_id: uuid.UUID, user_id: uuid.UUID, role: str) -> None:
+async def _sql_as_tenant(org_id: uuid.UUID, statement: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
     engine = create_engine(DatabaseSettings(), TLSSettings(), application_name="enclave-tests")
     try:
         async with engine.connect() as connection, connection.begin():
             await connection.execute(sa.select(sa.func.set_config("enclave.org_id", str(org_id), True)))
-            await connection.execute(
-                sa.text("UPDATE org_memberships SET role = CAST(:role AS org_role) WHERE user_id = :user"),
-                {"role": role, "user": user_id},
-            )
+            result = await connection.execute(sa.text(statement), params)
+            return [tuple(row) for row in result.all()] if result.returns_rows else []
     finally:
         await engine.dispose()
+
+
+def sql_as_tenant(org_id: uuid.UUID, statement: str, **params: Any) -> list[tuple[Any, ...]]:
+    """Runs one statement straight in the database, as the api's role bound to ``org_id`` (RLS
+    applies), past the api's checks: to read what the api stored, or to make states the api refuses
+    to create but must still handle safely."""
+    return asyncio.run(_sql_as_tenant(org_id, statement, params))
 
 
 def force_org_role(org_id: uuid.UUID, user_id: uuid.UUID, role: str) -> None:
-    """Sets an org role straight in the database, past the api's checks: for states the api refuses
-    to create but that the policy must still handle safely (e.g. a Tasker holding a managing role)."""
-    asyncio.run(_force_org_role(org_id, user_id, role))
-
-
-async def _force_assignment(
-    org_id: uuid.UUID, task_id: str, assignee: uuid.UUID, reviewer: uuid.UUID
-) -> None:
-    engine = create_engine(DatabaseSettings(), TLSSettings(), application_name="enclave-tests")
-    try:
-        async with engine.connect() as connection, connection.begin():
-            await connection.execute(sa.select(sa.func.set_config("enclave.org_id", str(org_id), True)))
-            await connection.execute(
-                sa.text(
-                    "UPDATE tasks SET assignee_id = :a, reviewer_id = :r, version = version + 1 WHERE id = :t"
-                ),
-                {"a": assignee, "r": reviewer, "t": uuid.UUID(task_id)},
-            )
-    finally:
-        await engine.dispose()
+    """Sets an org role past the api's checks (e.g. a Tasker who still holds a managing role)."""
+    sql = "UPDATE org_memberships SET role = CAST(:role AS org_role) WHERE user_id = :user"
+    sql_as_tenant(org_id, sql, role=role, user=user_id)
 
 
 def force_assignment(org_id: uuid.UUID, task_id: str, assignee: uuid.UUID, reviewer: uuid.UUID) -> None:
-    """Assigns a task straight in the database: work assigned to someone before they were removed."""
-    asyncio.run(_force_assignment(org_id, task_id, assignee, reviewer))
+    """Assigns a task past the api's checks: work assigned to someone before they were removed."""
+    sql = "UPDATE tasks SET assignee_id = :a, reviewer_id = :r, version = version + 1 WHERE id = :t"
+    sql_as_tenant(org_id, sql, a=assignee, r=reviewer, t=uuid.UUID(task_id))
 
 
 def provision(slug: str | None = None) -> tuple[uuid.UUID, uuid.UUID]:

@@ -11,7 +11,6 @@ call *with* a key sends no such header, so nothing but the key can authenticate 
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import hashlib
 import uuid
@@ -20,68 +19,23 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
-import sqlalchemy as sa
 
 from enclave.api.auth.api_key_auth import FAILURE_PREFIX, MAX_FAILURES
 from enclave.api_keys.tokens import new_token, parse_token
-from enclave.db.engine import create_engine
-from enclave.settings import DatabaseSettings, TLSSettings
-from tests.integration.domain.world import BOX, ONTOLOGY, Tenant
+from tests.integration.domain.world import BOX, ONTOLOGY, Tenant, sql_as_tenant
 from tests.integration.stack import Stack
+from tests.support.api_keys import SOURCES, bearer, forget_key_failures, redis_client
 
 API = "/api/v1"
-#: Where the api sees these tests come from (they connect to localhost over IPv4 or IPv6).
-SOURCES = ("127.0.0.1", "::1")
 ANY_VERSION = {"If-Match": "*"}
 
 
 # --- helpers -------------------------------------------------------------------------------------------
 
 
-def redis_client(stack: Stack) -> redis.Redis:
-    """The stack's Redis as its ACL user, over verified TLS."""
-    return redis.Redis.from_url(
-        stack.env["ENCLAVE_REDIS_URL"],
-        username=stack.env["ENCLAVE_REDIS_USER"],
-        password=stack.secret("ENCLAVE_REDIS_PASSWORD_FILE"),
-        ssl_ca_certs=stack.ca_file,
-        ssl_cert_reqs="required",
-        ssl_check_hostname=True,
-        socket_timeout=5,
-    )
-
-
-def forget_key_failures(stack: Stack) -> None:
-    """Clears the api's count of failed API key attempts from this machine, so that a test's failures
-    (deliberate or not) never throttle the API keys of tests that run after it."""
-    with redis_client(stack) as client:
-        client.delete(*(FAILURE_PREFIX + source for source in SOURCES))
-
-
 def failures(stack: Stack) -> int:
     with redis_client(stack) as client:
         return sum(int(client.get(FAILURE_PREFIX + source) or 0) for source in SOURCES)
-
-
-async def _sql(org_id: uuid.UUID, statement: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    engine = create_engine(DatabaseSettings(), TLSSettings(), application_name="enclave-tests")
-    try:
-        async with engine.connect() as connection, connection.begin():
-            await connection.execute(sa.select(sa.func.set_config("enclave.org_id", str(org_id), True)))
-            result = await connection.execute(sa.text(statement), params)
-            return [tuple(row) for row in result.all()] if result.returns_rows else []
-    finally:
-        await engine.dispose()
-
-
-def sql(org_id: uuid.UUID, statement: str, **params: Any) -> list[tuple[Any, ...]]:
-    """Runs ``statement`` as the api's database role, bound to ``org_id`` (RLS applies)."""
-    return asyncio.run(_sql(org_id, statement, params))
-
-
-def bearer(secret: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {secret}"}
 
 
 def with_key(tenant: Tenant, method: str, path: str, secret: str, **kwargs: Any) -> httpx.Response:
@@ -151,7 +105,7 @@ class TestIssuing:
             assert token.value.rsplit("_", 1)[1] not in listed.text
             assert all("secret" not in k for k in listed.json()["items"])
 
-        [(stored, row)] = sql(
+        [(stored, row)] = sql_as_tenant(
             tenant.org_id,
             "SELECT secret_hash, CAST(api_keys AS text) FROM api_keys WHERE id = :id",
             id=uuid.UUID(key["id"]),
@@ -235,7 +189,7 @@ class TestRefused:
         key, secret = create_key(tenant, tenant.member("member"), ["tasks:read"], expires_at=later)
         assert with_key(tenant, "GET", "/me", secret).status_code == 200
         # The api refuses to make a key that has already expired; time passing is simulated here.
-        sql(
+        sql_as_tenant(
             tenant.org_id,
             "UPDATE api_keys SET expires_at = now() - interval '1 second' WHERE id = :id",
             id=uuid.UUID(key["id"]),

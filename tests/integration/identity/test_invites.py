@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import httpx
-import sqlalchemy as sa
 
-from enclave.db.engine import create_engine
 from enclave.identity.realms import RealmService
-from enclave.settings import DatabaseSettings, TLSSettings
-from tests.integration.domain.world import Tenant
+from tests.integration.domain.world import Tenant, sql_as_tenant
 from tests.integration.identity.signin import PASSWORD, Person, sign_in
 
 
 def expire(org_id: uuid.UUID, email: str) -> None:
-    async def run() -> None:
-        engine = create_engine(DatabaseSettings(), TLSSettings(), application_name="enclave-tests")
-        try:
-            async with engine.connect() as connection, connection.begin():
-                await connection.execute(sa.select(sa.func.set_config("enclave.org_id", str(org_id), True)))
-                await connection.execute(
-                    sa.text("UPDATE invites SET expires_at = now() - interval '1 minute' WHERE email = :e"),
-                    {"e": email},
-                )
-        finally:
-            await engine.dispose()
-
-    asyncio.run(run())
+    sql = "UPDATE invites SET expires_at = now() - interval '1 minute' WHERE email = :e"
+    sql_as_tenant(org_id, sql, e=email)
 
 
 def accept(client: httpx.Client, token: str, password: str = PASSWORD) -> httpx.Response:

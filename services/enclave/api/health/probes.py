@@ -20,7 +20,6 @@ import redis.asyncio as aioredis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from enclave.redis_client import create_redis
 from enclave.settings import Settings
 
 Status = Literal["ok", "down"]
@@ -68,15 +67,16 @@ async def _timed(check: Callable[[], Awaitable[None]], limit_s: float) -> ProbeR
 class ReadinessProbes:
     """Checks the five components; built once per process and shared by requests."""
 
-    def __init__(self, settings: Settings, engine: AsyncEngine, tls: ssl.SSLContext) -> None:
+    def __init__(
+        self, settings: Settings, engine: AsyncEngine, tls: ssl.SSLContext, redis: aioredis.Redis
+    ) -> None:
         self._settings = settings
         self._engine = engine
         self._http = httpx.AsyncClient(verify=tls, timeout=settings.api.health_timeout_s)
-        self._redis = create_redis(settings.redis, settings.tls, timeout_s=settings.api.health_timeout_s)
+        self._redis = redis  # the api's one Redis client; its owner closes it
 
     async def close(self) -> None:
         await self._http.aclose()
-        await self._redis.aclose()
 
     async def postgres(self) -> None:
         async with self._engine.connect() as connection:
