@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enclave.crypto.content import ContentCipher
+from enclave.crypto.keyring import KeyRing
+from enclave.crypto.kms import TenantKeys
 from enclave.datasets.schemas import DataItemCreate, DataItemImport, DatasetCreate
 from enclave.datasets.service import DatasetService
 from enclave.db.engine import create_engine
@@ -27,7 +30,7 @@ from enclave.members.schemas import MemberCreate
 from enclave.members.service import MemberService
 from enclave.ontologies.schemas import OntologyCreate, OntologyDefinition, OntologyObject
 from enclave.ontologies.service import OntologyService
-from enclave.organizations.provisioning import provision_organization
+from enclave.organizations.provisioning import Provisioned, provision_organization
 from enclave.projects.schemas import ProjectCreate, ProjectMemberAdd
 from enclave.projects.service import ProjectService
 from enclave.settings import get_settings
@@ -85,20 +88,27 @@ async def ensure_demo(slug: str = SLUG) -> dict[str, str] | None:
                 temporary_password=True,
             )
             passwords[person.email] = password
+        keys = TenantKeys(settings.vault, settings.tls)
+        admin = people(slug)[0]
+        # Two transactions: data keys are committed on their own, so the organization they belong to
+        # must be committed before anything is sealed for it.
         async with factory() as db, db.begin():
-            await _populate(db, slug)
+            created = await provision_organization(
+                db, keys, slug=slug, name="Demo Hospital", admin_email=admin.email, admin_name=admin.name
+            )
+        keyring = KeyRing(keys, factory, max_age_s=settings.api.data_key_max_age_s)
+        async with factory() as db, db.begin():
+            await _populate(db, slug, created, keyring)
         return passwords
     finally:
         await engine.dispose()
 
 
-async def _populate(db: AsyncSession, slug: str) -> None:
-    admin, *workers = people(slug)
-    created = await provision_organization(
-        db, slug=slug, name="Demo Hospital", admin_email=admin.email, admin_name=admin.name
-    )
+async def _populate(db: AsyncSession, slug: str, created: Provisioned, keyring: KeyRing) -> None:
+    _, *workers = people(slug)
     org = created.organization_id
     await bind_tenant(db, org, created.admin_user_id)
+    cipher = ContentCipher(keyring, db, org)
     members = MemberService(db, org)
     ids = {}
     for person in workers:
@@ -112,7 +122,7 @@ async def _populate(db: AsyncSession, slug: str) -> None:
     ontology = await OntologyService(db, org).create(
         OntologyCreate(name="Chest X-ray findings", definition=definition), created.admin_user_id
     )
-    datasets = DatasetService(db, org)
+    datasets = DatasetService(db, org, cipher)
     dataset = await datasets.create(DatasetCreate(name="Sample radiographs", kind="image"))
     items = [
         DataItemCreate(name=f"radiograph-{i:03}.png", media_type="image/png") for i in range(1, ITEMS + 1)
@@ -124,7 +134,7 @@ async def _populate(db: AsyncSession, slug: str) -> None:
     for person in workers:
         if person.project_role is not None:
             await projects.add_member(project.id, ProjectMemberAdd(ids[person.email], person.project_role))
-    await TaskService(db, org).create(project.id, TaskCreate())
+    await TaskService(db, org, cipher).create(project.id, TaskCreate())
 
 
 def main() -> None:

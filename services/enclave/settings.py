@@ -95,6 +95,13 @@ class VaultSettings(_Part):
     data_key_cache_ttl_s: float = Field(
         300.0, gt=0, le=3600, description="How long an unwrapped data key is kept."
     )
+    key_check_interval_s: float = Field(
+        2.0,
+        gt=0,
+        le=30,
+        description="A cached data key is used only if Vault confirmed its organization's key this "
+        "recently: pulling the plug on Vault, or destroying a key, stops access within this time.",
+    )
     transit_mount: str = Field("transit", description="Mount path of the transit secrets engine.")
 
 
@@ -132,6 +139,19 @@ class ApiSettings(_Part):
     tls_key_file: FilePath = Field(description="PEM private key of that certificate.")
     mode: Mode = Field(Mode.PRODUCTION, description="`test` enables test-only hooks; never in production.")
     health_timeout_s: float = Field(3.0, gt=0, le=30, description="Per-component timeout of /health/ready.")
+    max_upload_bytes: int = Field(
+        5 * 1024**3, ge=1024, le=5 * 1024**4, description="Largest file one upload may carry (413 above)."
+    )
+    max_text_import_bytes: int = Field(
+        64 * 1024**2, ge=1024, le=1024**3, description="Largest JSONL or CSV body of one text import."
+    )
+    data_key_max_age_s: float = Field(
+        86400.0,
+        ge=60,
+        le=30 * 86400,
+        description="Age after which new content is sealed under a fresh data key (bounds what one key "
+        "protects, and keeps random-nonce use per key far below its limit).",
+    )
 
 
 class Settings:

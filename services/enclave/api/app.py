@@ -21,8 +21,10 @@ from enclave.api.errors import EXCEPTION_HANDLERS
 from enclave.api.health.controllers import HealthController
 from enclave.api.health.probes import ReadinessProbes
 from enclave.api.request_id import request_id_middleware
-from enclave.api.v1.http import principal_of
+from enclave.api.v1.http import principal_of, provide_cipher
 from enclave.api.v1.routes import V1_CONTROLLERS
+from enclave.crypto.keyring import KeyRing
+from enclave.crypto.kms import TenantKeys
 from enclave.crypto.sealing import Sealer
 from enclave.db.engine import create_engine
 from enclave.db.session import session_factory
@@ -35,6 +37,7 @@ from enclave.invites.controllers import InviteAcceptController
 from enclave.logging import configure_logging
 from enclave.redis_client import create_redis
 from enclave.settings import Settings, get_settings, read_secret
+from enclave.storage.objects import ObjectStore
 from enclave.tls import client_context
 
 
@@ -54,6 +57,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.keycloak.admin_password_file
         else None
     )
+    keyring = KeyRing(
+        TenantKeys(settings.vault, settings.tls), sessions_db, max_age_s=settings.api.data_key_max_age_s
+    )
+    store = ObjectStore(settings.s3, settings.tls)
     login = LoginService(
         RealmClients(settings.keycloak, settings.tls),
         PendingLogins(redis, sealer),
@@ -78,6 +85,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={
             "session": Provide(provide_session),
             "principal": Provide(principal_of, sync_to_thread=False),
+            "cipher": Provide(provide_cipher, sync_to_thread=False),
+            "store": Provide(lambda: store, use_cache=True, sync_to_thread=False),
         },
     )
     return Litestar(
@@ -99,6 +108,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "redis": redis,
                 "realms": realms,
                 "login": login,
+                "keyring": keyring,
+                "store": store,
             }
         ),
         openapi_config=OpenAPIConfig(

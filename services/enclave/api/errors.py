@@ -16,8 +16,11 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from enclave.crypto.kms import KeyUnusable, KmsError
+from enclave.crypto.segmented import DecryptionFailed
 from enclave.domain import errors as domain
 from enclave.identity.realms import IdentityError, IdentityProviderInvalid, RealmNotFound, RealmRefused
+from enclave.storage.objects import ObjectMissing, StorageError
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
@@ -74,6 +77,8 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.Conflict: 409,
     domain.InvalidState: 409,
     domain.PreconditionFailed: 412,
+    domain.TooLarge: 413,
+    domain.UnsupportedContent: 415,
     domain.PreconditionRequired: 428,
     domain.RateLimited: 429,
     domain.Unavailable: 503,
@@ -138,7 +143,51 @@ def identity_error_handler(request: Request[Any, Any, Any], exc: IdentityError) 
     return problem(503, "Service Unavailable", "Keycloak could not apply the change; nothing was changed.")
 
 
+def kms_error_handler(request: Request[Any, Any, Any], exc: KmsError) -> Response[dict[str, Any]]:
+    """Fail closed: without the organization's key nothing is sealed, opened or written."""
+    log.error("kms_error", error=type(exc).__name__)
+    if isinstance(exc, KeyUnusable):
+        detail = (
+            "The organization's encryption key cannot be used (destroyed or retired); nothing was changed."
+        )
+    else:
+        detail = "The key management service is unreachable; nothing was written or read."
+    return problem(503, "Service Unavailable", detail)
+
+
+def storage_error_handler(request: Request[Any, Any, Any], exc: StorageError) -> Response[dict[str, Any]]:
+    log.error("storage_error", error=type(exc).__name__)
+    if isinstance(exc, ObjectMissing):
+        return problem(
+            500,
+            "Internal Server Error",
+            "The item's stored content is missing.",
+            request_id=_request_id(request),
+        )
+    return problem(503, "Service Unavailable", "Object storage is unreachable; nothing was written or read.")
+
+
+def integrity_error_handler(
+    request: Request[Any, Any, Any], exc: DecryptionFailed
+) -> Response[dict[str, Any]]:
+    """Stored ciphertext that does not verify: damaged or tampered with. Never any of its data."""
+    log.error("integrity_check_failed", path=request.url.path, reason=str(exc))
+    return problem(
+        500,
+        "Internal Server Error",
+        "Stored data failed its integrity check and was not returned; quote the request id.",
+        request_id=_request_id(request),
+    )
+
+
+def _request_id(request: Request[Any, Any, Any]) -> Any:
+    return request.scope.get("state", {}).get("request_id")
+
+
 EXCEPTION_HANDLERS = {
+    KmsError: kms_error_handler,
+    StorageError: storage_error_handler,
+    DecryptionFailed: integrity_error_handler,
     IdentityError: identity_error_handler,
     HTTPException: http_exception_handler,
     domain.DomainError: domain_error_handler,

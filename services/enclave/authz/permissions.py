@@ -42,6 +42,7 @@ class Permission(enum.StrEnum):
     PROJECT_TASK_LIST = "project:task:list"
     PROJECT_TASK_NEXT = "project:task:next"
     TASK_ANNOTATION_READ = "task:annotation:read"
+    TASK_CONTENT_READ = "task:content:read"
     TASK_ANNOTATION_SUBMIT = "task:annotation:submit"
     TASK_REVIEW_DECIDE = "task:review:decide"
     TASK_REVIEW_READ = "task:review:read"

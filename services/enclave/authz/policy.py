@@ -107,6 +107,8 @@ RULES: dict[P, Rule] = {
     # Tasks: managers see all; annotators and reviewers only what is assigned to them.
     P.TASK_TASK_READ: _task_visibility(),
     P.TASK_ANNOTATION_READ: _task_visibility(),
+    # An item's content: whoever may see a task on it (and org Admins, who manage datasets).
+    P.TASK_CONTENT_READ: _task_visibility(),
     P.TASK_REVIEW_READ: _task_visibility(),
     P.TASK_TASK_ASSIGN: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
     P.TASK_TASK_REMOVE: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),

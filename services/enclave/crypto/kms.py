@@ -112,6 +112,8 @@ class TenantKeys:
         self._mount = vault.transit_mount
         self._login_lock = threading.Lock()
         self.cache = UnwrappedKeyCache(vault.data_key_cache_size, vault.data_key_cache_ttl_s)
+        self._check_interval = vault.key_check_interval_s
+        self._confirmed: dict[uuid.UUID, float] = {}  # organization → when Vault last vouched for its key
 
     # --- authentication ----------------------------------------------------------------------
 
@@ -138,7 +140,14 @@ class TenantKeys:
                 if attempt == 2:
                     raise
                 self._client.token = None  # expired or revoked: sign in again once
-            except (requests.ConnectionError, requests.Timeout, vault_errors.VaultDown) as error:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                vault_errors.VaultDown,
+                vault_errors.InternalServerError,
+                vault_errors.BadGateway,
+                vault_errors.RateLimitExceeded,
+            ) as error:
                 raise KmsUnavailable(
                     "The key management service is unreachable; nothing was changed."
                 ) from error
@@ -177,12 +186,39 @@ class TenantKeys:
         ciphertext under them, can never be opened again, by anyone."""
         name = key_name(organization_id)
         self.cache.forget(organization_id)
+        self._confirmed.pop(organization_id, None)
         try:
             self.key_info(organization_id)
         except KeyUnusable:
             return  # already gone
         self._call(self._client.secrets.transit.update_key_configuration, name=name, deletion_allowed=True)
         self._call(self._client.secrets.transit.delete_key, name=name)
+
+    # --- confirmation: a cached key is only as good as Vault's last word --------------------------
+
+    def cached(self, organization_id: uuid.UUID, wrapped: str) -> bytes | None:
+        """An unwrapped key from memory, without I/O, only while its organization's key was confirmed
+        within the check interval; otherwise None (call ``unwrap``, which asks Vault)."""
+        confirmed = self._confirmed.get(organization_id)
+        if confirmed is None or time.monotonic() - confirmed > self._check_interval:
+            return None
+        return self.cache.get(organization_id, wrapped)
+
+    def confirm(self, organization_id: uuid.UUID) -> None:
+        """Asks Vault whether the organization's key still exists and is reachable. Raises
+        :class:`KmsUnavailable` or :class:`KeyUnusable` (and drops its cached keys) when not."""
+        try:
+            self.key_info(organization_id)
+        except KmsError:
+            self._confirmed.pop(organization_id, None)
+            self.cache.forget(organization_id)
+            raise
+        self._confirmed[organization_id] = time.monotonic()
+
+    def _confirm_if_stale(self, organization_id: uuid.UUID) -> None:
+        confirmed = self._confirmed.get(organization_id)
+        if confirmed is None or time.monotonic() - confirmed > self._check_interval:
+            self.confirm(organization_id)
 
     # --- data keys -----------------------------------------------------------------------------
 
@@ -197,11 +233,13 @@ class TenantKeys:
         plaintext = base64.b64decode(data["plaintext"])
         wrapped = str(data["ciphertext"])
         self.cache.put(organization_id, wrapped, plaintext)
+        self._confirmed[organization_id] = time.monotonic()
         return DataKey(plaintext, wrapped, wrapped_version(wrapped))
 
     def unwrap(self, organization_id: uuid.UUID, wrapped: str) -> bytes:
         cached = self.cache.get(organization_id, wrapped)
         if cached is not None:
+            self._confirm_if_stale(organization_id)
             return cached
         wrapped_version(wrapped)  # refuse anything that is not a wrapped key before asking Vault
         try:
@@ -212,6 +250,7 @@ class TenantKeys:
             raise KeyUnusable("The organization's key cannot open this data key.") from error
         plaintext = base64.b64decode(response["data"]["plaintext"])
         self.cache.put(organization_id, wrapped, plaintext)
+        self._confirmed[organization_id] = time.monotonic()
         return plaintext
 
     def rewrap(self, organization_id: uuid.UUID, wrapped: str) -> str:

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post
-from litestar.params import FromPath, JSONBody
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from enclave.api.auth.guard import access
-from enclave.api.v1.http import Caller, Cursor, Limit, Session
+from enclave.api.v1.http import Caller, Cipher, Cursor, Limit, Session, Store
 from enclave.api.v1.responses import problems
 from enclave.authz.permissions import Permission
+from enclave.datasets import texts
 from enclave.datasets.schemas import (
+    DataItem,
     DataItemImport,
     DataItemImported,
     DataItemPage,
@@ -20,6 +23,8 @@ from enclave.datasets.schemas import (
     DatasetPage,
 )
 from enclave.datasets.service import DatasetService
+from enclave.datasets.uploads import UploadService, read_limited, upload_name
+from enclave.settings import Settings
 
 
 class DatasetController(Controller):
@@ -28,16 +33,16 @@ class DatasetController(Controller):
 
     @get(operation_id="dataset_list", responses=problems(), opt=access(Permission.ORG_DATASET_READ))
     async def list_datasets(
-        self, session: Session, principal: Caller, cursor: Cursor = None, limit: Limit = 50
+        self, session: Session, principal: Caller, cipher: Cipher, cursor: Cursor = None, limit: Limit = 50
     ) -> DatasetPage:
-        return await DatasetService(session, principal.organization_id).list(cursor, limit)
+        return await DatasetService(session, principal.organization_id, cipher).list(cursor, limit)
 
     @post(operation_id="dataset_create", responses=problems(409), opt=access(Permission.ORG_DATASET_CREATE))
     async def create(
-        self, session: Session, principal: Caller, data: JSONBody[DatasetCreate]
+        self, session: Session, principal: Caller, cipher: Cipher, data: JSONBody[DatasetCreate]
     ) -> Response[Dataset]:
         return Response(
-            await DatasetService(session, principal.organization_id).create(data), status_code=201
+            await DatasetService(session, principal.organization_id, cipher).create(data), status_code=201
         )
 
     @get(
@@ -46,8 +51,10 @@ class DatasetController(Controller):
         responses=problems(404),
         opt=access(Permission.ORG_DATASET_READ),
     )
-    async def read(self, session: Session, principal: Caller, dataset_id: FromPath[uuid.UUID]) -> Dataset:
-        return await DatasetService(session, principal.organization_id).get(dataset_id)
+    async def read(
+        self, session: Session, principal: Caller, cipher: Cipher, dataset_id: FromPath[uuid.UUID]
+    ) -> Dataset:
+        return await DatasetService(session, principal.organization_id, cipher).get(dataset_id)
 
     @get(
         "/{dataset_id:uuid}/items",
@@ -59,11 +66,14 @@ class DatasetController(Controller):
         self,
         session: Session,
         principal: Caller,
+        cipher: Cipher,
         dataset_id: FromPath[uuid.UUID],
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> DataItemPage:
-        return await DatasetService(session, principal.organization_id).list_items(dataset_id, cursor, limit)
+        return await DatasetService(session, principal.organization_id, cipher).list_items(
+            dataset_id, cursor, limit
+        )
 
     @post(
         "/{dataset_id:uuid}/items",
@@ -75,8 +85,81 @@ class DatasetController(Controller):
         self,
         session: Session,
         principal: Caller,
+        cipher: Cipher,
         dataset_id: FromPath[uuid.UUID],
         data: JSONBody[DataItemImport],
     ) -> Response[DataItemImported]:
-        imported = await DatasetService(session, principal.organization_id).import_items(dataset_id, data)
+        imported = await DatasetService(session, principal.organization_id, cipher).import_items(
+            dataset_id, data
+        )
+        return Response(imported, status_code=201)
+
+    @post(
+        "/{dataset_id:uuid}/files",
+        operation_id="data_item_upload",
+        summary="Upload one file as a new item",
+        description=(
+            "The request body is the file itself (any Content-Length, or chunked), named by "
+            "`Content-Disposition: attachment; filename=...` (RFC 6266; `filename*` for non-ASCII). "
+            "The bytes decide the stored media type (PNG, JPEG, GIF, WebP, TIFF, BMP or DICOM for image "
+            "datasets, UTF-8 text for text datasets); a Content-Type that disagrees is refused (415). "
+            "The file is encrypted as it streams into the organization's bucket."
+        ),
+        responses=problems(404, 409, 413, 415),
+        opt=access(Permission.ORG_DATASET_IMPORT),
+        request_max_body_size=None,  # the upload limit is the api's own setting, enforced while streaming
+    )
+    async def upload(
+        self,
+        request: Request[Any, Any, Any],
+        session: Session,
+        principal: Caller,
+        cipher: Cipher,
+        store: Store,
+        dataset_id: FromPath[uuid.UUID],
+        content_disposition: Annotated[
+            str | None, HeaderParameter(name="Content-Disposition", max_length=2000)
+        ] = None,
+    ) -> Response[DataItem]:
+        name = upload_name(content_disposition)
+        settings: Settings = request.app.state.settings
+        datasets = DatasetService(session, principal.organization_id, cipher)
+        uploads = UploadService(datasets, cipher, store, settings.api.max_upload_bytes)
+        item = await uploads.upload(
+            dataset_id,
+            name,
+            request.headers.get("content-type"),
+            request.content_length,
+            aiter(request.stream()),
+        )
+        return Response(item, status_code=201)
+
+    @post(
+        "/{dataset_id:uuid}/texts",
+        operation_id="text_item_import",
+        summary="Import text items from JSONL or CSV",
+        description=(
+            'The body is `application/jsonl` (one `{"text": ..., "name"?: ..., "attributes"?: {...}}` '
+            "per line) or `text/csv` (a header row with a `text` column, optionally `name`; other columns "
+            "become attributes). All or nothing; each text is sealed before it is stored."
+        ),
+        responses=problems(404, 409, 413),
+        opt=access(Permission.ORG_DATASET_IMPORT),
+        request_max_body_size=None,  # checked below against the api's own setting
+    )
+    async def import_texts(
+        self,
+        request: Request[Any, Any, Any],
+        session: Session,
+        principal: Caller,
+        cipher: Cipher,
+        dataset_id: FromPath[uuid.UUID],
+    ) -> Response[DataItemImported]:
+        settings: Settings = request.app.state.settings
+        body = await read_limited(request, settings.api.max_text_import_bytes)
+        media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        records = texts.parse(body, media_type)
+        imported = await DatasetService(session, principal.organization_id, cipher).import_texts(
+            dataset_id, records
+        )
         return Response(imported, status_code=201)

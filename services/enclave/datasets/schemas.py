@@ -35,6 +35,8 @@ class DataItem(msgspec.Struct):
     name: str
     media_type: str
     attributes: dict[str, Any]
+    #: Bytes of content served by ``GET /items/{id}/content``; None for a metadata-only item.
+    size: int | None
     created_at: dt.datetime
 
 

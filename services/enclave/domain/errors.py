@@ -48,5 +48,13 @@ class InvalidInput(DomainError):
     """The request is well-formed but its content cannot be accepted (a bad cursor, an unknown id...)."""
 
 
+class TooLarge(DomainError):
+    """The request body is larger than this kind of request may be."""
+
+
+class UnsupportedContent(DomainError):
+    """The uploaded bytes are not of a type this dataset accepts (or not the type declared)."""
+
+
 class RateLimited(DomainError):
     """Too many attempts from this source; try again later."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enclave.crypto.kms import TenantKeys
 from enclave.db.models import Organization, OrganizationDirectory, OrgMembership, User
 from enclave.db.models.base import new_id
 from enclave.db.session import bind_tenant
@@ -27,6 +29,7 @@ class Provisioned:
 
 async def provision_organization(
     session: AsyncSession,
+    keys: TenantKeys,
     *,
     slug: str,
     name: str,
@@ -34,9 +37,12 @@ async def provision_organization(
     admin_name: str,
     workforce: bool = False,
 ) -> Provisioned:
-    """Inserts the organization and its admin in the session's transaction (the caller commits)."""
+    """Makes the organization's key in the KMS, then inserts the organization and its admin in the
+    session's transaction (the caller commits). The key comes first: an organization never exists
+    without the key its content is sealed under (a key whose rows roll back is merely unused)."""
     check_realm_name(slug)  # the slug names the organization's Keycloak realm too
     org_id = new_id()
+    await anyio.to_thread.run_sync(keys.ensure_key, org_id)
     await bind_tenant(session, org_id)
     session.add(Organization(id=org_id, slug=slug, name=name, workforce=workforce, settings={}))
     await session.flush()

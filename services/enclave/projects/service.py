@@ -8,7 +8,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.authz.principal import Principal
-from enclave.datasets.service import DatasetService
+from enclave.datasets.service import DatasetRepository
 from enclave.db.models import Project as ProjectRow
 from enclave.db.models import ProjectDataset as ProjectDatasetRow
 from enclave.db.models import ProjectMember as MemberRow
@@ -149,10 +149,8 @@ class ProjectService:
     # --- datasets ------------------------------------------------------------------------------
 
     async def attach_dataset(self, project_id: uuid.UUID, dataset_id: uuid.UUID) -> ProjectDataset:
-        try:
-            await DatasetService(self.session, self.organization_id).row(dataset_id)
-        except NotFound as missing:
-            raise InvalidInput("The dataset does not exist in this organization.") from missing
+        if await DatasetRepository(self.session, self.organization_id).get(dataset_id) is None:
+            raise InvalidInput("The dataset does not exist in this organization.")
         if await self.datasets.find(project_id, dataset_id) is None:
             self.datasets.add(ProjectDatasetRow(id=new_id(), project_id=project_id, dataset_id=dataset_id))
             await self.session.flush()

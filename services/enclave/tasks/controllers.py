@@ -10,7 +10,17 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from enclave.api.auth.guard import Target, access
-from enclave.api.v1.http import Caller, Cursor, IdempotencyKey, IfMatch, Limit, Session, check_if_match, etag
+from enclave.api.v1.http import (
+    Caller,
+    Cipher,
+    Cursor,
+    IdempotencyKey,
+    IfMatch,
+    Limit,
+    Session,
+    check_if_match,
+    etag,
+)
 from enclave.api.v1.responses import problems
 from enclave.authz.permissions import Permission
 from enclave.authz.principal import Resource
@@ -50,9 +60,14 @@ class ProjectTaskController(Controller):
         opt=access(Permission.PROJECT_TASK_CREATE, Target.PROJECT),
     )
     async def create(
-        self, session: Session, principal: Caller, project_id: FromPath[uuid.UUID], data: JSONBody[TaskCreate]
+        self,
+        session: Session,
+        principal: Caller,
+        cipher: Cipher,
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[TaskCreate],
     ) -> Response[TasksCreated]:
-        created = await TaskService(session, principal.organization_id).create(project_id, data)
+        created = await TaskService(session, principal.organization_id, cipher).create(project_id, data)
         return Response(created, status_code=201)
 
     @get(
@@ -65,12 +80,13 @@ class ProjectTaskController(Controller):
         request: Request[Any, Any, Any],
         session: Session,
         principal: Caller,
+        cipher: Cipher,
         project_id: FromPath[uuid.UUID],
         stage: FromQuery[TaskStage | None] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> TaskPage:
-        service = TaskService(session, principal.organization_id)
+        service = TaskService(session, principal.organization_id, cipher)
         return await service.list(project_id, principal, resource_of(request), stage, cursor, limit)
 
     @post(
@@ -84,11 +100,12 @@ class ProjectTaskController(Controller):
         request: Request[Any, Any, Any],
         session: Session,
         principal: Caller,
+        cipher: Cipher,
         project_id: FromPath[uuid.UUID],
         data: JSONBody[NextTaskRequest],
     ) -> NextTask:
         role = resource_of(request).project_role
-        task = await TaskService(session, principal.organization_id).take_next(
+        task = await TaskService(session, principal.organization_id, cipher).take_next(
             project_id, principal, role, data.stage
         )
         return NextTask(task)
@@ -100,9 +117,9 @@ class MyTaskController(Controller):
 
     @get(operation_id="my_task_list", responses=problems(), opt=access(Permission.ORG_MY_TASK_LIST))
     async def list_mine(
-        self, session: Session, principal: Caller, cursor: Cursor = None, limit: Limit = 50
+        self, session: Session, principal: Caller, cipher: Cipher, cursor: Cursor = None, limit: Limit = 50
     ) -> TaskPage:
-        return await TaskService(session, principal.organization_id).mine(principal, cursor, limit)
+        return await TaskService(session, principal.organization_id, cipher).mine(principal, cursor, limit)
 
 
 class TaskController(Controller):
@@ -115,8 +132,10 @@ class TaskController(Controller):
         responses=problems(404),
         opt=access(Permission.TASK_TASK_READ, Target.TASK),
     )
-    async def read(self, session: Session, principal: Caller, task_id: FromPath[uuid.UUID]) -> Response[Task]:
-        row = await TaskService(session, principal.organization_id).row(task_id)
+    async def read(
+        self, session: Session, principal: Caller, cipher: Cipher, task_id: FromPath[uuid.UUID]
+    ) -> Response[Task]:
+        row = await TaskService(session, principal.organization_id, cipher).row(task_id)
         return Response(to_schema(row), headers={"ETag": etag(row.version)})
 
     @patch(
@@ -129,11 +148,12 @@ class TaskController(Controller):
         self,
         session: Session,
         principal: Caller,
+        cipher: Cipher,
         task_id: FromPath[uuid.UUID],
         data: JSONBody[TaskUpdate],
         if_match: IfMatch,
     ) -> Response[Task]:
-        service = TaskService(session, principal.organization_id)
+        service = TaskService(session, principal.organization_id, cipher)
         row = await service.row(task_id, for_update=True)
         check_if_match(if_match, row.version)
         task = await service.assign(row, data)
@@ -145,8 +165,10 @@ class TaskController(Controller):
         responses=problems(404, 409),
         opt=access(Permission.TASK_TASK_REMOVE, Target.TASK),
     )
-    async def remove(self, session: Session, principal: Caller, task_id: FromPath[uuid.UUID]) -> None:
-        service = TaskService(session, principal.organization_id)
+    async def remove(
+        self, session: Session, principal: Caller, cipher: Cipher, task_id: FromPath[uuid.UUID]
+    ) -> None:
+        service = TaskService(session, principal.organization_id, cipher)
         await service.remove(await service.row(task_id, for_update=True))
 
     @get(
@@ -156,9 +178,9 @@ class TaskController(Controller):
         opt=access(Permission.TASK_ANNOTATION_READ, Target.TASK),
     )
     async def history(
-        self, session: Session, principal: Caller, task_id: FromPath[uuid.UUID]
+        self, session: Session, principal: Caller, cipher: Cipher, task_id: FromPath[uuid.UUID]
     ) -> AnnotationHistory:
-        return await TaskService(session, principal.organization_id).history(task_id)
+        return await TaskService(session, principal.organization_id, cipher).history(task_id)
 
     @post(
         TASK + "/annotations",
@@ -170,11 +192,12 @@ class TaskController(Controller):
         self,
         session: Session,
         principal: Caller,
+        cipher: Cipher,
         task_id: FromPath[uuid.UUID],
         data: JSONBody[AnnotationSubmit],
         idempotency_key: IdempotencyKey,
     ) -> Response[AnnotationVersion]:
-        service = TaskService(session, principal.organization_id)
+        service = TaskService(session, principal.organization_id, cipher)
         version, created = await service.submit(task_id, principal, data.payload, idempotency_key)
         return Response(version, status_code=201 if created else 200)
 
@@ -185,9 +208,9 @@ class TaskController(Controller):
         opt=access(Permission.TASK_REVIEW_READ, Target.TASK),
     )
     async def list_reviews(
-        self, session: Session, principal: Caller, task_id: FromPath[uuid.UUID]
+        self, session: Session, principal: Caller, cipher: Cipher, task_id: FromPath[uuid.UUID]
     ) -> ReviewList:
-        return await TaskService(session, principal.organization_id).list_reviews(task_id)
+        return await TaskService(session, principal.organization_id, cipher).list_reviews(task_id)
 
     @post(
         TASK + "/reviews",
@@ -196,7 +219,14 @@ class TaskController(Controller):
         opt=access(Permission.TASK_REVIEW_DECIDE, Target.TASK),
     )
     async def review(
-        self, session: Session, principal: Caller, task_id: FromPath[uuid.UUID], data: JSONBody[ReviewCreate]
+        self,
+        session: Session,
+        principal: Caller,
+        cipher: Cipher,
+        task_id: FromPath[uuid.UUID],
+        data: JSONBody[ReviewCreate],
     ) -> Response[Review]:
-        review = await TaskService(session, principal.organization_id).review(task_id, principal, data)
+        review = await TaskService(session, principal.organization_id, cipher).review(
+            task_id, principal, data
+        )
         return Response(review, status_code=201)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import msgspec
 from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.authz.principal import Principal, Resource
+from enclave.crypto.content import ContentCipher
 from enclave.db.models import AnnotationVersion as AnnotationRow
 from enclave.db.models import Project as ProjectRow
 from enclave.db.models import Review as ReviewRow
@@ -58,30 +60,6 @@ def to_schema(row: TaskRow) -> Task:
     )
 
 
-def annotation_schema(row: AnnotationRow) -> AnnotationVersion:
-    return AnnotationVersion(
-        id=row.id,
-        task_id=row.task_id,
-        version=row.version,
-        author_id=row.author_id,
-        ontology_version=row.ontology_version,
-        payload=msgspec.convert(row.payload, AnnotationPayload),
-        created_at=row.created_at,
-    )
-
-
-def review_schema(row: ReviewRow) -> Review:
-    return Review(
-        row.id,
-        row.task_id,
-        row.annotation_version_id,
-        row.reviewer_id,
-        row.decision,
-        row.comment,
-        row.created_at,
-    )
-
-
 def check_payload(payload: AnnotationPayload, ontology: OntologyDefinition) -> None:
     """Every label must be one the ontology defines, drawn with the kind of shape it defines."""
     kinds = {obj.name: obj.kind for obj in ontology.objects}
@@ -102,10 +80,15 @@ def check_payload(payload: AnnotationPayload, ontology: OntologyDefinition) -> N
             raise InvalidInput(f"'{name}' takes one answer.")
 
 
+ANNOTATIONS = "annotation_versions"
+REVIEWS = "reviews"
+
+
 class TaskService:
-    def __init__(self, session: AsyncSession, organization_id: uuid.UUID) -> None:
+    def __init__(self, session: AsyncSession, organization_id: uuid.UUID, cipher: ContentCipher) -> None:
         self.session = session
         self.organization_id = organization_id
+        self.cipher = cipher
         self.tasks = TaskRepository(session, organization_id)
         self.annotations = AnnotationRepository(session, organization_id)
         self.reviews = ReviewRepository(session, organization_id)
@@ -213,10 +196,38 @@ class TaskService:
         await self.session.flush()
         return to_schema(row)
 
+    # --- sealed content ------------------------------------------------------------------------
+
+    async def _payload(self, row: AnnotationRow) -> Any:
+        return await self.cipher.open_json(row.payload, ANNOTATIONS, row.id, "payload")
+
+    async def annotation_schema(self, row: AnnotationRow) -> AnnotationVersion:
+        return AnnotationVersion(
+            id=row.id,
+            task_id=row.task_id,
+            version=row.version,
+            author_id=row.author_id,
+            ontology_version=row.ontology_version,
+            payload=msgspec.convert(await self._payload(row), AnnotationPayload),
+            created_at=row.created_at,
+        )
+
+    async def review_schema(self, row: ReviewRow) -> Review:
+        return Review(
+            row.id,
+            row.task_id,
+            row.annotation_version_id,
+            row.reviewer_id,
+            row.decision,
+            await self.cipher.open_text(row.comment, REVIEWS, row.id, "comment"),
+            row.created_at,
+        )
+
     # --- annotations ---------------------------------------------------------------------------
 
     async def history(self, task_id: uuid.UUID) -> AnnotationHistory:
-        return AnnotationHistory([annotation_schema(row) for row in await self.annotations.history(task_id)])
+        rows = await self.annotations.history(task_id)
+        return AnnotationHistory([await self.annotation_schema(row) for row in rows])
 
     async def submit(
         self, task_id: uuid.UUID, author: Principal, payload: AnnotationPayload, idempotency_key: str | None
@@ -226,9 +237,10 @@ class TaskService:
         if idempotency_key is not None:
             earlier = await self.annotations.by_idempotency_key(task_id, idempotency_key)
             if earlier is not None:
-                if earlier.payload != msgspec.to_builtins(payload) or earlier.author_id != author.user_id:
+                same = await self._payload(earlier) == msgspec.to_builtins(payload)
+                if not same or earlier.author_id != author.user_id:
                     raise Conflict("This Idempotency-Key was used for a different submission.")
-                return annotation_schema(earlier), False
+                return await self.annotation_schema(earlier), False
         if row.stage is not TaskStage.ANNOTATE:
             raise InvalidState("This task is not open for annotation.")
         project = await ProjectRepository(self.session, self.organization_id).get(row.project_id)
@@ -237,20 +249,21 @@ class TaskService:
         ontology_version, definition = await self._ontology(project)
         check_payload(payload, definition)
         latest = await self.annotations.latest(task_id)
+        version_id = new_id()
         version = self.annotations.add(
             AnnotationRow(
-                id=new_id(),
+                id=version_id,
                 task_id=task_id,
                 version=(latest.version + 1) if latest else 1,
                 author_id=author.user_id,
                 ontology_version=ontology_version,
-                payload=msgspec.to_builtins(payload),
+                payload=await self.cipher.seal_json(payload, ANNOTATIONS, version_id, "payload"),
                 idempotency_key=idempotency_key,
             )
         )
         row.stage = TaskStage.REVIEW if project.review_required else TaskStage.DONE
         await self.session.flush()
-        return annotation_schema(version), True
+        return await self.annotation_schema(version), True
 
     async def _ontology(self, project: ProjectRow) -> tuple[int, OntologyDefinition]:
         return await OntologyService(self.session, self.organization_id).current_definition(
@@ -260,7 +273,7 @@ class TaskService:
     # --- reviews -------------------------------------------------------------------------------
 
     async def list_reviews(self, task_id: uuid.UUID) -> ReviewList:
-        return ReviewList([review_schema(row) for row in await self.reviews.of_task(task_id)])
+        return ReviewList([await self.review_schema(row) for row in await self.reviews.of_task(task_id)])
 
     async def review(self, task_id: uuid.UUID, reviewer: Principal, data: ReviewCreate) -> Review:
         row = await self.row(task_id, for_update=True)
@@ -271,17 +284,18 @@ class TaskService:
             raise InvalidState("This task has no annotation to review.")
         if latest.author_id == reviewer.user_id:
             raise Forbidden("Nobody reviews their own work.")
+        review_id = new_id()
         review = self.reviews.add(
             ReviewRow(
-                id=new_id(),
+                id=review_id,
                 task_id=task_id,
                 annotation_version_id=latest.id,
                 reviewer_id=reviewer.user_id,
                 decision=data.decision,
-                comment=data.comment,
+                comment=await self.cipher.seal_text(data.comment, REVIEWS, review_id, "comment"),
             )
         )
         # Approved work is done; rejected work goes back to its annotator.
         row.stage = TaskStage.DONE if data.decision is ReviewDecision.APPROVE else TaskStage.ANNOTATE
         await self.session.flush()
-        return review_schema(review)
+        return await self.review_schema(review)

@@ -13,9 +13,10 @@ import httpx
 import sqlalchemy as sa
 
 from enclave.api.auth.test_hook import HEADER
+from enclave.crypto.kms import TenantKeys
 from enclave.db.engine import create_engine
 from enclave.organizations.provisioning import provision_organization
-from enclave.settings import DatabaseSettings, TLSSettings
+from enclave.settings import DatabaseSettings, TLSSettings, VaultSettings
 
 ONTOLOGY = {
     "objects": [{"name": "car", "kind": "bbox"}, {"name": "road", "kind": "polygon"}],
@@ -33,6 +34,7 @@ async def _provision(slug: str) -> tuple[uuid.UUID, uuid.UUID]:
             session = AsyncSession(bind=connection)
             done = await provision_organization(
                 session,
+                TenantKeys(VaultSettings(), TLSSettings()),
                 slug=slug,
                 name=f"Org {slug}",
                 admin_email=f"admin@{slug}.example",

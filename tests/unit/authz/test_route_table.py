@@ -37,7 +37,8 @@ TARGET_PARAMETER = {
 TARGETS_FOR_SCOPE = {
     "org": set(Target),
     "project": {Target.PROJECT, Target.PROJECT_MEMBER, Target.TASK},
-    "task": {Target.TASK},
+    # An item's content is reached through the tasks on it: the guard loads each one's facts.
+    "task": {Target.TASK, Target.ITEM},
 }
 
 

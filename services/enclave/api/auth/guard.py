@@ -44,6 +44,7 @@ class Target(enum.StrEnum):
     PROJECT_MEMBER = "project_member"  # path `project_id` (+ `user_id`): a member and the role asked for
     TASK = "task"  # path `task_id`
     API_KEY = "api_key"  # path `key_id`: an API key and its owner
+    ITEM = "item"  # path `item_id`: a data item, reached through any task on it the caller may see
 
 
 def access(permission: Permission, target: Target = Target.ORGANIZATION) -> dict[str, Any]:
@@ -82,8 +83,10 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
         scopes=key.scopes if key is not None else None,
         project_id=key.project_id if key is not None else None,
     )
-    resource = await _load(handler.opt.get(TARGET, Target.ORGANIZATION), connection, access_repo, principal)
-    if not can(principal, permission, resource):
+    loaded = await _load(handler.opt.get(TARGET, Target.ORGANIZATION), connection, access_repo, principal)
+    # An item is reached through its tasks: allowed when any one of them allows it.
+    resource = next((r for r in _candidates(loaded) if can(principal, permission, r)), None)
+    if resource is None:
         raise Forbidden("You do not have permission to do this.")
     connection.state.principal = principal
     connection.state.resource = resource
@@ -101,16 +104,34 @@ async def _verify_key(
     return key
 
 
+def _candidates(loaded: Resource | list[Resource]) -> list[Resource]:
+    return loaded if isinstance(loaded, list) else [loaded]
+
+
 async def _load(
     target: Target,
     connection: ASGIConnection[Any, Any, Any, Any],
     repo: AccessRepository,
     principal: Principal,
-) -> Resource:
+) -> Resource | list[Resource]:
     org = principal.organization_id
     params = connection.path_params
     if target is Target.ORGANIZATION:
         return Resource(organization_id=org)
+    if target is Target.ITEM:
+        item_tasks = await repo.item_facts(params["item_id"], principal.user_id)
+        if item_tasks is None:
+            raise NotFound("No such item.")
+        return [
+            Resource(
+                organization_id=org,
+                project_id=task.project_id,
+                project_role=task.project_role,
+                assignee_id=task.assignee_id,
+                reviewer_id=task.reviewer_id,
+            )
+            for task in item_tasks
+        ] or [Resource(organization_id=org)]
     if target in (Target.PROJECT, Target.PROJECT_MEMBER):
         project_id: uuid.UUID = params["project_id"]
         if not await repo.project_exists(project_id):

@@ -9,13 +9,20 @@ from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enclave.api.db import request_session
 from enclave.authz.principal import Principal
+from enclave.crypto.content import ContentCipher
 from enclave.domain.errors import PreconditionFailed, PreconditionRequired
+from enclave.storage.objects import ObjectStore
 
 #: The request's tenant-bound database session (see ``enclave.api.db``).
 Session = NamedDependency[AsyncSession]
 #: The authenticated, authorized caller (set by the guard).
 Caller = NamedDependency[Principal]
+#: Seals and opens the caller's organization's content (see ``enclave.crypto.content``).
+Cipher = NamedDependency[ContentCipher]
+#: The object store (ciphertext only).
+Store = NamedDependency[ObjectStore]
 Cursor = Annotated[
     str | None, QueryParameter(name="cursor", max_length=200, description="Opaque cursor from `next_cursor`.")
 ]
@@ -46,3 +53,8 @@ def check_if_match(if_match: str | None, current_version: int) -> None:
 def principal_of(request: Request[Any, Any, Any]) -> Principal:
     principal: Principal = request.state.principal
     return principal
+
+
+def provide_cipher(request: Request[Any, Any, Any]) -> ContentCipher:
+    principal: Principal = request.state.principal
+    return ContentCipher(request.app.state.keyring, request_session(request), principal.organization_id)

@@ -6,6 +6,7 @@ from litestar import Controller
 
 from enclave.api_keys.controllers import ApiKeyController
 from enclave.datasets.controllers import DatasetController
+from enclave.datasets.item_controllers import ItemController
 from enclave.invites.controllers import InviteController
 from enclave.members.controllers import MeController, MemberController
 from enclave.ontologies.controllers import OntologyController
@@ -22,6 +23,7 @@ V1_CONTROLLERS: list[type[Controller]] = [
     InviteController,
     OntologyController,
     DatasetController,
+    ItemController,
     ProjectController,
     ProjectTaskController,
     MyTaskController,

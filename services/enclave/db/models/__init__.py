@@ -5,6 +5,7 @@ from enclave.db.models.annotation import AnnotationVersion, Review
 from enclave.db.models.base import Base, TenantMixin
 from enclave.db.models.dataset import DataItem, Dataset, ProjectDataset
 from enclave.db.models.identity import ApiKey, Invite, OrgMembership, User
+from enclave.db.models.keys import DataKeyRow
 from enclave.db.models.ontology import Ontology, OntologyVersion
 from enclave.db.models.organization import Organization, OrganizationDirectory
 from enclave.db.models.project import Project, ProjectMember
@@ -15,6 +16,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "DataItem",
+    "DataKeyRow",
     "Dataset",
     "Invite",
     "Ontology",

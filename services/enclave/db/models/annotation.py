@@ -4,10 +4,8 @@ UPDATE or DELETE (grants and a trigger, migration 0002)."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from enclave.db.models.base import Base, TenantMixin
@@ -23,7 +21,8 @@ class AnnotationVersion(TenantMixin, Base):
     version: Mapped[int]
     author_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     ontology_version: Mapped[int]
-    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    #: The annotation payload (JSON), sealed: ``enclave.crypto.fields`` bound to this row and column.
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
 
 
@@ -34,4 +33,5 @@ class Review(TenantMixin, Base):
     annotation_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("annotation_versions.id"))
     reviewer_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
     decision: Mapped[ReviewDecision] = mapped_column(pg_enum(ReviewDecision, "review_decision"))
-    comment: Mapped[str] = mapped_column(Text, default="")
+    #: The reviewer's comment, sealed like a payload.
+    comment: Mapped[bytes] = mapped_column(LargeBinary)

@@ -4,10 +4,8 @@ projects use which datasets."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from enclave.db.models.base import Base, TenantMixin
@@ -22,13 +20,27 @@ class Dataset(TenantMixin, Base):
 
 
 class DataItem(TenantMixin, Base):
+    """An item's customer content (name, attributes, text) is sealed (``enclave.crypto.fields``, bound
+    to this row and column); file bytes are an encrypted object in the organization's bucket. Names
+    stay unique per dataset through ``name_index``, a keyed hash that reveals nothing of the name."""
+
     __tablename__ = "data_items"
-    __table_args__ = (UniqueConstraint("dataset_id", "name"),)
+    __table_args__ = (UniqueConstraint("dataset_id", "name_index"),)
 
     dataset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(500))
+    name: Mapped[bytes] = mapped_column(LargeBinary)
+    name_index: Mapped[bytes] = mapped_column(LargeBinary)
     media_type: Mapped[str] = mapped_column(String(100))
-    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    attributes: Mapped[bytes] = mapped_column(LargeBinary)
+    #: A text item's text, sealed (text imports); None for files and metadata-only items.
+    text: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: Plaintext size of the item's content (text or object); None while it has none.
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    #: Whether the content is an object in the organization's bucket (key: the item id).
+    stored: Mapped[bool] = mapped_column(default=False)
+    #: The stored object's header (not secret, and authenticated by every segment): lets a Range
+    #: read fetch only the segments it needs, in one request to storage.
+    object_header: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class ProjectDataset(TenantMixin, Base):

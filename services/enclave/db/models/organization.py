@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import DateTime, ForeignKey, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -19,6 +20,10 @@ class Organization(IdMixin, VersionedMixin, Base):
     name: Mapped[str] = mapped_column(String(200))
     workforce: Mapped[bool] = mapped_column(default=False)
     settings: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    #: Termination: asked for at ``terminated_at``; its key is destroyed after ``shred_after``.
+    terminated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    shred_after: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    shredded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class OrganizationDirectory(Base):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enclave.db.models import Organization, OrgMembership, ProjectMember, Task, User
+from enclave.db.models import DataItem, Organization, OrgMembership, ProjectMember, Task, User
 from enclave.db.models.project import Project
 from enclave.domain.roles import OrgRole, ProjectRole
 
@@ -91,3 +91,20 @@ class AccessRepository:
         )
         row = (await self.session.execute(statement)).first()
         return None if row is None else TaskFacts(*row)
+
+    async def item_facts(self, item_id: uuid.UUID, user_id: uuid.UUID) -> list[TaskFacts] | None:
+        """The open tasks on a data item, each with the caller's role in its project; None when the
+        item is not visible, an empty list when no task uses it."""
+        statement = (
+            select(DataItem.id, Task.project_id, Task.assignee_id, Task.reviewer_id, ProjectMember.role)
+            .outerjoin(Task, and_(Task.data_item_id == DataItem.id, Task.removed_at.is_(None)))
+            .outerjoin(
+                ProjectMember,
+                and_(ProjectMember.project_id == Task.project_id, ProjectMember.user_id == user_id),
+            )
+            .where(DataItem.id == item_id, DataItem.organization_id == self.organization_id)
+        )
+        rows = (await self.session.execute(statement)).all()
+        if not rows:
+            return None
+        return [TaskFacts(*row[1:]) for row in rows if row[1] is not None]

@@ -1,0 +1,76 @@
+"""``/api/v1/items/{id}/content``: the only way an item's bytes leave storage (no presigned URLs)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from litestar import Controller, Response, get
+from litestar.params import FromPath, HeaderParameter
+from litestar.response import Stream
+
+from enclave.api.auth.guard import Target, access
+from enclave.api.v1.http import Caller, Cipher, Session, Store
+from enclave.api.v1.ranges import RangeNotSatisfiable, content_range, parse_range
+from enclave.api.v1.responses import problems
+from enclave.authz.permissions import Permission
+from enclave.datasets.content import ContentService
+from enclave.datasets.service import DatasetService
+
+#: Customer content is never cached by anything between us and the user, nor run by the browser.
+CONTENT_HEADERS = {
+    "Cache-Control": "private, no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Accept-Ranges": "bytes",
+}
+
+
+class ItemController(Controller):
+    path = "/items"
+    tags = ["datasets"]  # noqa: RUF012
+
+    @get(
+        "/{item_id:uuid}/content",
+        operation_id="item_content_read",
+        summary="Read an item's content (Range supported)",
+        description=(
+            "The item's bytes, decrypted as they stream, under the media type its upload was stored as. "
+            "A single `Range: bytes=...` is answered 206 with only the segments it covers decrypted."
+        ),
+        responses=problems(404, 416),
+        opt=access(Permission.TASK_CONTENT_READ, Target.ITEM),
+    )
+    async def content(
+        self,
+        session: Session,
+        principal: Caller,
+        cipher: Cipher,
+        store: Store,
+        item_id: FromPath[uuid.UUID],
+        range_: Annotated[str | None, HeaderParameter(name="Range", max_length=200)] = None,
+    ) -> Response[bytes] | Stream:
+        service = ContentService(DatasetService(session, principal.organization_id, cipher), cipher, store)
+        size, media_type = await service.size_and_type(item_id)
+        try:
+            wanted = parse_range(range_, size)
+        except RangeNotSatisfiable:
+            return Response(
+                b"",
+                status_code=416,
+                headers={**CONTENT_HEADERS, "Content-Range": f"bytes */{size}"},
+            )
+        start, end = wanted if wanted is not None else (0, size)
+        headers = dict(CONTENT_HEADERS)
+        if size == 0:
+            return Response(b"", media_type=media_type, headers=headers)
+        content = await service.read(item_id, start, end)
+        headers["Content-Length"] = str(end - start)
+        if wanted is not None:
+            headers["Content-Range"] = content_range(start, end, size)
+        return Stream(
+            content.chunks,
+            media_type=content.media_type,
+            status_code=206 if wanted is not None else 200,
+            headers=headers,
+        )

@@ -1,0 +1,165 @@
+"""File uploads: the request body streams through sniffing, a size limit and encryption into the
+organization's bucket, and the item row is written only once the whole object is stored.
+
+Nothing is held in memory beyond one segment and one storage part. The data key is fetched before
+the first byte is read, so with Vault down the upload fails (503) having stored nothing; any failure
+while streaming aborts the multipart upload, and a row that cannot be written removes its object.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from email.message import Message
+from typing import Any
+
+import anyio.from_thread
+import anyio.to_thread
+from litestar import Request
+
+from enclave.crypto.content import ContentCipher
+from enclave.datasets.schemas import DataItem
+from enclave.datasets.service import DatasetService, to_schema
+from enclave.db.models.base import new_id
+from enclave.domain.errors import InvalidInput, TooLarge, UnsupportedContent
+from enclave.storage import sniff
+from enclave.storage.objects import ObjectStore
+
+
+def upload_name(content_disposition: str | None) -> str:
+    """The item name an upload carries in ``Content-Disposition`` (RFC 6266, ``filename*`` decoded)."""
+    if not content_disposition:
+        raise InvalidInput('Name the file: send Content-Disposition: attachment; filename="...".')
+    message = Message()
+    message["content-disposition"] = content_disposition
+    name = message.get_filename()
+    if not isinstance(name, str) or not 1 <= len(name) <= 500 or any(ord(c) < 0x20 for c in name):
+        raise InvalidInput("The file name must be 1 to 500 printable characters.")
+    return name
+
+
+async def read_limited(request: Request[Any, Any, Any], max_bytes: int) -> bytes:
+    """The whole body of a request that may be at most ``max_bytes`` long (413 beyond)."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise TooLarge(f"The body may be at most {max_bytes} bytes.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise TooLarge(f"The body may be at most {max_bytes} bytes.")
+    return bytes(body)
+
+
+class _BodyEnded(Exception):
+    """The client sent fewer bytes than its Content-Length."""
+
+
+async def _head(body: AsyncIterator[bytes]) -> tuple[bytes, bytes]:
+    """At least ``SNIFF_BYTES`` leading bytes (fewer only if the body is shorter), and whatever of
+    the last chunk lies past them."""
+    held = bytearray()
+    async for chunk in body:
+        held += chunk
+        if len(held) >= sniff.SNIFF_BYTES:
+            break
+    data = bytes(held)
+    return data[: sniff.SNIFF_BYTES], data[sniff.SNIFF_BYTES :]
+
+
+class UploadService:
+    def __init__(
+        self, datasets: DatasetService, cipher: ContentCipher, store: ObjectStore, max_bytes: int
+    ) -> None:
+        self.datasets = datasets
+        self.cipher = cipher
+        self.store = store
+        self.max_bytes = max_bytes
+
+    async def upload(
+        self,
+        dataset_id: uuid.UUID,
+        name: str,
+        declared_type: str | None,
+        content_length: int | None,
+        body: AsyncIterator[bytes],
+    ) -> DataItem:
+        dataset = await self.datasets.row(dataset_id)
+        if content_length is not None and content_length > self.max_bytes:
+            raise TooLarge(f"A file may be at most {self.max_bytes} bytes.")
+        (index,) = await self.datasets.check_new_names(dataset_id, [name])
+        head, rest = await _head(body)
+        if not head:
+            raise InvalidInput("The upload is empty.")
+        try:
+            media_type = sniff.sniff(head, kind=to_schema(dataset).kind, declared=declared_type)
+        except sniff.UnsupportedContent as error:
+            raise UnsupportedContent(str(error)) from None
+        item_id = new_id()
+        sealer = await self.cipher.object_sealer(item_id)  # Vault first: 503 before anything is stored
+        counted = _Counter(self.max_bytes, content_length)
+        plaintext = counted.wrap(head, rest, body)
+        key = str(item_id)
+        stored_length = -1 if content_length is None else sealer.stored_size(content_length)
+        try:
+            await anyio.to_thread.run_sync(
+                self.store.put, self.cipher.organization_id, key, sealer.encrypt(plaintext), stored_length
+            )
+        except _BodyEnded:
+            raise InvalidInput("The upload ended before its Content-Length.") from None
+        except OSError as error:
+            # The minio client reports a stream that ran short of its length as an OSError.
+            if counted.seen < (content_length or 0):
+                raise InvalidInput("The upload ended before its Content-Length.") from error
+            raise
+        try:
+            row = await self.datasets.new_item(
+                dataset_id,
+                item_id=item_id,
+                name=name,
+                name_index=index,
+                media_type=media_type,
+                attributes={},
+                size=counted.seen,
+                object_header=sealer.header,
+            )
+            await self.datasets.session.flush()
+        except Exception:
+            await anyio.to_thread.run_sync(self.store.delete, self.cipher.organization_id, key)
+            raise
+        return await self.datasets.item_schema(row)
+
+
+async def _next(body: AsyncIterator[bytes]) -> bytes | None:
+    return await anext(body, None)
+
+
+class _Counter:
+    """Counts plaintext as it streams from the event loop to the storage thread, and stops a body
+    that runs past the size limit or its Content-Length (the upload is then aborted)."""
+
+    def __init__(self, max_bytes: int, content_length: int | None) -> None:
+        self.limit = min(max_bytes, content_length) if content_length is not None else max_bytes
+        self.content_length = content_length
+        self.seen = 0
+
+    def _count(self, chunk: bytes) -> bytes:
+        self.seen += len(chunk)
+        if self.seen > self.limit:
+            if self.content_length is not None and self.seen > self.content_length:
+                raise InvalidInput("The upload is longer than its Content-Length.")
+            raise TooLarge("The upload is larger than a file may be.")
+        return chunk
+
+    def wrap(self, head: bytes, rest: bytes, body: AsyncIterator[bytes]) -> Iterator[bytes]:
+        """A blocking iterator for the storage thread, pulling the body from the event loop."""
+        yield self._count(head)
+        if rest:
+            yield self._count(rest)
+        while True:
+            chunk = anyio.from_thread.run(_next, body)
+            if chunk is None:
+                break
+            if chunk:
+                yield self._count(chunk)
+        if self.content_length is not None and self.seen < self.content_length:
+            raise _BodyEnded
