@@ -15,6 +15,9 @@ import pytest
 
 from tests.integration.stack import Stack, ensure_stack_up, migrate
 
+#: The upload limit of the api the integration suites run against.
+UPLOAD_LIMIT = 24 * 1024 * 1024
+
 
 @pytest.fixture(scope="session")
 def stack() -> Stack:
@@ -43,6 +46,8 @@ def api_url(migrated: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         os.environ
         | migrated.env
         | {"ENCLAVE_API_PORT": str(port), "ENCLAVE_API_MODE": "test", "ENCLAVE_API_PUBLIC_URL": url}
+        # Small enough that the upload limit can be crossed quickly in a test.
+        | {"ENCLAVE_API_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT)}
     )
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "enclave.api"], env=env, stdout=out, stderr=out)

@@ -25,6 +25,7 @@ from enclave.api.v1.http import principal_of, provide_cipher
 from enclave.api.v1.routes import V1_CONTROLLERS
 from enclave.crypto.keyring import KeyRing
 from enclave.crypto.kms import TenantKeys
+from enclave.crypto.rotation import KeyRotation
 from enclave.crypto.sealing import Sealer
 from enclave.db.engine import create_engine
 from enclave.db.session import session_factory
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "login": login,
                 "keyring": keyring,
                 "store": store,
+                "rotation": KeyRotation(keyring, sessions_db),
             }
         ),
         openapi_config=OpenAPIConfig(

@@ -76,6 +76,7 @@ DOMAIN_STATUS: dict[type[domain.DomainError], int] = {
     domain.NotFound: 404,
     domain.Conflict: 409,
     domain.InvalidState: 409,
+    domain.Gone: 410,
     domain.PreconditionFailed: 412,
     domain.TooLarge: 413,
     domain.UnsupportedContent: 415,

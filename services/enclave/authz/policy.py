@@ -68,6 +68,10 @@ RULES: dict[P, Rule] = {
     # Organization
     P.ORG_ORGANIZATION_READ: Rule(org_roles=EVERY_ORG_ROLE),
     P.ORG_ORGANIZATION_UPDATE: Rule(org_roles=frozenset({ADMIN})),
+    P.ORG_ORGANIZATION_TERMINATE: Rule(org_roles=frozenset({ADMIN})),
+    # The organization's key in the customer's KMS: only org Admins see its state or rotate it.
+    P.ORG_KEY_READ: Rule(org_roles=frozenset({ADMIN})),
+    P.ORG_KEY_ROTATE: Rule(org_roles=frozenset({ADMIN})),
     P.ORG_SELF_READ: Rule(org_roles=EVERY_ORG_ROLE),
     P.ORG_MY_TASK_LIST: Rule(org_roles=EVERY_ORG_ROLE),
     # API keys: everyone makes their own (a key only narrows its owner's rights); Admins revoke any.

@@ -63,14 +63,20 @@ class ItemController(Controller):
         start, end = wanted if wanted is not None else (0, size)
         headers = dict(CONTENT_HEADERS)
         if size == 0:
-            return Response(b"", media_type=media_type, headers=headers)
+            return Response(b"", media_type=_bare(media_type), headers=headers)
         content = await service.read(item_id, start, end)
         headers["Content-Length"] = str(end - start)
         if wanted is not None:
             headers["Content-Range"] = content_range(start, end, size)
         return Stream(
             content.chunks,
-            media_type=content.media_type,
+            media_type=_bare(content.media_type),
             status_code=206 if wanted is not None else 200,
             headers=headers,
         )
+
+
+def _bare(media_type: str) -> str:
+    """The type without parameters: Litestar adds ``; charset=utf-8`` to every text type itself (and
+    we store text only as UTF-8), so a stored charset must not be sent twice."""
+    return media_type.split(";", 1)[0].strip()

@@ -48,6 +48,10 @@ class InvalidInput(DomainError):
     """The request is well-formed but its content cannot be accepted (a bad cursor, an unknown id...)."""
 
 
+class Gone(DomainError):
+    """The resource existed and never will again (a shredded organization's data)."""
+
+
 class TooLarge(DomainError):
     """The request body is larger than this kind of request may be."""
 

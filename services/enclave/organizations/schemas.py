@@ -44,3 +44,28 @@ class Organization(msgspec.Struct):
 class OrganizationUpdate(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | msgspec.UnsetType = msgspec.UNSET
     settings: OrganizationSettings | msgspec.UnsetType = msgspec.UNSET
+
+
+class TerminationRequest(msgspec.Struct, forbid_unknown_fields=True):
+    #: The organization's slug, typed again: termination cannot be undone.
+    confirm: Annotated[str, msgspec.Meta(min_length=1, max_length=63)]
+
+
+class Termination(msgspec.Struct):
+    terminated_at: dt.datetime
+    #: When the organization's key is destroyed, making all of its data unreadable for ever.
+    shred_after: dt.datetime
+
+
+class KeyStatus(msgspec.Struct):
+    #: The transit key version new data keys are wrapped under.
+    latest_version: int
+    #: The oldest version that can still unwrap anything.
+    min_decryption_version: int
+    #: How many data keys are wrapped under each version (keys are JSON strings of the version).
+    data_keys_by_version: dict[str, int]
+
+
+class KeyRotationStarted(msgspec.Struct):
+    #: The new version; data keys are re-wrapped under it in the background, then older versions retire.
+    latest_version: int

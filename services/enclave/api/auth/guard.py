@@ -25,12 +25,13 @@ from enclave.authz.policy import can
 from enclave.authz.principal import Principal, Resource
 from enclave.db.repositories.access import AccessRepository
 from enclave.db.session import bind_tenant
-from enclave.domain.errors import Forbidden, NotFound, Unauthenticated
+from enclave.domain.errors import Forbidden, Gone, InvalidState, NotFound, Unauthenticated
 from enclave.domain.roles import OrgRole, ProjectRole
 
 R = TypeVar("R", OrgRole, ProjectRole)
 
 PERMISSION = "permission"
+READS = frozenset({"GET", "HEAD"})
 TARGET = "target"
 
 
@@ -70,6 +71,10 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
     if caller is None:
         # The owner was removed: their sessions and keys stop working at once.
         raise Unauthenticated("This account is not an active member of its organization.")
+    if caller.shredded:
+        raise Gone("This organization was terminated and its data destroyed.")
+    if caller.terminated and connection.scope.get("method") not in READS:
+        raise InvalidState("This organization is terminated: its data can be read and exported, not changed.")
     if not claim.csrf_ok:
         raise Forbidden("Send the X-CSRF-Token header of your session with every change.")
     if caller.mfa_required and not claim.second_factor:

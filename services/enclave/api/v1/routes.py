@@ -12,12 +12,14 @@ from enclave.members.controllers import MeController, MemberController
 from enclave.ontologies.controllers import OntologyController
 from enclave.organizations.controllers import OrganizationController
 from enclave.organizations.identity_providers import IdentityProviderController
+from enclave.organizations.key_controllers import OrganizationKeyController
 from enclave.projects.controllers import ProjectController
 from enclave.tasks.controllers import MyTaskController, ProjectTaskController, TaskController
 
 V1_CONTROLLERS: list[type[Controller]] = [
     OrganizationController,
     IdentityProviderController,
+    OrganizationKeyController,
     MeController,
     MemberController,
     InviteController,

@@ -30,6 +30,10 @@ class TaskFacts:
 class CallerFacts:
     role: OrgRole
     mfa_required: bool
+    #: The organization asked to be terminated (read-only until shredded).
+    terminated: bool = False
+    #: Its key is destroyed: nothing of it can be read any more.
+    shredded: bool = False
 
 
 class AccessRepository:
@@ -48,9 +52,14 @@ class AccessRepository:
         return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def caller(self, user_id: uuid.UUID) -> CallerFacts | None:
-        """The caller's current org role and their organization's MFA rule, in one query."""
+        """The caller's current org role and their organization's MFA rule and state, in one query."""
         statement = (
-            select(OrgMembership.role, Organization.settings["mfa_required"].as_boolean())
+            select(
+                OrgMembership.role,
+                Organization.settings["mfa_required"].as_boolean(),
+                Organization.terminated_at.is_not(None),
+                Organization.shredded_at.is_not(None),
+            )
             .join(User, User.id == OrgMembership.user_id)
             .join(Organization, Organization.id == OrgMembership.organization_id)
             .where(
@@ -60,7 +69,7 @@ class AccessRepository:
             )
         )
         row = (await self.session.execute(statement)).first()
-        return None if row is None else CallerFacts(row[0], bool(row[1]))
+        return None if row is None else CallerFacts(row[0], bool(row[1]), bool(row[2]), bool(row[3]))
 
     async def project_exists(self, project_id: uuid.UUID) -> bool:
         statement = select(Project.id).where(

@@ -1,0 +1,77 @@
+"""Terminating an organization, and the crypto-shredding that follows its export window.
+
+Termination is asked for by an org Admin, who confirms by repeating the organization's slug. From then
+on the organization is read-only (its people may still read and export) until ``shred_after``: the
+request time plus the organization's ``retention_days``. Then ``shred_due`` destroys its transit key:
+the ciphertext stays where it is, in PostgreSQL and in MinIO, and nobody can ever open it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+import anyio.to_thread
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from enclave.crypto.keyring import KeyRing
+from enclave.db.models import Organization as OrganizationRow
+from enclave.db.models import OrganizationDirectory
+from enclave.db.session import bind_tenant
+from enclave.domain.errors import InvalidInput, InvalidState
+from enclave.organizations.schemas import OrganizationSettings
+
+
+@dataclass(frozen=True, slots=True)
+class Terminated:
+    terminated_at: dt.datetime
+    shred_after: dt.datetime
+
+
+def terminate(row: OrganizationRow, confirm_slug: str, now: dt.datetime) -> Terminated:
+    """Marks the organization terminated (the caller's transaction commits it)."""
+    if confirm_slug != row.slug:
+        raise InvalidInput("To terminate, confirm with the organization's exact slug.")
+    if row.terminated_at is not None:
+        raise InvalidState("The organization is already terminated.")
+    retention = msgspec.convert(row.settings or {}, OrganizationSettings).retention_days
+    row.terminated_at = now
+    row.shred_after = now + dt.timedelta(days=retention)
+    return Terminated(row.terminated_at, row.shred_after)
+
+
+async def shred_due(
+    keyring: KeyRing, sessions: async_sessionmaker[AsyncSession], now: dt.datetime
+) -> list[uuid.UUID]:
+    """Destroys the key of every terminated organization whose export window has passed; returns
+    their ids. Idempotent and safe to run from several processes at once."""
+    async with sessions() as session:
+        organization_ids = (
+            (await session.execute(select(OrganizationDirectory.organization_id))).scalars().all()
+        )
+    shredded = []
+    for organization_id in organization_ids:
+        async with sessions() as session, session.begin():
+            await bind_tenant(session, organization_id)
+            row = (
+                await session.execute(
+                    select(OrganizationRow)
+                    .where(
+                        OrganizationRow.id == organization_id,
+                        OrganizationRow.shred_after <= now,
+                        OrganizationRow.shredded_at.is_(None),
+                    )
+                    .with_for_update(skip_locked=True)
+                )
+            ).scalar_one_or_none()
+            if row is None:
+                continue
+            # The key first: should the commit fail, the next run finds the key gone and records it.
+            await anyio.to_thread.run_sync(keyring.kms.destroy, organization_id)
+            keyring.forget(organization_id)
+            row.shredded_at = now
+            shredded.append(organization_id)
+    return shredded
