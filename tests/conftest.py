@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+pytest_plugins = ["tests.support.stack_fixtures"]
 
 
 @pytest.fixture(scope="session")

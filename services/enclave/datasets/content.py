@@ -59,18 +59,20 @@ class ContentService:
             stored_end = min(span.end, opener.stored_size(row.size))
             stored = await anyio.to_thread.run_sync(self.store.get, org, key, span.start, stored_end)
             plaintext = opener.decrypt_range(stored, row.size, start, end)
-        return Content(row.media_type, row.size, start, end, _in_thread(plaintext))
+        # The first segment is verified before the response starts: damage there (a swapped object,
+        # a changed header) is a clean 500; damage further on can only cut the transfer short.
+        first = await anyio.to_thread.run_sync(next, plaintext, None)
+        return Content(row.media_type, row.size, start, end, _in_thread(first, plaintext))
 
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:
     yield data
 
 
-async def _in_thread(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+async def _in_thread(first: bytes | None, chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
     """Reads and decrypts each chunk in a worker thread, so the event loop never waits on either."""
-    done = object()
-    while True:
-        chunk = await anyio.to_thread.run_sync(next, chunks, done)
-        if chunk is done:
-            return
-        yield chunk  # type: ignore[misc]
+    if first is None:
+        return
+    yield first
+    while (chunk := await anyio.to_thread.run_sync(next, chunks, None)) is not None:
+        yield chunk

@@ -15,9 +15,9 @@ from minio import Minio
 
 from enclave.crypto.segmented import DEFAULT_SEGMENT, MAGIC
 from enclave.storage.objects import bucket_name
-from tests.integration.conftest import UPLOAD_LIMIT
 from tests.integration.domain.world import Tenant
 from tests.integration.stack import Stack
+from tests.support.stack_fixtures import UPLOAD_LIMIT
 
 #: A PNG's signature and the start of its IHDR chunk: what sniffing looks at.
 PNG_HEAD = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489")
@@ -124,7 +124,7 @@ class TestUpload:
         assert got.content == b""
 
     def test_non_ascii_names(self, tenant: Tenant, dataset: str) -> None:
-        name = "Röntgen – thorax 01.png"
+        name = "Röntgen — thorax 01.png"
         disposition = f"attachment; filename*=UTF-8''{urllib.parse.quote(name)}"
         headers = {"Content-Type": "image/png", "Content-Disposition": disposition}
         item = tenant.ok("POST", f"/datasets/{dataset}/files", content=png(100), headers=headers)
@@ -202,10 +202,12 @@ class TestRefusedUploads:
                 "",
             ]
         )
-        with socket.create_connection((url.hostname, url.port)) as raw:
-            with stack.tls.wrap_socket(raw, server_hostname=url.hostname) as conn:
-                conn.sendall(head.encode() + PNG_HEAD)
-                status_line = conn.recv(4096).split(b"\r\n", 1)[0]
+        with (
+            socket.create_connection((url.hostname, url.port)) as raw,
+            stack.tls.wrap_socket(raw, server_hostname=url.hostname) as conn,
+        ):
+            conn.sendall(head.encode() + PNG_HEAD)
+            status_line = conn.recv(4096).split(b"\r\n", 1)[0]
         assert status_line == b"HTTP/1.1 413 Request Entity Too Large"
         assert items(tenant, dataset) == []
         assert objects(minio, tenant) == []
@@ -227,7 +229,10 @@ class TestRefusedUploads:
 class TestTextImport:
     def test_jsonl_and_csv_become_sealed_text_items(self, tenant: Tenant) -> None:
         texts = tenant.ok("POST", "/datasets", json={"name": "reports", "kind": "text"})["id"]
-        jsonl = b'{"name": "r1", "text": "No acute findings.", "attributes": {"site": "A"}}\n{"text": "Effusion left."}\n'
+        jsonl = (
+            b'{"name": "r1", "text": "No acute findings.", "attributes": {"site": "A"}}\n'
+            b'{"text": "Effusion left."}\n'
+        )
         imported = tenant.ok(
             "POST", f"/datasets/{texts}/texts", content=jsonl, headers={"Content-Type": "application/jsonl"}
         )

@@ -1,4 +1,5 @@
-"""Integration fixtures: the real stack, started once per session (or reused), and its clients."""
+"""The real stack, started once per session (or reused), and a real api on it: fixtures every suite that
+talks to real services shares (registered once, in ``tests/conftest.py``, so one api serves them all)."""
 
 from __future__ import annotations
 
