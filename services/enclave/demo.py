@@ -34,6 +34,7 @@ from enclave.organizations.provisioning import Provisioned, provision_organizati
 from enclave.projects.schemas import ProjectCreate, ProjectMemberAdd
 from enclave.projects.service import ProjectService
 from enclave.settings import get_settings
+from enclave.storage.objects import ObjectStore
 from enclave.tasks.schemas import TaskCreate
 from enclave.tasks.service import TaskService
 
@@ -123,7 +124,8 @@ async def _populate(db: AsyncSession, slug: str, created: Provisioned, keyring: 
         OntologyCreate(name="Chest X-ray findings", definition=definition), created.admin_user_id
     )
     datasets = DatasetService(db, org, cipher)
-    dataset = await datasets.create(DatasetCreate(name="Sample radiographs", kind="image"))
+    store = ObjectStore(get_settings().s3, get_settings().tls)
+    dataset = await datasets.create(DatasetCreate(name="Sample radiographs", kind="image"), store)
     items = [
         DataItemCreate(name=f"radiograph-{i:03}.png", media_type="image/png") for i in range(1, ITEMS + 1)
     ]

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, FilePath
+from pydantic import AfterValidator, DirectoryPath, Field, FilePath
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -78,6 +78,16 @@ class S3Settings(_Part):
     access_key_file: FilePath = Field(description="File holding the S3 access key id.")
     secret_key_file: FilePath = Field(description="File holding the S3 secret key.")
     region: str = Field("us-east-1", description="S3 region name the endpoint expects.")
+    external_endpoints: list[HttpsUrl] = Field(
+        default_factory=list,
+        description="The customer's own S3 endpoints a dataset may store in or import from (JSON list); "
+        "no other endpoint is ever contacted.",
+    )
+    external_secrets_dir: DirectoryPath | None = Field(
+        None,
+        description="Directory of named S3 credentials (a mounted secret each): <name>/access_key and "
+        "<name>/secret_key. Datasets name a credential; they never carry one.",
+    )
 
 
 class VaultSettings(_Part):

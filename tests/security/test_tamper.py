@@ -2,11 +2,12 @@
 MinIO, or in PostgreSQL as the api's role or as the superuser — is refused with a clear failure and
 never served, neither whole nor in part past the damage.
 
-A stored object is a header and 1 MiB segments, each verified before any of it is served; a failure
+A stored object is a header and 1 MiB segments, each verified before any of it is served. A failure
 shows either as a 500 integrity problem (before the response starts: always, when the first segment
-served is damaged) or as a transfer cut short that holds only plaintext from segments before the damage. A sealed column value is bound to its
-organization, table, row and column, so a value moved anywhere else does not open: the request
-answers a 500 integrity problem without any of the data. Each test has organizations of its own.
+served is damaged) or as a transfer cut short that holds only plaintext from segments before the
+damage. A sealed column value is bound to its organization, table, row and column, so a value moved
+anywhere else does not open: the request answers a 500 integrity problem without any of the data.
+Each test has organizations of its own.
 """
 
 from __future__ import annotations

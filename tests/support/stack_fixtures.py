@@ -3,6 +3,7 @@ talks to real services shares (registered once, in ``tests/conftest.py``, so one
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -18,6 +19,8 @@ from tests.integration.stack import Stack, ensure_stack_up, migrate
 
 #: The upload limit of the api the integration suites run against.
 UPLOAD_LIMIT = 24 * 1024 * 1024
+#: The name under which the api finds credentials for customer buckets.
+CUSTOMER_CREDENTIALS = "customer-s3"
 
 
 @pytest.fixture(scope="session")
@@ -43,12 +46,27 @@ def api_url(migrated: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     port = _free_port()
     log = Path(tmp_path_factory.mktemp("api")) / "api.log"
     url = f"https://localhost:{port}"
+    # The customer's "own" S3 service is the stack's MinIO under credentials installed by name, as a
+    # mounted secret would be: the only external endpoint this api may reach.
+    secrets = Path(tmp_path_factory.mktemp("s3-credentials"))
+    (secrets / CUSTOMER_CREDENTIALS).mkdir(mode=0o700)
+    for name, variable in (
+        ("access_key", "ENCLAVE_S3_ACCESS_KEY_FILE"),
+        ("secret_key", "ENCLAVE_S3_SECRET_KEY_FILE"),
+    ):
+        target = secrets / CUSTOMER_CREDENTIALS / name
+        target.write_text(migrated.secret(variable))
+        target.chmod(0o600)
     env = (
         os.environ
         | migrated.env
         | {"ENCLAVE_API_PORT": str(port), "ENCLAVE_API_MODE": "test", "ENCLAVE_API_PUBLIC_URL": url}
         # Small enough that the upload limit can be crossed quickly in a test.
         | {"ENCLAVE_API_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT)}
+        | {
+            "ENCLAVE_S3_EXTERNAL_ENDPOINTS": json.dumps([migrated.env["ENCLAVE_S3_ENDPOINT"]]),
+            "ENCLAVE_S3_EXTERNAL_SECRETS_DIR": str(secrets),
+        }
     )
     with log.open("wb") as out:
         process = subprocess.Popen([sys.executable, "-m", "enclave.api"], env=env, stdout=out, stderr=out)

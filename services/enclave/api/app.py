@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         TenantKeys(settings.vault, settings.tls), sessions_db, max_age_s=settings.api.data_key_max_age_s
     )
     store = ObjectStore(settings.s3, settings.tls)
+    rotation = KeyRotation(keyring, sessions_db)
     login = LoginService(
         RealmClients(settings.keycloak, settings.tls),
         PendingLogins(redis, sealer),
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            await rotation.close()
             await probes.close()
             await redis.aclose()
             await engine.dispose()
@@ -111,7 +113,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "login": login,
                 "keyring": keyring,
                 "store": store,
-                "rotation": KeyRotation(keyring, sessions_db),
+                "rotation": rotation,
             }
         ),
         openapi_config=OpenAPIConfig(

@@ -20,6 +20,7 @@ from enclave.crypto.kms import KeyUnusable, KmsError
 from enclave.crypto.segmented import DecryptionFailed
 from enclave.domain import errors as domain
 from enclave.identity.realms import IdentityError, IdentityProviderInvalid, RealmNotFound, RealmRefused
+from enclave.storage.locations import LocationRefused
 from enclave.storage.objects import ObjectMissing, StorageError
 
 PROBLEM_JSON = "application/problem+json"
@@ -168,6 +169,12 @@ def storage_error_handler(request: Request[Any, Any, Any], exc: StorageError) ->
     return problem(503, "Service Unavailable", "Object storage is unreachable; nothing was written or read.")
 
 
+def location_refused_handler(
+    request: Request[Any, Any, Any], exc: LocationRefused
+) -> Response[dict[str, Any]]:
+    return problem(400, "Bad Request", str(exc))  # names what is wrong with the location, never a secret
+
+
 def integrity_error_handler(
     request: Request[Any, Any, Any], exc: DecryptionFailed
 ) -> Response[dict[str, Any]]:
@@ -188,6 +195,7 @@ def _request_id(request: Request[Any, Any, Any]) -> Any:
 EXCEPTION_HANDLERS = {
     KmsError: kms_error_handler,
     StorageError: storage_error_handler,
+    LocationRefused: location_refused_handler,
     DecryptionFailed: integrity_error_handler,
     IdentityError: identity_error_handler,
     HTTPException: http_exception_handler,

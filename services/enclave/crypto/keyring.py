@@ -13,12 +13,13 @@ answers from memory only within the check interval), and never store or log a pl
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from dataclasses import dataclass
 
 import anyio.to_thread
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -34,6 +35,15 @@ INDEX = "index"
 #: How long this process trusts its idea of an organization's active key before reading it again
 #: (another replica may have rotated it).
 _ACTIVE_REFRESH_S = 30.0
+
+
+async def lock_data_keys(session: AsyncSession, organization_id: uuid.UUID, *, exclusive: bool) -> None:
+    """Takes the organization's data-key lock for the session's transaction: shared to make a data
+    key, exclusive to rotate (a PostgreSQL advisory lock, so it holds across api replicas)."""
+    digest = hashlib.sha256(b"enclave/data-keys/" + organization_id.bytes).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
+    await session.execute(select(lock(key)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +83,22 @@ class KeyRing:
 
     async def sealing_key(self, organization_id: uuid.UUID) -> SealingKey:
         """The key new content of this organization is sealed with."""
-        known = await self._current(organization_id, CONTENT)
-        plaintext = await self._unwrap(organization_id, known.wrapped)
+        known, plaintext = await self._current_opened(organization_id, CONTENT)
         return SealingKey(known.row_id.hex, known.key_version, plaintext)
 
     async def index_key(self, organization_id: uuid.UUID) -> bytes:
         """The organization's blind-index key (the same for ever; rotation only re-wraps it)."""
-        known = await self._current(organization_id, INDEX)
-        return await self._unwrap(organization_id, known.wrapped)
+        return (await self._current_opened(organization_id, INDEX))[1]
+
+    async def _current_opened(self, organization_id: uuid.UUID, purpose: str) -> tuple[_Known, bytes]:
+        known = await self._current(organization_id, purpose)
+        try:
+            return known, await self._unwrap(organization_id, known.wrapped)
+        except KeyUnusable:
+            # Re-wrapped by a rotation (perhaps another process's) since this process read it: read again.
+            self._active.pop((organization_id, purpose), None)
+            known = await self._current(organization_id, purpose)
+            return known, await self._unwrap(organization_id, known.wrapped)
 
     # --- opening -------------------------------------------------------------------------------
 
@@ -159,11 +177,13 @@ class KeyRing:
         return _Known(row.id, row.wrapped, row.key_version, row.created_at.timestamp(), time.monotonic())
 
     async def _create(self, organization_id: uuid.UUID, purpose: str) -> _Known:
-        """A new data key from transit, committed before first use."""
-        data_key = await anyio.to_thread.run_sync(self.kms.new_data_key, organization_id)
+        """A new data key from transit, committed before first use. Made under the organization's
+        data-key lock (shared), so a rotation cannot start between making the key and recording it."""
         try:
             async with self._sessions() as session, session.begin():
                 await bind_tenant(session, organization_id)
+                await lock_data_keys(session, organization_id, exclusive=False)
+                data_key = await anyio.to_thread.run_sync(self.kms.new_data_key, organization_id)
                 row = DataKeyRow(
                     id=new_id(),
                     organization_id=organization_id,

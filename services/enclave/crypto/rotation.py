@@ -3,28 +3,30 @@ bulk data is re-encrypted), then the minimum decryption version raised so the ol
 nothing any more.
 
 Owns the order of those steps, which is what makes rotation safe to interrupt: until every data key is
-re-wrapped, the old version still opens the rest; the minimum is raised only after the last one, so a
-crash anywhere leaves every ciphertext readable, and running ``finish`` again completes the job.
-New content is sealed under fresh data keys from the moment rotation starts.
+re-wrapped, the old version still opens the rest; the minimum is raised only after the re-wrapped keys
+are committed, so a crash anywhere leaves every ciphertext readable, and running ``finish`` again
+completes the job. New content is sealed under fresh data keys from the moment rotation starts. The
+organization's data-key lock (``lock_data_keys``) keeps rotations and new data keys from crossing.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from dataclasses import dataclass
 
 import anyio.to_thread
+import structlog
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from enclave.crypto.keyring import CONTENT, KeyRing
+from enclave.crypto.keyring import CONTENT, KeyRing, lock_data_keys
 from enclave.crypto.kms import wrapped_version
 from enclave.db.models import DataKeyRow
 from enclave.db.session import bind_tenant
 
-#: Data keys re-wrapped per transaction: a crash loses at most this much progress.
-_BATCH = 100
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,7 @@ class KeyRotation:
     def __init__(self, keyring: KeyRing, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._keyring = keyring
         self._sessions = sessions
+        self._running: set[asyncio.Task[int]] = set()
 
     async def status(self, organization_id: uuid.UUID) -> KeyStatus:
         info = await anyio.to_thread.run_sync(self._keyring.kms.key_info, organization_id)
@@ -53,10 +56,14 @@ class KeyRotation:
         return KeyStatus(int(info["latest_version"]), int(info["min_decryption_version"]), counts)
 
     async def start(self, organization_id: uuid.UUID) -> int:
-        """A new key version; new content gets new data keys from now on. Returns the version."""
-        version = await anyio.to_thread.run_sync(self._keyring.kms.rotate, organization_id)
+        """A new key version; new content gets new data keys from now on. Returns the version.
+
+        Holds the organization's data-key lock while it rotates, so no data key wrapped under the old
+        version can be created unseen: one made before has committed, one made after gets the new one."""
         async with self._sessions() as session, session.begin():
             await bind_tenant(session, organization_id)
+            await lock_data_keys(session, organization_id, exclusive=True)
+            version = await anyio.to_thread.run_sync(self._keyring.kms.rotate, organization_id)
             await session.execute(
                 update(DataKeyRow)
                 .where(
@@ -69,36 +76,50 @@ class KeyRotation:
         self._keyring.forget(organization_id)
         return version
 
-    async def finish(self, organization_id: uuid.UUID, version: int) -> int:
-        """Re-wraps every data key still under an older version, then retires the older versions.
-        Returns how many data keys were re-wrapped."""
-        rewrapped = 0
-        while True:
-            async with self._sessions() as session, session.begin():
-                await bind_tenant(session, organization_id)
-                rows = (
-                    (
-                        await session.execute(
-                            select(DataKeyRow)
-                            .where(
-                                DataKeyRow.organization_id == organization_id,
-                                DataKeyRow.key_version < version,
-                            )
-                            .limit(_BATCH)
-                            .with_for_update(skip_locked=True)
+    def finish_in_background(self, organization_id: uuid.UUID) -> None:
+        """Runs ``finish`` as a task of its own (not tied to any request); failures are logged, and
+        leave every ciphertext readable until a later rotation finishes the job."""
+        task = asyncio.create_task(self.finish(organization_id))
+        self._running.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[int]) -> None:
+        self._running.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("key_rotation_failed", error=type(task.exception()).__name__)
+
+    async def close(self) -> None:
+        for task in list(self._running):
+            task.cancel()
+
+    async def finish(self, organization_id: uuid.UUID) -> int:
+        """Re-wraps every data key under the latest key version, then retires the older versions.
+        Returns how many data keys were re-wrapped. Rotations of one organization finish one at a time."""
+        async with self._sessions() as session, session.begin():
+            await bind_tenant(session, organization_id)
+            await lock_data_keys(session, organization_id, exclusive=True)
+            info = await anyio.to_thread.run_sync(self._keyring.kms.key_info, organization_id)
+            latest = int(info["latest_version"])
+            rows = (
+                (
+                    await session.execute(
+                        select(DataKeyRow).where(
+                            DataKeyRow.organization_id == organization_id, DataKeyRow.key_version < latest
                         )
                     )
-                    .scalars()
-                    .all()
                 )
-                for row in rows:
-                    row.wrapped = await anyio.to_thread.run_sync(
-                        self._keyring.kms.rewrap, organization_id, row.wrapped
-                    )
-                    row.key_version = wrapped_version(row.wrapped)
-                rewrapped += len(rows)
-            if len(rows) < _BATCH:
-                break
-        await anyio.to_thread.run_sync(self._keyring.kms.set_min_decryption_version, organization_id, version)
+                .scalars()
+                .all()
+            )
+            for row in rows:
+                row.wrapped = await anyio.to_thread.run_sync(
+                    self._keyring.kms.rewrap, organization_id, row.wrapped
+                )
+                row.key_version = wrapped_version(row.wrapped)
+        # Committed: every data key now opens under ``latest``. Only then may older versions retire.
+        if int(info["min_decryption_version"]) < latest:
+            await anyio.to_thread.run_sync(
+                self._keyring.kms.set_min_decryption_version, organization_id, latest
+            )
         self._keyring.forget(organization_id)
-        return rewrapped
+        return len(rows)

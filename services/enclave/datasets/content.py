@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import anyio.to_thread
 
 from enclave.crypto.content import ContentCipher
-from enclave.datasets.service import ITEMS, DatasetService
+from enclave.datasets.service import ITEMS, DatasetService, location_of
 from enclave.domain.errors import NotFound
 from enclave.storage.objects import ObjectStore
 
@@ -51,13 +51,14 @@ class ContentService:
         opener = await self.cipher.object_opener(row.id, row.object_header)  # Vault before storage
         org = self.cipher.organization_id
         key = str(row.id)
+        where = location_of(await self.datasets.row(row.dataset_id))
         if start == 0 and end == row.size:
-            stored = await anyio.to_thread.run_sync(self.store.get, org, key)
+            stored = await anyio.to_thread.run_sync(self.store.get, org, key, 0, None, where)
             plaintext = opener.decrypt(stored)
         else:
             span = opener.stored_range(start, end)
             stored_end = min(span.end, opener.stored_size(row.size))
-            stored = await anyio.to_thread.run_sync(self.store.get, org, key, span.start, stored_end)
+            stored = await anyio.to_thread.run_sync(self.store.get, org, key, span.start, stored_end, where)
             plaintext = opener.decrypt_range(stored, row.size, start, end)
         # The first segment is verified before the response starts: damage there (a swapped object,
         # a changed header) is a clean 500; damage further on can only cut the transfer short.

@@ -21,8 +21,10 @@ from enclave.datasets.schemas import (
     Dataset,
     DatasetCreate,
     DatasetPage,
+    ImportRequest,
+    ImportResult,
 )
-from enclave.datasets.service import DatasetService
+from enclave.datasets.service import DatasetService, location
 from enclave.datasets.uploads import UploadService, read_limited, upload_name
 from enclave.settings import Settings
 
@@ -39,10 +41,11 @@ class DatasetController(Controller):
 
     @post(operation_id="dataset_create", responses=problems(409), opt=access(Permission.ORG_DATASET_CREATE))
     async def create(
-        self, session: Session, principal: Caller, cipher: Cipher, data: JSONBody[DatasetCreate]
+        self, session: Session, principal: Caller, cipher: Cipher, store: Store, data: JSONBody[DatasetCreate]
     ) -> Response[Dataset]:
         return Response(
-            await DatasetService(session, principal.organization_id, cipher).create(data), status_code=201
+            await DatasetService(session, principal.organization_id, cipher).create(data, store),
+            status_code=201,
         )
 
     @get(
@@ -163,3 +166,33 @@ class DatasetController(Controller):
             dataset_id, records
         )
         return Response(imported, status_code=201)
+
+    @post(
+        "/{dataset_id:uuid}/imports",
+        operation_id="data_item_bucket_import",
+        summary="Import objects from a customer bucket",
+        description=(
+            "Lists the objects under `source` (an allowed endpoint, installed credentials named by "
+            "`credentials`), and imports up to `limit` of them after `start_after`: each is read, its type "
+            "checked from its bytes, encrypted and stored like an upload, named by its key below the "
+            "prefix. Objects that cannot be items are listed in `rejected`. Call again with "
+            "`next_start_after` until it is null."
+        ),
+        responses=problems(404),
+        opt=access(Permission.ORG_DATASET_IMPORT),
+    )
+    async def import_from_bucket(
+        self,
+        request: Request[Any, Any, Any],
+        session: Session,
+        principal: Caller,
+        cipher: Cipher,
+        store: Store,
+        dataset_id: FromPath[uuid.UUID],
+        data: JSONBody[ImportRequest],
+    ) -> Response[ImportResult]:
+        settings: Settings = request.app.state.settings
+        datasets = DatasetService(session, principal.organization_id, cipher)
+        uploads = UploadService(datasets, cipher, store, settings.api.max_upload_bytes)
+        result = await uploads.import_from(dataset_id, location(data.source), data.start_after, data.limit)
+        return Response(result, status_code=201 if result.created else 200)

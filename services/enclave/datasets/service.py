@@ -8,10 +8,13 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Literal, cast
 
+import anyio.to_thread
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.crypto.content import ContentCipher
 from enclave.datasets.schemas import (
+    BucketLocation,
     DataItem,
     DataItemImport,
     DataItemImported,
@@ -27,6 +30,8 @@ from enclave.db.models.base import new_id
 from enclave.db.repositories.base import TenantRepository
 from enclave.db.repositories.pages import page
 from enclave.domain.errors import Conflict, InvalidInput, NotFound
+from enclave.storage.locations import Location
+from enclave.storage.objects import ObjectStore
 from enclave.storage.sniff import TEXT_PLAIN_UTF8
 
 ITEMS = "data_items"
@@ -45,7 +50,17 @@ class DataItemRepository(TenantRepository[ItemRow]):
 
 
 def to_schema(row: DatasetRow) -> Dataset:
-    return Dataset(row.id, row.name, cast(Literal["image", "text"], row.kind), row.created_at)
+    storage = msgspec.convert(row.storage, BucketLocation) if row.storage else None
+    return Dataset(row.id, row.name, cast(Literal["image", "text"], row.kind), row.created_at, storage)
+
+
+def location(bucket: BucketLocation) -> Location:
+    return Location(bucket.endpoint, bucket.bucket, bucket.prefix, bucket.region, bucket.credentials)
+
+
+def location_of(row: DatasetRow) -> Location | None:
+    """Where a dataset's objects live: a customer bucket, or None for the organization's bucket."""
+    return location(msgspec.convert(row.storage, BucketLocation)) if row.storage else None
 
 
 class DatasetService:
@@ -68,11 +83,14 @@ class DatasetService:
         result = await page(self.session, self.datasets.select(), DatasetRow, cursor, limit)
         return DatasetPage([to_schema(row) for row in result.items], result.next_cursor)
 
-    async def create(self, data: DatasetCreate) -> Dataset:
+    async def create(self, data: DatasetCreate, store: ObjectStore) -> Dataset:
         taken = await self.session.execute(self.datasets.select().where(DatasetRow.name == data.name))
         if taken.first() is not None:
             raise Conflict("A dataset with this name already exists.")
-        row = self.datasets.add(DatasetRow(id=new_id(), name=data.name, kind=data.kind))
+        if data.storage is not None:  # a customer bucket: allowed, and reachable with its credentials
+            await anyio.to_thread.run_sync(store.check, location(data.storage))
+        storage = msgspec.to_builtins(data.storage) if data.storage is not None else None
+        row = self.datasets.add(DatasetRow(id=new_id(), name=data.name, kind=data.kind, storage=storage))
         await self.session.flush()
         return to_schema(row)
 

@@ -1,5 +1,6 @@
-"""File uploads: the request body streams through sniffing, a size limit and encryption into the
-organization's bucket, and the item row is written only once the whole object is stored.
+"""File uploads and imports from a customer's bucket: the bytes stream through sniffing, a size limit
+and encryption into the dataset's bucket, and the item row is written only once the whole object is
+stored.
 
 Nothing is held in memory beyond one segment and one storage part. The data key is fetched before
 the first byte is read, so with Vault down the upload fails (503) having stored nothing; any failure
@@ -18,12 +19,15 @@ import anyio.to_thread
 from litestar import Request
 
 from enclave.crypto.content import ContentCipher
-from enclave.datasets.schemas import DataItem
-from enclave.datasets.service import DatasetService, to_schema
+from enclave.datasets.schemas import DataItem, ImportResult, Rejected
+from enclave.datasets.service import DatasetService, location_of, to_schema
+from enclave.db.models import DataItem as ItemRow
+from enclave.db.models import Dataset as DatasetRow
 from enclave.db.models.base import new_id
-from enclave.domain.errors import InvalidInput, TooLarge, UnsupportedContent
+from enclave.domain.errors import Conflict, InvalidInput, TooLarge, UnsupportedContent
 from enclave.storage import sniff
-from enclave.storage.objects import ObjectStore
+from enclave.storage.locations import Location
+from enclave.storage.objects import ObjectStore, StoredObject
 
 
 def upload_name(content_disposition: str | None) -> str:
@@ -88,32 +92,96 @@ class UploadService:
             raise TooLarge(f"A file may be at most {self.max_bytes} bytes.")
         (index,) = await self.datasets.check_new_names(dataset_id, [name])
         head, rest = await _head(body)
-        if not head:
-            raise InvalidInput("The upload is empty.")
+        media_type = _sniffed(dataset, head, declared_type)
+        counted = _Counter(self.max_bytes, content_length)
+        row = await self._store(dataset, name, index, media_type, counted, counted.wrap(head, rest, body))
+        return await self.datasets.item_schema(row)
+
+    async def import_from(
+        self, dataset_id: uuid.UUID, source: Location, start_after: str | None, limit: int
+    ) -> ImportResult:
+        """Imports up to ``limit`` objects listed under the source's prefix (after ``start_after``):
+        each is read, sniffed, encrypted and stored like an upload. Objects that cannot be items are
+        listed as rejected; a fault undoes the whole call (its stored objects are removed)."""
+        dataset = await self.datasets.row(dataset_id)
+        listing = await anyio.to_thread.run_sync(self.store.list_source, source, start_after, limit)
+        created: list[ItemRow] = []
+        rejected: list[Rejected] = []
         try:
-            media_type = sniff.sniff(head, kind=to_schema(dataset).kind, declared=declared_type)
-        except sniff.UnsupportedContent as error:
-            raise UnsupportedContent(str(error)) from None
+            for entry in listing:
+                reason = await self._import_one(dataset, source, entry, created)
+                if reason is not None:
+                    rejected.append(Rejected(entry.key, reason))
+        except BaseException:
+            location = location_of(dataset)
+            for row in created:
+                await anyio.to_thread.run_sync(
+                    self.store.delete, self.cipher.organization_id, str(row.id), location
+                )
+            raise
+        next_start_after = listing[-1].key if len(listing) == limit else None
+        return ImportResult(len(created), rejected, next_start_after)
+
+    async def _import_one(
+        self, dataset: DatasetRow, source: Location, entry: StoredObject, created: list[ItemRow]
+    ) -> str | None:
+        name = entry.key[len(source.prefix) :]
+        if not 1 <= len(name) <= 500 or any(ord(c) < 0x20 for c in name):
+            return "the name must be 1 to 500 printable characters"
+        if entry.size > self.max_bytes:
+            return f"larger than {self.max_bytes} bytes"
+        try:
+            (index,) = await self.datasets.check_new_names(dataset.id, [name])
+        except Conflict:
+            return "an item of this name is already in the dataset"
+        chunks = await anyio.to_thread.run_sync(self.store.read_source, source, entry.key)
+        head, rest = await anyio.to_thread.run_sync(_head_of, chunks)
+        try:
+            media_type = _sniffed(dataset, head, None)
+        except (UnsupportedContent, InvalidInput) as refused:
+            chunks.close()  # type: ignore[attr-defined]
+            return refused.message
+        counted = _Counter(self.max_bytes, entry.size)
+        created.append(
+            await self._store(dataset, name, index, media_type, counted, counted.chain(head, rest, chunks))
+        )
+        return None
+
+    async def _store(
+        self,
+        dataset: DatasetRow,
+        name: str,
+        index: bytes,
+        media_type: str,
+        counted: _Counter,
+        plaintext: Iterator[bytes],
+    ) -> ItemRow:
+        """Encrypts and stores one object, then adds its item (removing the object if that fails)."""
         item_id = new_id()
         sealer = await self.cipher.object_sealer(item_id)  # Vault first: 503 before anything is stored
-        counted = _Counter(self.max_bytes, content_length)
-        plaintext = counted.wrap(head, rest, body)
+        length = counted.content_length
+        stored_length = -1 if length is None else sealer.stored_size(length)
+        location = location_of(dataset)
         key = str(item_id)
-        stored_length = -1 if content_length is None else sealer.stored_size(content_length)
         try:
             await anyio.to_thread.run_sync(
-                self.store.put, self.cipher.organization_id, key, sealer.encrypt(plaintext), stored_length
+                self.store.put,
+                self.cipher.organization_id,
+                key,
+                sealer.encrypt(plaintext),
+                stored_length,
+                location,
             )
         except _BodyEnded:
             raise InvalidInput("The upload ended before its Content-Length.") from None
         except OSError as error:
             # The minio client reports a stream that ran short of its length as an OSError.
-            if counted.seen < (content_length or 0):
+            if counted.seen < (length or 0):
                 raise InvalidInput("The upload ended before its Content-Length.") from error
             raise
         try:
             row = await self.datasets.new_item(
-                dataset_id,
+                dataset.id,
                 item_id=item_id,
                 name=name,
                 name_index=index,
@@ -123,10 +191,30 @@ class UploadService:
                 object_header=sealer.header,
             )
             await self.datasets.session.flush()
-        except Exception:
-            await anyio.to_thread.run_sync(self.store.delete, self.cipher.organization_id, key)
+        except BaseException:
+            await anyio.to_thread.run_sync(self.store.delete, self.cipher.organization_id, key, location)
             raise
-        return await self.datasets.item_schema(row)
+        return row
+
+
+def _sniffed(dataset: DatasetRow, head: bytes, declared_type: str | None) -> str:
+    if not head:
+        raise InvalidInput("The upload is empty.")
+    try:
+        return sniff.sniff(head, kind=to_schema(dataset).kind, declared=declared_type)
+    except sniff.UnsupportedContent as error:
+        raise UnsupportedContent(str(error)) from None
+
+
+def _head_of(chunks: Iterator[bytes]) -> tuple[bytes, bytes]:
+    """``_head`` for a blocking stream (an object read from a customer bucket)."""
+    held = bytearray()
+    for chunk in chunks:
+        held += chunk
+        if len(held) >= sniff.SNIFF_BYTES:
+            break
+    data = bytes(held)
+    return data[: sniff.SNIFF_BYTES], data[sniff.SNIFF_BYTES :]
 
 
 async def _next(body: AsyncIterator[bytes]) -> bytes | None:
@@ -149,6 +237,16 @@ class _Counter:
                 raise InvalidInput("The upload is longer than its Content-Length.")
             raise TooLarge("The upload is larger than a file may be.")
         return chunk
+
+    def chain(self, head: bytes, rest: bytes, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        """The same, for a blocking stream (already in the storage thread's world)."""
+        yield self._count(head)
+        if rest:
+            yield self._count(rest)
+        for chunk in chunks:
+            yield self._count(chunk)
+        if self.content_length is not None and self.seen < self.content_length:
+            raise _BodyEnded
 
     def wrap(self, head: bytes, rest: bytes, body: AsyncIterator[bytes]) -> Iterator[bytes]:
         """A blocking iterator for the storage thread, pulling the body from the event loop."""

@@ -7,7 +7,6 @@ import datetime as dt
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.background_tasks import BackgroundTask
 from litestar.params import JSONBody
 
 from enclave.api.auth.guard import access
@@ -54,11 +53,8 @@ class OrganizationKeyController(Controller):
     ) -> Response[KeyRotationStarted]:
         rotation: KeyRotation = request.app.state.rotation
         version = await rotation.start(principal.organization_id)
-        return Response(
-            KeyRotationStarted(version),
-            status_code=202,
-            background=BackgroundTask(rotation.finish, principal.organization_id, version),
-        )
+        rotation.finish_in_background(principal.organization_id)
+        return Response(KeyRotationStarted(version), status_code=202)
 
     @post(
         "/termination",

@@ -13,6 +13,7 @@ import io
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, BinaryIO, cast
 
 import urllib3
@@ -20,6 +21,8 @@ from minio import Minio
 from minio.error import S3Error
 
 from enclave.settings import S3Settings, TLSSettings, read_secret
+from enclave.storage import locations
+from enclave.storage.locations import Location, LocationRefused
 
 #: Part size of multipart uploads whose length is not known in advance (S3 allows 5 MiB .. 5 GiB).
 PART_SIZE = 16 * 1024 * 1024
@@ -74,25 +77,69 @@ class _ChunkReader(io.RawIOBase):
         return data[:size]
 
 
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """One entry of a bucket listing."""
+
+    key: str
+    size: int
+
+
 class ObjectStore:
+    """The organization buckets, and the customer buckets that datasets or imports name."""
+
     def __init__(self, s3: S3Settings, tls: TLSSettings) -> None:
-        pool = urllib3.PoolManager(
+        self._settings = s3
+        self._pool = urllib3.PoolManager(
             cert_reqs="CERT_REQUIRED",
             ca_certs=str(tls.ca_file),
             timeout=urllib3.Timeout(connect=5, read=60),
             retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=(502, 503, 504)),
             maxsize=16,
         )
-        self._client = Minio(
-            s3.endpoint.removeprefix("https://").rstrip("/"),
-            access_key=read_secret(s3.access_key_file),
-            secret_key=read_secret(s3.secret_key_file),
-            secure=True,
-            region=s3.region,
-            http_client=pool,
+        self._client = self._minio(
+            s3.endpoint, s3.region, read_secret(s3.access_key_file), read_secret(s3.secret_key_file)
         )
+        self._external: dict[Location, Minio] = {}
         self._buckets: set[str] = set()
         self._lock = threading.Lock()
+
+    def _minio(self, endpoint: str, region: str, access_key: str, secret_key: str) -> Minio:
+        return Minio(
+            endpoint.removeprefix("https://").rstrip("/"),
+            access_key=access_key,
+            secret_key=secret_key,
+            secure=True,
+            region=region,
+            http_client=self._pool,
+        )
+
+    # --- where an object lives -----------------------------------------------------------------
+
+    def check(self, location: Location) -> None:
+        """Refuses a customer location that is not allowed or whose bucket its credentials cannot reach."""
+        client = self._client_for(location)
+        if not self._guard(client.bucket_exists, location.bucket):
+            raise LocationRefused("The bucket does not exist, or these credentials cannot see it.")
+
+    def _client_for(self, location: Location) -> Minio:
+        with self._lock:
+            client = self._external.get(location)
+        if client is None:
+            credentials = locations.check(location, self._settings)
+            client = self._minio(
+                location.endpoint, location.region, credentials.access_key, credentials.secret_key
+            )
+            with self._lock:
+                self._external[location] = client
+        return client
+
+    def _target(
+        self, organization_id: uuid.UUID, location: Location | None, key: str
+    ) -> tuple[Minio, str, str]:
+        if location is None:
+            return self._client, self.ensure_bucket(organization_id), key
+        return self._client_for(location), location.bucket, location.prefix + key
 
     def _guard(self, operation: Any, /, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -100,6 +147,10 @@ class ObjectStore:
         except S3Error as error:
             if error.code in {"NoSuchKey", "NoSuchBucket"}:
                 raise ObjectMissing("The stored object is missing.") from error
+            if error.code in {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch"}:
+                raise StorageUnavailable(
+                    "Object storage refused the credentials; nothing was stored."
+                ) from error
             raise StorageUnavailable("Object storage refused the request; nothing was stored.") from error
         except (urllib3.exceptions.HTTPError, OSError) as error:
             raise StorageUnavailable("Object storage is unreachable; nothing was stored.") from error
@@ -121,16 +172,25 @@ class ObjectStore:
             self._buckets.add(name)
         return name
 
-    def put(self, organization_id: uuid.UUID, key: str, chunks: Iterable[bytes], length: int = -1) -> None:
+    # --- objects -------------------------------------------------------------------------------
+
+    def put(
+        self,
+        organization_id: uuid.UUID,
+        key: str,
+        chunks: Iterable[bytes],
+        length: int = -1,
+        location: Location | None = None,
+    ) -> None:
         """Stores the chunks as one object. ``length`` is the exact stored size, or -1 if unknown.
         Any exception while reading ``chunks`` (a client that went away, a size limit) aborts the
         upload and propagates unchanged; nothing is left in the bucket."""
-        bucket = self.ensure_bucket(organization_id)
+        client, bucket, name = self._target(organization_id, location, key)
         reader = cast(BinaryIO, _ChunkReader(chunks))
         try:
-            self._client.put_object(
+            client.put_object(
                 bucket,
-                key,
+                name,
                 reader,
                 length=length,
                 part_size=0 if length >= 0 else PART_SIZE,
@@ -142,18 +202,52 @@ class ObjectStore:
             raise StorageUnavailable("Object storage is unreachable; nothing was stored.") from error
 
     def get(
-        self, organization_id: uuid.UUID, key: str, start: int = 0, end: int | None = None
+        self,
+        organization_id: uuid.UUID,
+        key: str,
+        start: int = 0,
+        end: int | None = None,
+        location: Location | None = None,
     ) -> Iterator[bytes]:
         """Stored bytes ``[start, end)`` (``end=None``: to the end), streamed in chunks. The request is
         made before this returns, so a missing object or an unreachable store fails here."""
+        client, bucket, name = self._target(organization_id, location, key)
         length = 0 if end is None else end - start
-        response = self._guard(
-            self._client.get_object, bucket_name(organization_id), key, offset=start, length=length
-        )
+        response = self._guard(client.get_object, bucket, name, offset=start, length=length)
         return _stream(response)
 
-    def delete(self, organization_id: uuid.UUID, key: str) -> None:
-        self._guard(self._client.remove_object, bucket_name(organization_id), key)
+    def delete(self, organization_id: uuid.UUID, key: str, location: Location | None = None) -> None:
+        client, bucket, name = self._target(organization_id, location, key)
+        self._guard(client.remove_object, bucket, name)
+
+    def read_source(self, location: Location, key: str) -> Iterator[bytes]:
+        """A customer object to import (plaintext, as the customer keeps it), streamed."""
+        response = self._guard(self._client_for(location).get_object, location.bucket, key)
+        return _stream(response)
+
+    def list_source(self, location: Location, start_after: str | None, limit: int) -> list[StoredObject]:
+        """Up to ``limit`` objects under the location's prefix, in key order, after ``start_after``."""
+        client = self._client_for(location)
+        listing = self._guard(
+            client.list_objects,
+            location.bucket,
+            prefix=location.prefix or None,
+            recursive=True,
+            start_after=start_after or None,
+        )
+        found = []
+        try:
+            for entry in listing:
+                if entry.is_dir or entry.object_name is None:
+                    continue
+                found.append(StoredObject(str(entry.object_name), int(entry.size or 0)))
+                if len(found) == limit:
+                    break
+        except S3Error as error:
+            raise StorageUnavailable("Object storage refused to list the bucket.") from error
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise StorageUnavailable("Object storage is unreachable.") from error
+        return found
 
 
 def _stream(response: Any) -> Iterator[bytes]:

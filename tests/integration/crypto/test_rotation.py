@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -14,6 +15,7 @@ from enclave.crypto.kms import KeyUnusable, TenantKeys
 from enclave.settings import TLSSettings, VaultSettings
 from tests.integration.datasets.test_uploads import named, png
 from tests.integration.domain.world import BOX, Tenant, sql_as_tenant
+from tests.integration.stack import Stack
 
 
 def wrapped_keys(org: uuid.UUID) -> list[str]:
@@ -83,3 +85,32 @@ def test_only_admins_rotate(tenant: Tenant) -> None:
     member = tenant.member("member")
     assert tenant.call("POST", "/organization/key/rotations", member).status_code == 403
     assert tenant.ok("GET", "/organization/key")["latest_version"] == 1
+
+
+def test_rotations_racing_uploads_lose_nothing(tenant: Tenant, api_url: str, stack: Stack) -> None:
+    """Five rotations fired while uploads run: every item sealed in between still opens once the last
+    rotation has finished, and every data key ends up under the newest version."""
+    dataset = tenant.ok("POST", "/datasets", json={"name": "race", "kind": "image"})["id"]
+    uploaded: dict[str, bytes] = {}
+
+    def upload(n: int) -> None:
+        with httpx.Client(base_url=api_url, verify=stack.tls, timeout=60) as client:
+            data = png(2000 + n)
+            response = client.post(
+                f"/api/v1/datasets/{dataset}/files",
+                content=data,
+                headers=tenant.headers() | named(f"{n}.png"),
+            )
+            assert response.status_code == 201, response.text
+            uploaded[response.json()["id"]] = data
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        uploads = [pool.submit(upload, n) for n in range(40)]
+        for _ in range(5):
+            assert tenant.call("POST", "/organization/key/rotations").status_code == 202
+        for future in uploads:
+            future.result()
+    final = wait_for_rotation(tenant, 6)
+    assert list(final["data_keys_by_version"]) == ["6"]
+    for item_id, data in uploaded.items():
+        assert tenant.call("GET", f"/items/{item_id}/content").content == data

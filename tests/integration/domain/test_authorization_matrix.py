@@ -22,8 +22,10 @@ from typing import Any
 
 import httpx
 import pytest
+import urllib3
 from litestar import Router
 from litestar.routes import HTTPRoute
+from minio import Minio
 
 from enclave.api.v1.routes import V1_CONTROLLERS
 from enclave.identity.realms import RealmService, admin_from_settings, realm_spec_for
@@ -31,6 +33,7 @@ from enclave.settings import KeycloakSettings, TLSSettings
 from tests.integration.domain.world import BOX, ONTOLOGY, Tenant, as_user, force_assignment, force_org_role
 from tests.integration.stack import Stack
 from tests.support.api_keys import bearer, forget_key_failures
+from tests.support.stack_fixtures import CUSTOMER_CREDENTIALS
 
 API = "/api/v1"
 
@@ -274,6 +277,7 @@ EXPECTED: dict[str, Who] = {
     "data_item_list": ADMINS,
     "data_item_import": ADMINS,
     "data_item_upload": ADMINS,
+    "data_item_bucket_import": ADMINS,
     "text_item_import": ADMINS,
     # An item's bytes: whoever may see a task on it.
     "item_content_read": SEE_THE_TASK,
@@ -353,6 +357,8 @@ class World:
     empty_dataset: str  # attached, with no items: creating its tasks creates none
     loose_dataset: str  # attached to nothing: importing into it changes no project
     text_dataset: str  # a text dataset attached to nothing, for text imports
+    #: A customer bucket to import from (the prefix the recipe names holds nothing: imports change nothing).
+    source: dict[str, str] = field(default_factory=dict)
     callers: dict[str, Caller] = field(default_factory=dict)
     #: Org members of each role, in no project (the shared targets of member operations), and the
     #: bystanders who hold the tasks that are not the caller's.
@@ -639,6 +645,9 @@ RECIPES: dict[str, Recipe] = {
     "data_item_upload": lambda w, c, x: Call(
         f"/datasets/{w.loose_dataset}/files", headers=upload(unique("u")), content=PNG
     ),
+    "data_item_bucket_import": lambda w, c, x: Call(
+        f"/datasets/{w.loose_dataset}/imports", {"source": w.source}
+    ),
     "text_item_import": lambda w, c, x: Call(
         f"/datasets/{w.text_dataset}/texts",
         headers={"Content-Type": "application/jsonl"},
@@ -732,17 +741,17 @@ def run(world: World, op: Operation) -> list[Result]:
 
 # --- the tests -------------------------------------------------------------------------------------------
 
-#: How many cases the plan holds. Of the 51 operations, 8 act on a task (an item's content included); 9
+#: How many cases the plan holds. Of the 52 operations, 8 act on a task (an item's content included); 9
 #: on a member, with 4, 4, 5, 5, 3 (org members, invitations included: 21, 20 without "self"), 3, 4, 3
-#: (project members: 10) and 2 (whose key is revoked: 1 without "own key") contexts; 34 on neither. 31
-#: name a tenant-A row in their path: 16 plain, 7 member (12 + 10 + 1 contexts: creating and inviting
+#: (project members: 10) and 2 (whose key is revoked: 1 without "own key") contexts; 35 on neither. 32
+#: name a tenant-A row in their path: 17 plain, 7 member (12 + 10 + 1 contexts: creating and inviting
 #: name none) and 8 task operations.
 #: On a task, the 6 project roles have 1, 1, 1, 2, 2 and 3 contexts: 10 per org role.
 EXPECTED_CASES = (
-    2 * (24 * (34 + 21 + 10 + 2) + 4 * 10 * 8)  # own tenant: 24 callers, by header and by key
-    + 4 * (16 + 12 + 10 + 1 + 8)  # other tenant: 4 callers, on the operations that name a tenant-A row
-    + 3 * (34 + 20 + 10 + 1 + 8)  # signed out, unknown, forged: every operation, no "self", no own key
-    + 2 * (34 + 21 + 10 + 2 + 3 * 8)  # disabled, by header and by key: an admin/annotator_reviewer
+    2 * (24 * (35 + 21 + 10 + 2) + 4 * 10 * 8)  # own tenant: 24 callers, by header and by key
+    + 4 * (17 + 12 + 10 + 1 + 8)  # other tenant: 4 callers, on the operations that name a tenant-A row
+    + 3 * (35 + 20 + 10 + 1 + 8)  # signed out, unknown, forged: every operation, no "self", no own key
+    + 2 * (35 + 21 + 10 + 2 + 3 * 8)  # disabled, by header and by key: an admin/annotator_reviewer
 )
 
 
@@ -757,6 +766,7 @@ def world(client: httpx.Client, stack: Stack, api_url: str) -> Iterator[World]:
     # Failed key attempts of earlier tests from this machine would throttle the key callers (429).
     forget_key_failures(stack)
     built = build_world(client)
+    built.source = customer_source(stack)
     # Tenant A's realm, for the identity-provider routes (they configure Keycloak brokering).
     realms = RealmService(admin_from_settings(KeycloakSettings(), TLSSettings()))
     realms.ensure_realm(realm_spec_for(built.a.slug, "Matrix", api_url))
@@ -774,7 +784,7 @@ class TestAuthorizationMatrix:
         assert sorted(KEY_MANAGEMENT - operations) == [], "key management operations that are not routes"
 
     def test_the_plan_counts_every_case(self) -> None:
-        assert len(OPERATIONS) == 51
+        assert len(OPERATIONS) == 52
         assert sum(len(plan(op)) for op in OPERATIONS) == EXPECTED_CASES
         # 4 org roles x 10 contexts by header and by key; other tenants; signed out, unknown, forged;
         # disabled by header and by key.
@@ -862,3 +872,24 @@ class TestAuthorizationMatrix:
         assert listed.status_code == 200, listed.text
         roles = {m["role"] for m in listed.json()["items"]}
         assert roles == {"tasker"}
+
+
+def customer_source(stack: Stack) -> dict[str, str]:
+    """A bucket of "the customer's" (the stack's MinIO, under the installed credentials' name), empty
+    under the prefix the import recipe names."""
+    pool = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=stack.ca_file, retries=False)
+    minio = Minio(
+        stack.env["ENCLAVE_S3_ENDPOINT"].removeprefix("https://"),
+        access_key=stack.secret("ENCLAVE_S3_ACCESS_KEY_FILE"),
+        secret_key=stack.secret("ENCLAVE_S3_SECRET_KEY_FILE"),
+        secure=True,
+        http_client=pool,
+    )
+    bucket = unique("matrix-source")
+    minio.make_bucket(bucket)
+    return {
+        "endpoint": stack.env["ENCLAVE_S3_ENDPOINT"],
+        "bucket": bucket,
+        "prefix": "nothing-here/",
+        "credentials": CUSTOMER_CREDENTIALS,
+    }

@@ -4,8 +4,10 @@ projects use which datasets."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import BigInteger, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from enclave.db.models.base import Base, TenantMixin
@@ -17,6 +19,9 @@ class Dataset(TenantMixin, Base):
 
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))  # "image" or "text"
+    #: A customer bucket for the dataset's objects (endpoint, bucket, prefix, region and the *name* of
+    #: its credentials); None: the organization's bucket.
+    storage: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class DataItem(TenantMixin, Base):
