@@ -11,23 +11,12 @@ import urllib3
 from minio import Minio
 
 from tests.integration.stack import Stack
-
-
-def _minio(stack: Stack, ca_file: str) -> Minio:
-    endpoint = stack.env["ENCLAVE_S3_ENDPOINT"].removeprefix("https://")
-    pool = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=ca_file, timeout=10, retries=False)
-    return Minio(
-        endpoint,
-        access_key=stack.secret("ENCLAVE_S3_ACCESS_KEY_FILE"),
-        secret_key=stack.secret("ENCLAVE_S3_SECRET_KEY_FILE"),
-        secure=True,
-        http_client=pool,
-    )
+from tests.support.minio import raw_minio
 
 
 class TestMinioTLS:
     def test_verified_tls_round_trip(self, stack: Stack) -> None:
-        client = _minio(stack, stack.ca_file)
+        client = raw_minio(stack)
         bucket = f"tls-test-{uuid.uuid4().hex[:12]}"
         client.make_bucket(bucket)
         try:
@@ -49,7 +38,7 @@ class TestMinioTLS:
 
     def test_server_not_signed_by_a_trusted_ca_is_refused(self, stack: Stack) -> None:
         with pytest.raises(urllib3.exceptions.SSLError, match="CERTIFICATE_VERIFY_FAILED"):
-            _minio(stack, stack.foreign_ca_file).list_buckets()
+            raw_minio(stack, stack.foreign_ca_file).list_buckets()
 
     def test_wrong_credentials_are_refused(self, stack: Stack) -> None:
         endpoint = stack.env["ENCLAVE_S3_ENDPOINT"].removeprefix("https://")

@@ -26,7 +26,7 @@ from minio import Minio
 
 from tests.integration.domain.world import Tenant
 from tests.integration.stack import Stack
-from tests.integration.test_minio_tls import _minio
+from tests.support.minio import raw_minio
 
 
 def _png_head() -> bytes:
@@ -74,7 +74,7 @@ def tenant(api: httpx.Client) -> Tenant:
 @pytest.fixture(scope="session")
 def raw_store(stack: Stack) -> Minio:
     """MinIO as the api's storage credentials see it: the stored ciphertext, no api in between."""
-    return _minio(stack, stack.ca_file)
+    return raw_minio(stack)
 
 
 class Superuser:

@@ -7,11 +7,14 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.api.auth.guard import access
 from enclave.api.v1.http import Caller, Cipher, Cursor, Limit, Session, Store
 from enclave.api.v1.responses import problems
 from enclave.authz.permissions import Permission
+from enclave.authz.principal import Principal
+from enclave.crypto.content import ContentCipher
 from enclave.datasets import texts
 from enclave.datasets.schemas import (
     DataItem,
@@ -27,6 +30,7 @@ from enclave.datasets.schemas import (
 from enclave.datasets.service import DatasetService, location
 from enclave.datasets.uploads import UploadService, read_limited, upload_name
 from enclave.settings import Settings
+from enclave.storage.objects import ObjectStore
 
 
 class DatasetController(Controller):
@@ -125,10 +129,7 @@ class DatasetController(Controller):
         ] = None,
     ) -> Response[DataItem]:
         name = upload_name(content_disposition)
-        settings: Settings = request.app.state.settings
-        datasets = DatasetService(session, principal.organization_id, cipher)
-        uploads = UploadService(datasets, cipher, store, settings.api.max_upload_bytes)
-        item = await uploads.upload(
+        item = await _uploads(request, session, principal, cipher, store).upload(
             dataset_id,
             name,
             request.headers.get("content-type"),
@@ -191,8 +192,19 @@ class DatasetController(Controller):
         dataset_id: FromPath[uuid.UUID],
         data: JSONBody[ImportRequest],
     ) -> Response[ImportResult]:
-        settings: Settings = request.app.state.settings
-        datasets = DatasetService(session, principal.organization_id, cipher)
-        uploads = UploadService(datasets, cipher, store, settings.api.max_upload_bytes)
-        result = await uploads.import_from(dataset_id, location(data.source), data.start_after, data.limit)
+        result = await _uploads(request, session, principal, cipher, store).import_from(
+            dataset_id, location(data.source), data.start_after, data.limit
+        )
         return Response(result, status_code=201 if result.created else 200)
+
+
+def _uploads(
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    principal: Principal,
+    cipher: ContentCipher,
+    store: ObjectStore,
+) -> UploadService:
+    settings: Settings = request.app.state.settings
+    datasets = DatasetService(session, principal.organization_id, cipher)
+    return UploadService(datasets, cipher, store, settings.api.max_upload_bytes)

@@ -10,9 +10,7 @@ import sys
 import httpx
 import hvac
 import pytest
-import urllib3
 from hvac import exceptions as vault_errors
-from minio import Minio
 
 from enclave.crypto.kms import key_name
 from enclave.crypto.segmented import MAGIC
@@ -20,6 +18,7 @@ from enclave.storage.objects import bucket_name
 from tests.integration.datasets.test_uploads import named, png
 from tests.integration.domain.world import Tenant, sql_as_tenant
 from tests.integration.stack import Stack
+from tests.support.minio import raw_minio
 
 
 def shredder(stack: Stack) -> str:
@@ -72,14 +71,7 @@ def test_terminate_export_then_shred(tenant: Tenant, stack: Stack) -> None:
     assert gone.headers["content-type"] == "application/problem+json"
 
     # ...while the ciphertext is all still there...
-    pool = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=stack.ca_file)
-    minio = Minio(
-        stack.env["ENCLAVE_S3_ENDPOINT"].removeprefix("https://"),
-        access_key=stack.secret("ENCLAVE_S3_ACCESS_KEY_FILE"),
-        secret_key=stack.secret("ENCLAVE_S3_SECRET_KEY_FILE"),
-        secure=True,
-        http_client=pool,
-    )
+    minio = raw_minio(stack)
     assert minio.get_object(bucket_name(tenant.org_id), item["id"]).read().startswith(MAGIC)
     wrapped = [str(row[0]) for row in sql_as_tenant(tenant.org_id, "SELECT wrapped FROM data_keys")]
     assert wrapped

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-import urllib3
 from minio import Minio
 
 from enclave.crypto.segmented import DEFAULT_SEGMENT, MAGIC
 from enclave.storage.objects import bucket_name
 from tests.integration.domain.world import Tenant
 from tests.integration.stack import Stack
+from tests.support.minio import raw_minio
 from tests.support.stack_fixtures import UPLOAD_LIMIT
 
 #: A PNG's signature and the start of its IHDR chunk: what sniffing looks at.
@@ -43,14 +43,7 @@ def dataset(tenant: Tenant) -> str:
 
 @pytest.fixture
 def minio(stack: Stack) -> Minio:
-    pool = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=stack.ca_file, retries=False)
-    return Minio(
-        stack.env["ENCLAVE_S3_ENDPOINT"].removeprefix("https://"),
-        access_key=stack.secret("ENCLAVE_S3_ACCESS_KEY_FILE"),
-        secret_key=stack.secret("ENCLAVE_S3_SECRET_KEY_FILE"),
-        secure=True,
-        http_client=pool,
-    )
+    return raw_minio(stack)
 
 
 def objects(minio: Minio, tenant: Tenant) -> list[str]:

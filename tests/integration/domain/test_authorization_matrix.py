@@ -22,10 +22,8 @@ from typing import Any
 
 import httpx
 import pytest
-import urllib3
 from litestar import Router
 from litestar.routes import HTTPRoute
-from minio import Minio
 
 from enclave.api.v1.routes import V1_CONTROLLERS
 from enclave.identity.realms import RealmService, admin_from_settings, realm_spec_for
@@ -33,6 +31,7 @@ from enclave.settings import KeycloakSettings, TLSSettings
 from tests.integration.domain.world import BOX, ONTOLOGY, Tenant, as_user, force_assignment, force_org_role
 from tests.integration.stack import Stack
 from tests.support.api_keys import bearer, forget_key_failures
+from tests.support.minio import raw_minio
 from tests.support.stack_fixtures import CUSTOMER_CREDENTIALS
 
 API = "/api/v1"
@@ -877,14 +876,7 @@ class TestAuthorizationMatrix:
 def customer_source(stack: Stack) -> dict[str, str]:
     """A bucket of "the customer's" (the stack's MinIO, under the installed credentials' name), empty
     under the prefix the import recipe names."""
-    pool = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=stack.ca_file, retries=False)
-    minio = Minio(
-        stack.env["ENCLAVE_S3_ENDPOINT"].removeprefix("https://"),
-        access_key=stack.secret("ENCLAVE_S3_ACCESS_KEY_FILE"),
-        secret_key=stack.secret("ENCLAVE_S3_SECRET_KEY_FILE"),
-        secure=True,
-        http_client=pool,
-    )
+    minio = raw_minio(stack)
     bucket = unique("matrix-source")
     minio.make_bucket(bucket)
     return {

@@ -10,13 +10,12 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-import urllib3
-from minio import Minio
 
 from enclave.storage.objects import bucket_name
 from tests.integration.datasets.test_uploads import named, png
 from tests.integration.domain.world import BOX, Tenant, sql_as_tenant
 from tests.integration.stack import STACK, Stack
+from tests.support.minio import raw_minio
 
 #: Longer than the api's key check interval (2 s): cached keys are no longer trusted after it.
 KEY_CHECK_WAIT_S = 3.0
@@ -57,14 +56,7 @@ def test_vault_down_means_503_and_nothing_written(
         body = {"assignee_id": str(annotator), "reviewer_id": str(reviewer)}
         tenant.ok("PATCH", f"/tasks/{task}", json=body, headers={"If-Match": "*"})
     tenant.ok("POST", f"/tasks/{second}/annotations", annotator, json={"payload": BOX})  # waits for review
-    pool = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=stack.ca_file)
-    minio = Minio(
-        stack.env["ENCLAVE_S3_ENDPOINT"].removeprefix("https://"),
-        access_key=stack.secret("ENCLAVE_S3_ACCESS_KEY_FILE"),
-        secret_key=stack.secret("ENCLAVE_S3_SECRET_KEY_FILE"),
-        secure=True,
-        http_client=pool,
-    )
+    minio = raw_minio(stack)
     bucket = bucket_name(tenant.org_id)
     before_rows = counts(tenant)
     before_objects = sorted(o.object_name for o in minio.list_objects(bucket, recursive=True))

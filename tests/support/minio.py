@@ -1,0 +1,23 @@
+"""A MinIO client straight to the stack's object store, past the api: to look at what is really
+stored, to plant a customer's files, or to tamper with ciphertext. Verified TLS, root credentials."""
+
+from __future__ import annotations
+
+import urllib3
+from minio import Minio
+
+from tests.integration.stack import Stack
+
+
+def raw_minio(stack: Stack, ca_file: str | None = None) -> Minio:
+    """``ca_file``: the CA to trust (the stack's by default; another one to show the refusal)."""
+    pool = urllib3.PoolManager(
+        cert_reqs="CERT_REQUIRED", ca_certs=ca_file or stack.ca_file, timeout=10, retries=False
+    )
+    return Minio(
+        stack.env["ENCLAVE_S3_ENDPOINT"].removeprefix("https://"),
+        access_key=stack.secret("ENCLAVE_S3_ACCESS_KEY_FILE"),
+        secret_key=stack.secret("ENCLAVE_S3_SECRET_KEY_FILE"),
+        secure=True,
+        http_client=pool,
+    )
