@@ -15,8 +15,10 @@ PY := $(VENV)/bin/python
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 PYTEST_ARGS ?=
+# e.g. BENCH_ARGS=--quick (a smoke run) or BENCH_ARGS=storage (one benchmark)
+BENCH_ARGS ?=
 
-.PHONY: help up down status test test-unit test-integration check deps python-deps system-deps stack-install
+.PHONY: help up down status test test-unit test-integration bench check deps python-deps system-deps stack-install
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -37,9 +39,13 @@ test: deps ## install what is needed and run every suite against the real servic
 test-unit: python-deps ## the unit suite only (no services)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
+bench: deps ## benchmarks on the real services: a table, and bench/results/latest.json
+	scripts/stack up
+	$(PY) -m bench $(BENCH_ARGS)
+
 check: python-deps ## linters, types and security scanners
-	$(UV) run --frozen ruff check services tests scripts/authz-matrix
-	$(UV) run --frozen ruff format --check services tests scripts/authz-matrix
+	$(UV) run --frozen ruff check services tests bench scripts/authz-matrix
+	$(UV) run --frozen ruff format --check services tests bench scripts/authz-matrix
 	$(UV) run --frozen mypy
 	$(UV) run --frozen bandit -q -r services
 	shellcheck -x scripts/stack scripts/up scripts/system-deps scripts/lib/*.sh

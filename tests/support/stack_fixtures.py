@@ -4,11 +4,6 @@ talks to real services shares (registered once, in ``tests/conftest.py``, so one
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +11,7 @@ import httpx
 import pytest
 
 from tests.integration.stack import Stack, ensure_stack_up, migrate
+from tests.support.api_process import running_api
 
 #: The upload limit of the api the integration suites run against.
 UPLOAD_LIMIT = 24 * 1024 * 1024
@@ -34,18 +30,10 @@ def migrated(stack: Stack) -> Stack:
     return stack
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def api_url(migrated: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real api process over HTTPS, in test mode: the test-only authentication hook is on."""
-    port = _free_port()
     log = Path(tmp_path_factory.mktemp("api")) / "api.log"
-    url = f"https://localhost:{port}"
     # The customer's "own" S3 service is the stack's MinIO under credentials installed by name, as a
     # mounted secret would be: the only external endpoint this api may reach.
     secrets = Path(tmp_path_factory.mktemp("s3-credentials"))
@@ -57,37 +45,14 @@ def api_url(migrated: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         target = secrets / CUSTOMER_CREDENTIALS / name
         target.write_text(migrated.secret(variable))
         target.chmod(0o600)
-    env = (
-        os.environ
-        | migrated.env
-        | {"ENCLAVE_API_PORT": str(port), "ENCLAVE_API_MODE": "test", "ENCLAVE_API_PUBLIC_URL": url}
+    settings = {
         # Small enough that the upload limit can be crossed quickly in a test.
-        | {"ENCLAVE_API_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT)}
-        | {
-            "ENCLAVE_S3_EXTERNAL_ENDPOINTS": json.dumps([migrated.env["ENCLAVE_S3_ENDPOINT"]]),
-            "ENCLAVE_S3_EXTERNAL_SECRETS_DIR": str(secrets),
-        }
-    )
-    with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "enclave.api"], env=env, stdout=out, stderr=out)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{url}/health/live", verify=migrated.tls, timeout=2)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the api did not start:\n{log.read_text()}") from None
-                time.sleep(0.3)
+        "ENCLAVE_API_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT),
+        "ENCLAVE_S3_EXTERNAL_ENDPOINTS": json.dumps([migrated.env["ENCLAVE_S3_ENDPOINT"]]),
+        "ENCLAVE_S3_EXTERNAL_SECRETS_DIR": str(secrets),
+    }
+    with running_api(migrated, log, "test", settings) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            raise
 
 
 @pytest.fixture

@@ -1,0 +1,67 @@
+"""A benchmark's own organization and an API key of its admin, made the way an installation makes
+them: ``provision_organization`` (as the operator does), then ``ApiKeyService.create`` in a session
+bound to that organization (as ``POST /api/v1/api-keys`` does for a signed-in admin).
+
+Must never reuse another organization or print the key: the secret lives only in the returned object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enclave.api_keys.schemas import ApiKeyCreate
+from enclave.api_keys.service import ApiKeyService
+from enclave.authz.principal import Principal
+from enclave.authz.scopes import Scope
+from enclave.crypto.kms import TenantKeys
+from enclave.db.engine import create_engine
+from enclave.db.session import bind_tenant
+from enclave.domain.roles import OrgRole
+from enclave.organizations.provisioning import provision_organization
+from enclave.settings import DatabaseSettings, TLSSettings, VaultSettings
+
+
+@dataclass(frozen=True)
+class BenchTenant:
+    slug: str
+    organization_id: uuid.UUID
+    admin_id: uuid.UUID
+    api_key: str = field(repr=False)
+
+    @property
+    def authorization(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+async def _provision(slug: str, scopes: list[Scope]) -> BenchTenant:
+    engine = create_engine(DatabaseSettings(), TLSSettings(), application_name="enclave-bench")
+    try:
+        async with engine.connect() as connection, connection.begin():
+            session = AsyncSession(bind=connection)
+            done = await provision_organization(
+                session,
+                TenantKeys(VaultSettings(), TLSSettings()),
+                slug=slug,
+                name=f"Benchmark {slug}",
+                admin_email=f"admin@{slug}.example",
+                admin_name="Benchmark admin",
+            )
+            await bind_tenant(session, done.organization_id, done.admin_user_id)
+            owner = Principal(done.admin_user_id, done.organization_id, OrgRole.ADMIN)
+            created = await ApiKeyService(session, done.organization_id).create(
+                owner, ApiKeyCreate(name="benchmark", scopes=scopes)
+            )
+            await session.flush()
+        return BenchTenant(slug, done.organization_id, done.admin_user_id, created.secret)
+    finally:
+        await engine.dispose()
+
+
+def provision_with_api_key(scopes: list[Scope], prefix: str = "bench") -> BenchTenant:
+    """A new organization and an API key of its admin carrying ``scopes`` (the stack's environment
+    must be loaded, and the database migrated)."""
+    return asyncio.run(_provision(f"{prefix}-{uuid.uuid4().hex[:10]}", scopes))

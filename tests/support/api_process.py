@@ -1,0 +1,61 @@
+"""A real api process over HTTPS on a free port, for the suites and the benchmarks alike."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.integration.stack import Stack
+
+START_TIMEOUT_S = 60
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def running_api(
+    stack: Stack, log: Path, mode: str, settings: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """``python -m enclave.api`` in ``mode`` ("production", or "test" for the test-only caller header),
+    its output in ``log``; yields its URL once it answers, and stops it on exit. ``settings`` are extra
+    ``ENCLAVE_*`` variables (an upload limit, customer bucket endpoints)."""
+    port = free_port()
+    url = f"https://localhost:{port}"
+    env = (
+        os.environ
+        | stack.env
+        | {"ENCLAVE_API_PORT": str(port), "ENCLAVE_API_MODE": mode, "ENCLAVE_API_PUBLIC_URL": url}
+        | dict(settings or {})
+    )
+    with log.open("wb") as out:
+        process = subprocess.Popen([sys.executable, "-m", "enclave.api"], env=env, stdout=out, stderr=out)
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            try:
+                httpx.get(f"{url}/health/live", verify=stack.tls, timeout=2)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the api did not start:\n{log.read_text()}") from None
+                time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
