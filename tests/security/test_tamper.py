@@ -180,15 +180,17 @@ class TestDamagedObject:
         stored.put(raw_store, stored.object)  # the genuine object reads again: the bit was the cause
         _assert_served(_fetch(tenant, stored.item.id), plaintext)
 
+    # The api checks the stored object's size and header against what it recorded before it answers,
+    # so every one of these is refused with the 500 problem before a byte is served.
     @pytest.mark.parametrize(
         ("damage", "verified_segments"),
         [
-            pytest.param(lambda h, s: h + s[0] + s[2], 1, id="drop-a-segment"),
+            pytest.param(lambda h, s: h + s[0] + s[2], 0, id="drop-a-segment"),
             pytest.param(lambda h, s: h + s[1] + s[0] + s[2], 0, id="swap-two-segments"),
-            pytest.param(lambda h, s: h + s[0] + s[1] + s[1] + s[2], 2, id="duplicate-a-segment"),
-            pytest.param(lambda h, s: h + s[0] + s[1], 1, id="truncate-before-the-last-segment"),
+            pytest.param(lambda h, s: h + s[0] + s[1] + s[1] + s[2], 0, id="duplicate-a-segment"),
+            pytest.param(lambda h, s: h + s[0] + s[1], 0, id="truncate-before-the-last-segment"),
             pytest.param(lambda h, s: h + s[0], 0, id="truncate-after-the-first-segment"),
-            pytest.param(lambda h, s: h + s[0] + s[1] + s[2] + s[2], 2, id="append-a-segment"),
+            pytest.param(lambda h, s: h + s[0] + s[1] + s[2] + s[2], 0, id="append-a-segment"),
             pytest.param(lambda h, s: _flip(h, 11) + b"".join(s), 0, id="change-the-header-salt"),
         ],
     )

@@ -117,13 +117,15 @@ class ApiKeyService:
             return None
         if row.expires_at is not None and row.expires_at <= now:
             return None
-        await self.session.execute(
-            update(KeyRow)
-            .where(
-                KeyRow.id == row.id,
-                KeyRow.organization_id == self.organization_id,
-                or_(KeyRow.last_used_at.is_(None), KeyRow.last_used_at < now - LAST_USED_RESOLUTION),
+        if row.last_used_at is None or row.last_used_at < now - LAST_USED_RESOLUTION:
+            # Only when due: a key in steady use costs no write per request.
+            await self.session.execute(
+                update(KeyRow)
+                .where(
+                    KeyRow.id == row.id,
+                    KeyRow.organization_id == self.organization_id,
+                    or_(KeyRow.last_used_at.is_(None), KeyRow.last_used_at < now - LAST_USED_RESOLUTION),
+                )
+                .values(last_used_at=now)
             )
-            .values(last_used_at=now)
-        )
         return VerifiedKey(row.id, row.user_id, frozenset(row.scopes), row.project_id)

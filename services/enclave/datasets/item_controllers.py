@@ -51,7 +51,8 @@ class ItemController(Controller):
         range_: Annotated[str | None, HeaderParameter(name="Range", max_length=200)] = None,
     ) -> Response[bytes] | Stream:
         service = ContentService(DatasetService(session, principal.organization_id, cipher), cipher, store)
-        size, media_type = await service.size_and_type(item_id)
+        item = await service.find(item_id)
+        size = item.size
         try:
             wanted = parse_range(range_, size)
         except RangeNotSatisfiable:
@@ -63,8 +64,8 @@ class ItemController(Controller):
         start, end = wanted if wanted is not None else (0, size)
         headers = dict(CONTENT_HEADERS)
         if size == 0:
-            return Response(b"", media_type=_bare(media_type), headers=headers)
-        content = await service.read(item_id, start, end)
+            return Response(b"", media_type=_bare(item.row.media_type), headers=headers)
+        content = await service.read(item, start, end)
         headers["Content-Length"] = str(end - start)
         if wanted is not None:
             headers["Content-Range"] = content_range(start, end, size)

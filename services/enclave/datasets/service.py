@@ -10,6 +10,7 @@ from typing import Any, Literal, cast
 
 import anyio.to_thread
 import msgspec
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.crypto.content import ContentCipher
@@ -60,7 +61,11 @@ def location(bucket: BucketLocation) -> Location:
 
 def location_of(row: DatasetRow) -> Location | None:
     """Where a dataset's objects live: a customer bucket, or None for the organization's bucket."""
-    return location(msgspec.convert(row.storage, BucketLocation)) if row.storage else None
+    return location_of_storage(row.storage)
+
+
+def location_of_storage(storage: dict[str, Any] | None) -> Location | None:
+    return location(msgspec.convert(storage, BucketLocation)) if storage else None
 
 
 class DatasetService:
@@ -182,6 +187,18 @@ class DatasetService:
         statement = self.items.select().where(ItemRow.dataset_id == dataset_id)
         result = await page(self.session, statement, ItemRow, cursor, limit)
         return DataItemPage([await self.item_schema(row) for row in result.items], result.next_cursor)
+
+    async def item_with_storage(self, item_id: uuid.UUID) -> tuple[ItemRow, dict[str, Any] | None]:
+        """An item and its dataset's storage setting, in one query."""
+        statement = (
+            self.items.scoped(select(ItemRow, DatasetRow.storage))
+            .join(DatasetRow, DatasetRow.id == ItemRow.dataset_id)
+            .where(ItemRow.id == item_id)
+        )
+        found = (await self.session.execute(statement)).first()
+        if found is None:
+            raise NotFound("No such item.")
+        return found[0], found[1]
 
     async def item(self, item_id: uuid.UUID) -> ItemRow:
         row = await self.items.get(item_id)

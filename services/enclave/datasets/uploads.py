@@ -217,8 +217,22 @@ def _head_of(chunks: Iterator[bytes]) -> tuple[bytes, bytes]:
     return data[: sniff.SNIFF_BYTES], data[sniff.SNIFF_BYTES :]
 
 
-async def _next(body: AsyncIterator[bytes]) -> bytes | None:
-    return await anext(body, None)
+#: Body bytes handed to the storage thread at a time: one hop between threads per MiB, not per
+#: network read (the server hands the body over in pieces of a few KiB to 64 KiB).
+_BATCH = 1024 * 1024
+
+
+async def _next_batch(body: AsyncIterator[bytes]) -> bytes | None:
+    """At least ``_BATCH`` bytes of the body (less only at its end); None once it has ended."""
+    parts = []
+    have = 0
+    while have < _BATCH:
+        chunk = await anext(body, None)
+        if chunk is None:
+            break
+        parts.append(chunk)
+        have += len(chunk)
+    return b"".join(parts) if parts else None
 
 
 class _Counter:
@@ -254,7 +268,7 @@ class _Counter:
         if rest:
             yield self._count(rest)
         while True:
-            chunk = anyio.from_thread.run(_next, body)
+            chunk = anyio.from_thread.run(_next_batch, body)
             if chunk is None:
                 break
             if chunk:

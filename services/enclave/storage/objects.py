@@ -61,20 +61,27 @@ class _ChunkReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int | None = -1) -> bytes:
         if size is None or size < 0:
             return self._held + b"".join(self._chunks)
-        parts = [self._held]
-        have = len(self._held)
+        # Whole chunks go into the answer as they are; only the one that crosses ``size`` is split,
+        # so each byte is copied once, by the join.
+        parts = []
+        have = 0
         while have < size:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                break
+            if self._held:
+                chunk, self._held = self._held, b""
+            else:
+                following = next(self._chunks, None)
+                if following is None:
+                    break
+                chunk = following
+            need = size - have
+            if len(chunk) > need:
+                chunk, self._held = chunk[:need], chunk[need:]
             parts.append(chunk)
             have += len(chunk)
-        data = b"".join(parts)
-        self._held = data[size:]
-        return data[:size]
+        return b"".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,13 +215,17 @@ class ObjectStore:
         start: int = 0,
         end: int | None = None,
         location: Location | None = None,
-    ) -> Iterator[bytes]:
-        """Stored bytes ``[start, end)`` (``end=None``: to the end), streamed in chunks. The request is
-        made before this returns, so a missing object or an unreachable store fails here."""
+        *,
+        chunk: int = READ_CHUNK,
+        head: int = 0,
+    ) -> StoredStream:
+        """Stored bytes ``[start, end)`` (``end=None``: to the end), streamed: first ``head`` bytes (if
+        any) as one chunk, then chunks of exactly ``chunk`` bytes but the last. The request is made
+        before this returns, so a missing object or an unreachable store fails here."""
         client, bucket, name = self._target(organization_id, location, key)
         length = 0 if end is None else end - start
         response = self._guard(client.get_object, bucket, name, offset=start, length=length)
-        return _stream(response)
+        return StoredStream(_stream(response, chunk, head), _object_size(response))
 
     def delete(self, organization_id: uuid.UUID, key: str, location: Location | None = None) -> None:
         client, bucket, name = self._target(organization_id, location, key)
@@ -250,9 +261,32 @@ class ObjectStore:
         return found
 
 
-def _stream(response: Any) -> Iterator[bytes]:
+class StoredStream(Iterator[bytes]):
+    """The chunks of an object being read, and the size of the whole object as storage reports it."""
+
+    def __init__(self, chunks: Iterator[bytes], size: int | None) -> None:
+        self._chunks = chunks
+        self.size = size
+
+    def __next__(self) -> bytes:
+        return next(self._chunks)
+
+
+def _object_size(response: Any) -> int | None:
+    """The whole object's size: from ``Content-Range: bytes a-b/size`` for a range, else the length."""
+    content_range = response.headers.get("Content-Range")
+    if content_range:
+        total = content_range.rpartition("/")[2]
+        return int(total) if total.isdigit() else None
+    length = response.headers.get("Content-Length")
+    return int(length) if length and length.isdigit() else None
+
+
+def _stream(response: Any, chunk: int = READ_CHUNK, head: int = 0) -> Iterator[bytes]:
     try:
-        yield from response.stream(READ_CHUNK)
+        if head:
+            yield response.read(head)
+        yield from response.stream(chunk)
     except (urllib3.exceptions.HTTPError, OSError) as error:
         raise StorageUnavailable("Object storage stopped answering mid-object.") from error
     finally:
