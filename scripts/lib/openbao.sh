@@ -245,6 +245,28 @@ HCL
     _openbao_root_cli write -f -field=secret_id auth/approle/role/enclave-api/secret-id |
       write_secret "$dir/approle-secret-id"
   fi
+  _openbao_audit_approle
+}
+
+# The audit service's own identity: AppRole `enclave-audit`, which alone may sign checkpoints with
+# the ed25519 key `audit-checkpoints` (outside the api's enclave-* reach) and read its public half.
+_openbao_audit_approle() {
+  local dir
+  dir=$(openbao_dir)
+  _openbao_root_cli policy write enclave-audit - >/dev/null <<'HCL' || die "openbao: could not write the enclave-audit policy"
+path "transit/keys/audit-checkpoints" { capabilities = ["create", "read", "update"] }
+path "transit/sign/audit-checkpoints" { capabilities = ["update"] }
+path "transit/verify/audit-checkpoints" { capabilities = ["update"] }
+HCL
+  _openbao_root_cli write auth/approle/role/enclave-audit token_policies=enclave-audit \
+    token_ttl=1h token_max_ttl=4h secret_id_ttl=0 >/dev/null || die "openbao: could not write the audit AppRole"
+  if [ ! -s "$dir/audit-role-id" ]; then
+    _openbao_root_cli read -field=role_id auth/approle/role/enclave-audit/role-id | write_secret "$dir/audit-role-id"
+  fi
+  if [ ! -s "$dir/audit-secret-id" ]; then
+    _openbao_root_cli write -f -field=secret_id auth/approle/role/enclave-audit/secret-id |
+      write_secret "$dir/audit-secret-id"
+  fi
 }
 
 openbao_start() {
@@ -320,4 +342,6 @@ openbao_env() {
   echo "ENCLAVE_VAULT_TOKEN_FILE=$(openbao_dir)/root-token"
   echo "ENCLAVE_VAULT_ROLE_ID_FILE=$(openbao_dir)/approle-role-id"
   echo "ENCLAVE_VAULT_SECRET_ID_FILE=$(openbao_dir)/approle-secret-id"
+  echo "ENCLAVE_AUDIT_VAULT_ROLE_ID_FILE=$(openbao_dir)/audit-role-id"
+  echo "ENCLAVE_AUDIT_VAULT_SECRET_ID_FILE=$(openbao_dir)/audit-secret-id"
 }

@@ -60,6 +60,7 @@ class DatabaseSettings(_Part):
     owner_user: str = Field("enclave_owner", description="Role that owns the schema and runs migrations.")
     owner_password_file: FilePath | None = Field(None, description="File holding the owner's password.")
     audit_user: str = Field("enclave_audit", description="Role the audit service logs in as.")
+    audit_password_file: FilePath | None = Field(None, description="File holding the audit role's password.")
     pool_size: int = Field(10, ge=1, le=200, description="Connections the api keeps per process.")
 
 
@@ -164,6 +165,30 @@ class ApiSettings(_Part):
     )
 
 
+class AuditSettings(_Part):
+    model_config = SettingsConfigDict(env_prefix="ENCLAVE_AUDIT_")
+
+    vault_role_id_file: FilePath | None = Field(
+        None, description="File holding the audit service's AppRole role id (it alone signs checkpoints)."
+    )
+    vault_secret_id_file: FilePath | None = Field(None, description="File holding that AppRole's secret id.")
+    signing_key: str = Field(
+        "audit-checkpoints",
+        pattern=r"^[a-z0-9-]+$",
+        description="The ed25519 transit key checkpoints are signed with (outside the api's reach).",
+    )
+    checkpoint_every: int = Field(
+        1000, ge=1, le=1_000_000, description="Sign a checkpoint every N records..."
+    )
+    checkpoint_interval_s: float = Field(
+        10.0, gt=0, le=3600, description="...or every T seconds, whichever first."
+    )
+    poll_interval_s: float = Field(
+        0.2, gt=0, le=10, description="How often the service looks for new events."
+    )
+    batch_size: int = Field(500, ge=1, le=10_000, description="Events appended per transaction.")
+
+
 class Settings:
     """All settings, one attribute per concern. Build it with :func:`get_settings`."""
 
@@ -176,6 +201,7 @@ class Settings:
         self.keycloak = KeycloakSettings()
         self.api = ApiSettings()
         self.session = SessionSettings()
+        self.audit = AuditSettings()
 
 
 @lru_cache(maxsize=1)

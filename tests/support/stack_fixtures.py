@@ -4,6 +4,10 @@ talks to real services shares (registered once, in ``tests/conftest.py``, so one
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,3 +63,33 @@ def api_url(migrated: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 def api(api_url: str, stack: Stack) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=api_url, verify=stack.tls, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def audit_service(
+    migrated: Stack, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[subprocess.Popen[bytes]]:
+    """The real audit service (``enclave-audit run``) on the stack, as its own database role and
+    AppRole; it signs a checkpoint at least every second here, so tests need not wait for one."""
+    log = Path(tmp_path_factory.mktemp("audit")) / "audit.log"
+    env = (
+        os.environ
+        | migrated.env
+        | {"ENCLAVE_AUDIT_CHECKPOINT_INTERVAL_S": "1", "ENCLAVE_AUDIT_POLL_INTERVAL_S": "0.05"}
+    )
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "enclave.audit", "run"], env=env, stdout=out, stderr=out
+        )
+    try:
+        time.sleep(0.5)
+        if process.poll() is not None:
+            raise RuntimeError(f"the audit service did not start:\n{log.read_text()}")
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

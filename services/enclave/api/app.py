@@ -14,6 +14,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
+from enclave.api.audit import provide_audit_note
 from enclave.api.auth.authenticate import authentication_middleware, authenticators_for
 from enclave.api.auth.guard import authorize
 from enclave.api.db import close_session_middleware, provide_session
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "session": Provide(provide_session),
             "principal": Provide(principal_of, sync_to_thread=False),
             "cipher": Provide(provide_cipher, sync_to_thread=False),
+            "audit": Provide(provide_audit_note, sync_to_thread=False),
             "store": Provide(lambda: store, use_cache=True, sync_to_thread=False),
         },
     )

@@ -16,6 +16,8 @@ from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from enclave.api.audit import record_route_event
+
 SESSION_KEY = "db_session"
 
 
@@ -36,6 +38,8 @@ async def provide_session(request: Request[Any, Any, Any]) -> AsyncGenerator[Asy
         await session.rollback()
         raise
     else:
+        # The route's audit event joins the change's transaction: both commit, or neither.
+        await record_route_event(request, session)
         await session.commit()
 
 

@@ -7,11 +7,13 @@ import uuid
 from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, JSONBody
 
+from enclave.api.audit import audited
 from enclave.api.auth.guard import Target, access
-from enclave.api.v1.http import Caller, Cursor, Limit, Session
+from enclave.api.v1.http import Audit, Caller, Cursor, Limit, Session
 from enclave.api.v1.responses import problems
 from enclave.api_keys.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPage
 from enclave.api_keys.service import ApiKeyService
+from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 
 
@@ -19,11 +21,16 @@ class ApiKeyController(Controller):
     path = "/api-keys"
     tags = ["api keys"]  # noqa: RUF012
 
-    @post(operation_id="api_key_create", responses=problems(409), opt=access(Permission.ORG_API_KEY_CREATE))
+    @post(
+        operation_id="api_key_create",
+        responses=problems(409),
+        opt=access(Permission.ORG_API_KEY_CREATE) | audited(AuditAction.ORG_API_KEY_ISSUE),
+    )
     async def create(
-        self, session: Session, principal: Caller, data: JSONBody[ApiKeyCreate]
+        self, session: Session, principal: Caller, audit: Audit, data: JSONBody[ApiKeyCreate]
     ) -> Response[ApiKeyCreated]:
         created = await ApiKeyService(session, principal.organization_id).create(principal, data)
+        audit.note(target=f"api_key:{created.key.id}", scopes=" ".join(sorted(data.scopes)))
         return Response(created, status_code=201, headers={"Cache-Control": "no-store"})
 
     @get(operation_id="api_key_list", responses=problems(), opt=access(Permission.ORG_API_KEY_LIST))
@@ -36,7 +43,7 @@ class ApiKeyController(Controller):
         "/{key_id:uuid}",
         operation_id="api_key_revoke",
         responses=problems(404, 409),
-        opt=access(Permission.ORG_API_KEY_REVOKE, Target.API_KEY),
+        opt=access(Permission.ORG_API_KEY_REVOKE, Target.API_KEY) | audited(AuditAction.ORG_API_KEY_REVOKE),
         status_code=200,
     )
     async def revoke(self, session: Session, principal: Caller, key_id: FromPath[uuid.UUID]) -> ApiKey:

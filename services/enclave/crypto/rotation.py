@@ -55,24 +55,23 @@ class KeyRotation:
             counts = {int(version): int(count) for version, count in rows.all()}
         return KeyStatus(int(info["latest_version"]), int(info["min_decryption_version"]), counts)
 
-    async def start(self, organization_id: uuid.UUID) -> int:
+    async def start(self, organization_id: uuid.UUID, session: AsyncSession) -> int:
         """A new key version; new content gets new data keys from now on. Returns the version.
 
-        Holds the organization's data-key lock while it rotates, so no data key wrapped under the old
+        Runs in the caller's (tenant-bound) transaction, which commits it with its audit event, and
+        holds the organization's data-key lock until then, so no data key wrapped under the old
         version can be created unseen: one made before has committed, one made after gets the new one."""
-        async with self._sessions() as session, session.begin():
-            await bind_tenant(session, organization_id)
-            await lock_data_keys(session, organization_id, exclusive=True)
-            version = await anyio.to_thread.run_sync(self._keyring.kms.rotate, organization_id)
-            await session.execute(
-                update(DataKeyRow)
-                .where(
-                    DataKeyRow.organization_id == organization_id,
-                    DataKeyRow.purpose == CONTENT,
-                    DataKeyRow.retired_at.is_(None),
-                )
-                .values(retired_at=dt.datetime.now(dt.UTC))
+        await lock_data_keys(session, organization_id, exclusive=True)
+        version = await anyio.to_thread.run_sync(self._keyring.kms.rotate, organization_id)
+        await session.execute(
+            update(DataKeyRow)
+            .where(
+                DataKeyRow.organization_id == organization_id,
+                DataKeyRow.purpose == CONTENT,
+                DataKeyRow.retired_at.is_(None),
             )
+            .values(retired_at=dt.datetime.now(dt.UTC))
+        )
         self._keyring.forget(organization_id)
         return version
 

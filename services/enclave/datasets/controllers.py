@@ -9,9 +9,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enclave.api.audit import audited
 from enclave.api.auth.guard import access
-from enclave.api.v1.http import Caller, Cipher, Cursor, Limit, Session, Store
+from enclave.api.v1.http import Audit, Caller, Cipher, Cursor, Limit, Session, Store
 from enclave.api.v1.responses import problems
+from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.authz.principal import Principal
 from enclave.crypto.content import ContentCipher
@@ -43,14 +45,25 @@ class DatasetController(Controller):
     ) -> DatasetPage:
         return await DatasetService(session, principal.organization_id, cipher).list(cursor, limit)
 
-    @post(operation_id="dataset_create", responses=problems(409), opt=access(Permission.ORG_DATASET_CREATE))
+    @post(
+        operation_id="dataset_create",
+        responses=problems(409),
+        opt=access(Permission.ORG_DATASET_CREATE) | audited(AuditAction.DATA_DATASET_CREATE),
+    )
     async def create(
-        self, session: Session, principal: Caller, cipher: Cipher, store: Store, data: JSONBody[DatasetCreate]
+        self,
+        session: Session,
+        principal: Caller,
+        cipher: Cipher,
+        store: Store,
+        audit: Audit,
+        data: JSONBody[DatasetCreate],
     ) -> Response[Dataset]:
-        return Response(
-            await DatasetService(session, principal.organization_id, cipher).create(data, store),
-            status_code=201,
+        dataset = await DatasetService(session, principal.organization_id, cipher).create(data, store)
+        audit.note(
+            target=f"dataset:{dataset.id}", kind=dataset.kind, customer_bucket=dataset.storage is not None
         )
+        return Response(dataset, status_code=201)
 
     @get(
         "/{dataset_id:uuid}",
@@ -86,7 +99,7 @@ class DatasetController(Controller):
         "/{dataset_id:uuid}/items",
         operation_id="data_item_import",
         responses=problems(404, 409),
-        opt=access(Permission.ORG_DATASET_IMPORT),
+        opt=access(Permission.ORG_DATASET_IMPORT) | audited(AuditAction.DATA_ITEM_IMPORT),
     )
     async def import_items(
         self,
@@ -113,7 +126,7 @@ class DatasetController(Controller):
             "The file is encrypted as it streams into the organization's bucket."
         ),
         responses=problems(404, 409, 413, 415),
-        opt=access(Permission.ORG_DATASET_IMPORT),
+        opt=access(Permission.ORG_DATASET_IMPORT) | audited(AuditAction.DATA_ITEM_UPLOAD),
         request_max_body_size=None,  # the upload limit is the api's own setting, enforced while streaming
     )
     async def upload(
@@ -123,6 +136,7 @@ class DatasetController(Controller):
         principal: Caller,
         cipher: Cipher,
         store: Store,
+        audit: Audit,
         dataset_id: FromPath[uuid.UUID],
         content_disposition: Annotated[
             str | None, HeaderParameter(name="Content-Disposition", max_length=2000)
@@ -136,6 +150,9 @@ class DatasetController(Controller):
             request.content_length,
             aiter(request.stream()),
         )
+        audit.note(
+            target=f"item:{item.id}", dataset=str(dataset_id), size=item.size, media_type=item.media_type
+        )
         return Response(item, status_code=201)
 
     @post(
@@ -148,7 +165,7 @@ class DatasetController(Controller):
             "become attributes). All or nothing; each text is sealed before it is stored."
         ),
         responses=problems(404, 409, 413),
-        opt=access(Permission.ORG_DATASET_IMPORT),
+        opt=access(Permission.ORG_DATASET_IMPORT) | audited(AuditAction.DATA_ITEM_IMPORT),
         request_max_body_size=None,  # checked below against the api's own setting
     )
     async def import_texts(
@@ -180,7 +197,7 @@ class DatasetController(Controller):
             "`next_start_after` until it is null."
         ),
         responses=problems(404),
-        opt=access(Permission.ORG_DATASET_IMPORT),
+        opt=access(Permission.ORG_DATASET_IMPORT) | audited(AuditAction.DATA_ITEM_IMPORT),
     )
     async def import_from_bucket(
         self,

@@ -9,10 +9,12 @@ from litestar import Controller, Response, get
 from litestar.params import FromPath, HeaderParameter
 from litestar.response import Stream
 
+from enclave.api.audit import audited
 from enclave.api.auth.guard import Target, access
-from enclave.api.v1.http import Caller, Cipher, Session, Store
+from enclave.api.v1.http import Audit, Caller, Cipher, Session, Store
 from enclave.api.v1.ranges import RangeNotSatisfiable, content_range, parse_range
 from enclave.api.v1.responses import problems
+from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.datasets.content import ContentService
 from enclave.datasets.service import DatasetService
@@ -39,7 +41,7 @@ class ItemController(Controller):
             "A single `Range: bytes=...` is answered 206 with only the segments it covers decrypted."
         ),
         responses=problems(404, 416),
-        opt=access(Permission.TASK_CONTENT_READ, Target.ITEM),
+        opt=access(Permission.TASK_CONTENT_READ, Target.ITEM) | audited(AuditAction.DATA_CONTENT_READ),
     )
     async def content(
         self,
@@ -47,6 +49,7 @@ class ItemController(Controller):
         principal: Caller,
         cipher: Cipher,
         store: Store,
+        audit: Audit,
         item_id: FromPath[uuid.UUID],
         range_: Annotated[str | None, HeaderParameter(name="Range", max_length=200)] = None,
     ) -> Response[bytes] | Stream:
@@ -62,6 +65,7 @@ class ItemController(Controller):
                 headers={**CONTENT_HEADERS, "Content-Range": f"bytes */{size}"},
             )
         start, end = wanted if wanted is not None else (0, size)
+        audit.note(bytes=end - start, **({"range": f"{start}-{end - 1}"} if wanted is not None else {}))
         headers = dict(CONTENT_HEADERS)
         if size == 0:
             return Response(b"", media_type=_bare(item.row.media_type), headers=headers)

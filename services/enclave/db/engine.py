@@ -23,13 +23,19 @@ def create_engine(
     tls: TLSSettings,
     *,
     as_owner: bool = False,
+    as_audit: bool = False,
     application_name: str = "enclave-api",
 ) -> AsyncEngine:
-    """An engine logging in as the api role, or as the schema owner for migrations."""
+    """An engine logging in as the api role, as the audit service's role, or as the schema owner
+    for migrations."""
     if as_owner:
         if db.owner_password_file is None:
             raise ValueError("ENCLAVE_DB_OWNER_PASSWORD_FILE is required to run migrations")
         user, password_file = db.owner_user, db.owner_password_file
+    elif as_audit:
+        if db.audit_password_file is None:
+            raise ValueError("ENCLAVE_DB_AUDIT_PASSWORD_FILE is required to run the audit service")
+        user, password_file = db.audit_user, db.audit_password_file
     else:
         user, password_file = db.user, db.password_file
     return create_async_engine(

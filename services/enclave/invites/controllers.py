@@ -7,9 +7,11 @@ from typing import Any
 from litestar import Controller, Request, Response, post
 from litestar.params import JSONBody
 
+from enclave.api.audit import audited
 from enclave.api.auth.guard import Target, access
 from enclave.api.v1.http import Caller, Session
 from enclave.api.v1.responses import problems
+from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.db.session import bind_tenant
 from enclave.domain.errors import InvalidInput
@@ -25,7 +27,7 @@ class InviteController(Controller):
     @post(
         operation_id="invite_create",
         responses=problems(409),
-        opt=access(Permission.ORG_MEMBER_CREATE, Target.NEW_MEMBER),
+        opt=access(Permission.ORG_MEMBER_CREATE, Target.NEW_MEMBER) | audited(AuditAction.ORG_INVITE_CREATE),
     )
     async def create(
         self, session: Session, principal: Caller, data: JSONBody[InviteCreate]

@@ -7,9 +7,11 @@ import uuid
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from enclave.api.audit import audited
 from enclave.api.auth.guard import Target, access
-from enclave.api.v1.http import Caller, Cursor, IfMatch, Limit, Session, check_if_match, etag
+from enclave.api.v1.http import Audit, Caller, Cursor, IfMatch, Limit, Session, check_if_match, etag
 from enclave.api.v1.responses import problems
+from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.domain.roles import OrgRole
 from enclave.members.schemas import Member, MemberCreate, MemberPage, MemberUpdate
@@ -46,12 +48,13 @@ class MemberController(Controller):
     @post(
         operation_id="member_create",
         responses=problems(409),
-        opt=access(Permission.ORG_MEMBER_CREATE, Target.NEW_MEMBER),
+        opt=access(Permission.ORG_MEMBER_CREATE, Target.NEW_MEMBER) | audited(AuditAction.ORG_MEMBER_CREATE),
     )
     async def create(
-        self, session: Session, principal: Caller, data: JSONBody[MemberCreate]
+        self, session: Session, principal: Caller, audit: Audit, data: JSONBody[MemberCreate]
     ) -> Response[Member]:
         member = await MemberService(session, principal.organization_id).create(data)
+        audit.note(target=f"user:{member.user_id}", role=str(data.role))
         return Response(member, status_code=201, headers={"ETag": etag(member.version)})
 
     @get(
@@ -70,7 +73,7 @@ class MemberController(Controller):
         "/{user_id:uuid}",
         operation_id="member_update",
         responses=problems(404, 409, 412, 428),
-        opt=access(Permission.ORG_MEMBER_UPDATE, Target.MEMBER),
+        opt=access(Permission.ORG_MEMBER_UPDATE, Target.MEMBER) | audited(AuditAction.ORG_MEMBER_UPDATE),
     )
     async def update(
         self,
@@ -90,7 +93,7 @@ class MemberController(Controller):
         "/{user_id:uuid}",
         operation_id="member_remove",
         responses=problems(404, 409),
-        opt=access(Permission.ORG_MEMBER_REMOVE, Target.MEMBER),
+        opt=access(Permission.ORG_MEMBER_REMOVE, Target.MEMBER) | audited(AuditAction.ORG_MEMBER_REMOVE),
     )
     async def remove(self, session: Session, principal: Caller, user_id: FromPath[uuid.UUID]) -> None:
         service = MemberService(session, principal.organization_id)

@@ -7,9 +7,11 @@ import uuid
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody
 
+from enclave.api.audit import audited
 from enclave.api.auth.guard import access
-from enclave.api.v1.http import Caller, Cursor, Limit, Session
+from enclave.api.v1.http import Audit, Caller, Cursor, Limit, Session
 from enclave.api.v1.responses import problems
+from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.ontologies.schemas import (
     Ontology,
@@ -32,11 +34,16 @@ class OntologyController(Controller):
     ) -> OntologyPage:
         return await OntologyService(session, principal.organization_id).list(cursor, limit)
 
-    @post(operation_id="ontology_create", responses=problems(409), opt=access(Permission.ORG_ONTOLOGY_CREATE))
+    @post(
+        operation_id="ontology_create",
+        responses=problems(409),
+        opt=access(Permission.ORG_ONTOLOGY_CREATE) | audited(AuditAction.ORG_ONTOLOGY_CREATE),
+    )
     async def create(
-        self, session: Session, principal: Caller, data: JSONBody[OntologyCreate]
+        self, session: Session, principal: Caller, audit: Audit, data: JSONBody[OntologyCreate]
     ) -> Response[Ontology]:
         ontology = await OntologyService(session, principal.organization_id).create(data, principal.user_id)
+        audit.note(target=f"ontology:{ontology.id}")
         return Response(ontology, status_code=201)
 
     @get(
@@ -63,7 +70,7 @@ class OntologyController(Controller):
         "/{ontology_id:uuid}/versions",
         operation_id="ontology_version_create",
         responses=problems(404, 409),
-        opt=access(Permission.ORG_ONTOLOGY_UPDATE),
+        opt=access(Permission.ORG_ONTOLOGY_UPDATE) | audited(AuditAction.ORG_ONTOLOGY_VERSION),
     )
     async def add_version(
         self,

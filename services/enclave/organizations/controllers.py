@@ -7,9 +7,11 @@ from typing import Any
 from litestar import Controller, Request, Response, get, patch
 from litestar.params import JSONBody
 
+from enclave.api.audit import audited
 from enclave.api.auth.guard import access
 from enclave.api.v1.http import Caller, IfMatch, Session, check_if_match, etag
 from enclave.api.v1.responses import problems
+from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.organizations.schemas import Organization, OrganizationUpdate
 from enclave.organizations.service import OrganizationService, to_schema
@@ -27,7 +29,7 @@ class OrganizationController(Controller):
     @patch(
         operation_id="organization_update",
         responses=problems(409, 412, 428),
-        opt=access(Permission.ORG_ORGANIZATION_UPDATE),
+        opt=access(Permission.ORG_ORGANIZATION_UPDATE) | audited(AuditAction.ORG_ORGANIZATION_UPDATE),
     )
     async def update(
         self,

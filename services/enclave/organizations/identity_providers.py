@@ -14,9 +14,11 @@ import msgspec
 from litestar import Controller, Request, delete, put
 from litestar.params import FromPath, JSONBody, PathParameter
 
+from enclave.api.audit import audited
 from enclave.api.auth.guard import access
 from enclave.api.v1.http import Caller, Session
 from enclave.api.v1.responses import problems
+from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.domain.errors import Unavailable
 from enclave.identity.realms import IdentityProviderSpec, RealmService
@@ -59,7 +61,7 @@ class IdentityProviderController(Controller):
         "/{alias:str}",
         operation_id="identity_provider_put",
         responses=problems(409),
-        opt=access(Permission.ORG_ORGANIZATION_UPDATE),
+        opt=access(Permission.ORG_ORGANIZATION_UPDATE) | audited(AuditAction.ORG_IDENTITY_PROVIDER_PUT),
     )
     async def put_provider(
         self,
@@ -81,7 +83,7 @@ class IdentityProviderController(Controller):
         "/{alias:str}",
         operation_id="identity_provider_delete",
         responses=problems(409),
-        opt=access(Permission.ORG_ORGANIZATION_UPDATE),
+        opt=access(Permission.ORG_ORGANIZATION_UPDATE) | audited(AuditAction.ORG_IDENTITY_PROVIDER_DELETE),
     )
     async def delete_provider(
         self, request: Request[Any, Any, Any], session: Session, principal: Caller, alias: FromPath[Alias]

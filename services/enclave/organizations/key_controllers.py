@@ -9,9 +9,11 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 
+from enclave.api.audit import audited
 from enclave.api.auth.guard import access
-from enclave.api.v1.http import Caller, Session
+from enclave.api.v1.http import Audit, Caller, Session
 from enclave.api.v1.responses import problems
+from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.crypto.rotation import KeyRotation
 from enclave.organizations import termination
@@ -45,14 +47,16 @@ class OrganizationKeyController(Controller):
             "nothing. `GET /organization/key` shows the progress."
         ),
         responses=problems(),
-        opt=access(Permission.ORG_KEY_ROTATE),
+        opt=access(Permission.ORG_KEY_ROTATE) | audited(AuditAction.ORG_KEY_ROTATE),
         status_code=202,
     )
     async def rotate(
-        self, request: Request[Any, Any, Any], principal: Caller
+        self, request: Request[Any, Any, Any], session: Session, principal: Caller, audit: Audit
     ) -> Response[KeyRotationStarted]:
         rotation: KeyRotation = request.app.state.rotation
-        version = await rotation.start(principal.organization_id)
+        version = await rotation.start(principal.organization_id, session)
+        audit.note(key_version=version)
+        # It waits for the data-key lock this request holds until it commits, with its audit event.
         rotation.finish_in_background(principal.organization_id)
         return Response(KeyRotationStarted(version), status_code=202)
 
@@ -65,7 +69,7 @@ class OrganizationKeyController(Controller):
             "`retention_days` (the export window) its key is destroyed and its data can never be read again."
         ),
         responses=problems(409),
-        opt=access(Permission.ORG_ORGANIZATION_TERMINATE),
+        opt=access(Permission.ORG_ORGANIZATION_TERMINATE) | audited(AuditAction.ORG_ORGANIZATION_TERMINATE),
         status_code=202,
     )
     async def terminate(

@@ -7,9 +7,11 @@ import uuid
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, JSONBody
 
+from enclave.api.audit import audited
 from enclave.api.auth.guard import Target, access
-from enclave.api.v1.http import Caller, Cursor, IfMatch, Limit, Session, check_if_match, etag
+from enclave.api.v1.http import Audit, Caller, Cursor, IfMatch, Limit, Session, check_if_match, etag
 from enclave.api.v1.responses import problems
+from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.ontologies.schemas import Ontology
 from enclave.ontologies.service import OntologyService
@@ -41,11 +43,16 @@ class ProjectController(Controller):
     ) -> ProjectPage:
         return await ProjectService(session, principal.organization_id).list(principal, cursor, limit)
 
-    @post(operation_id="project_create", responses=problems(409), opt=access(Permission.ORG_PROJECT_CREATE))
+    @post(
+        operation_id="project_create",
+        responses=problems(409),
+        opt=access(Permission.ORG_PROJECT_CREATE) | audited(AuditAction.PROJECT_PROJECT_CREATE),
+    )
     async def create(
-        self, session: Session, principal: Caller, data: JSONBody[ProjectCreate]
+        self, session: Session, principal: Caller, audit: Audit, data: JSONBody[ProjectCreate]
     ) -> Response[Project]:
         project = await ProjectService(session, principal.organization_id).create(data)
+        audit.note(target=f"project:{project.id}")
         return Response(project, status_code=201, headers={"ETag": etag(project.version)})
 
     @get(
@@ -64,7 +71,8 @@ class ProjectController(Controller):
         PROJECT,
         operation_id="project_update",
         responses=problems(404, 409, 412, 428),
-        opt=access(Permission.PROJECT_PROJECT_UPDATE, Target.PROJECT),
+        opt=access(Permission.PROJECT_PROJECT_UPDATE, Target.PROJECT)
+        | audited(AuditAction.PROJECT_PROJECT_UPDATE),
     )
     async def update(
         self,
@@ -108,7 +116,8 @@ class ProjectController(Controller):
         PROJECT + "/members",
         operation_id="project_member_add",
         responses=problems(404, 409),
-        opt=access(Permission.PROJECT_MEMBER_ADD, Target.PROJECT_MEMBER),
+        opt=access(Permission.PROJECT_MEMBER_ADD, Target.PROJECT_MEMBER)
+        | audited(AuditAction.PROJECT_MEMBER_ADD),
     )
     async def add_member(
         self,
@@ -124,7 +133,8 @@ class ProjectController(Controller):
         MEMBER,
         operation_id="project_member_update",
         responses=problems(404, 409, 412, 428),
-        opt=access(Permission.PROJECT_MEMBER_UPDATE, Target.PROJECT_MEMBER),
+        opt=access(Permission.PROJECT_MEMBER_UPDATE, Target.PROJECT_MEMBER)
+        | audited(AuditAction.PROJECT_MEMBER_UPDATE),
     )
     async def update_member(
         self,
@@ -145,7 +155,8 @@ class ProjectController(Controller):
         MEMBER,
         operation_id="project_member_remove",
         responses=problems(404, 409),
-        opt=access(Permission.PROJECT_MEMBER_REMOVE, Target.PROJECT_MEMBER),
+        opt=access(Permission.PROJECT_MEMBER_REMOVE, Target.PROJECT_MEMBER)
+        | audited(AuditAction.PROJECT_MEMBER_REMOVE),
     )
     async def remove_member(
         self,
@@ -161,7 +172,8 @@ class ProjectController(Controller):
         PROJECT + "/datasets",
         operation_id="project_dataset_attach",
         responses=problems(404, 409),
-        opt=access(Permission.PROJECT_DATASET_ATTACH, Target.PROJECT),
+        opt=access(Permission.PROJECT_DATASET_ATTACH, Target.PROJECT)
+        | audited(AuditAction.PROJECT_DATASET_ATTACH),
     )
     async def attach_dataset(
         self,

@@ -9,8 +9,10 @@ from typing import Any
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from enclave.api.audit import audited
 from enclave.api.auth.guard import Target, access
 from enclave.api.v1.http import (
+    Audit,
     Caller,
     Cipher,
     Cursor,
@@ -22,6 +24,7 @@ from enclave.api.v1.http import (
     etag,
 )
 from enclave.api.v1.responses import problems
+from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.authz.principal import Resource
 from enclave.domain.roles import TaskStage
@@ -57,7 +60,7 @@ class ProjectTaskController(Controller):
     @post(
         operation_id="task_create",
         responses=problems(404, 409),
-        opt=access(Permission.PROJECT_TASK_CREATE, Target.PROJECT),
+        opt=access(Permission.PROJECT_TASK_CREATE, Target.PROJECT) | audited(AuditAction.PROJECT_TASK_CREATE),
     )
     async def create(
         self,
@@ -93,7 +96,7 @@ class ProjectTaskController(Controller):
         "/next",
         operation_id="task_next",
         responses=problems(404, 409),
-        opt=access(Permission.PROJECT_TASK_NEXT, Target.PROJECT),
+        opt=access(Permission.PROJECT_TASK_NEXT, Target.PROJECT) | audited(AuditAction.TASK_TASK_TAKE),
     )
     async def take_next(
         self,
@@ -101,6 +104,7 @@ class ProjectTaskController(Controller):
         session: Session,
         principal: Caller,
         cipher: Cipher,
+        audit: Audit,
         project_id: FromPath[uuid.UUID],
         data: JSONBody[NextTaskRequest],
     ) -> NextTask:
@@ -108,6 +112,10 @@ class ProjectTaskController(Controller):
         task = await TaskService(session, principal.organization_id, cipher).take_next(
             project_id, principal, role, data.stage
         )
+        if task is None:
+            audit.suppress()  # nothing was taken, nothing changed
+        else:
+            audit.note(target=f"task:{task.id}", stage=str(task.stage))
         return NextTask(task)
 
 
@@ -142,7 +150,7 @@ class TaskController(Controller):
         TASK,
         operation_id="task_assign",
         responses=problems(404, 409, 412, 428),
-        opt=access(Permission.TASK_TASK_ASSIGN, Target.TASK),
+        opt=access(Permission.TASK_TASK_ASSIGN, Target.TASK) | audited(AuditAction.TASK_TASK_ASSIGN),
     )
     async def assign(
         self,
@@ -163,7 +171,7 @@ class TaskController(Controller):
         TASK,
         operation_id="task_remove",
         responses=problems(404, 409),
-        opt=access(Permission.TASK_TASK_REMOVE, Target.TASK),
+        opt=access(Permission.TASK_TASK_REMOVE, Target.TASK) | audited(AuditAction.TASK_TASK_REMOVE),
     )
     async def remove(
         self, session: Session, principal: Caller, cipher: Cipher, task_id: FromPath[uuid.UUID]
@@ -186,7 +194,8 @@ class TaskController(Controller):
         TASK + "/annotations",
         operation_id="annotation_submit",
         responses=problems(404, 409),
-        opt=access(Permission.TASK_ANNOTATION_SUBMIT, Target.TASK),
+        opt=access(Permission.TASK_ANNOTATION_SUBMIT, Target.TASK)
+        | audited(AuditAction.TASK_ANNOTATION_SUBMIT),
     )
     async def submit(
         self,
@@ -196,9 +205,14 @@ class TaskController(Controller):
         task_id: FromPath[uuid.UUID],
         data: JSONBody[AnnotationSubmit],
         idempotency_key: IdempotencyKey,
+        audit: Audit,
     ) -> Response[AnnotationVersion]:
         service = TaskService(session, principal.organization_id, cipher)
         version, created = await service.submit(task_id, principal, data.payload, idempotency_key)
+        if created:
+            audit.note(annotation_version=version.version, objects=len(data.payload.objects))
+        else:
+            audit.suppress()  # a retry with the same Idempotency-Key: the first one was recorded
         return Response(version, status_code=201 if created else 200)
 
     @get(
@@ -216,7 +230,7 @@ class TaskController(Controller):
         TASK + "/reviews",
         operation_id="review_create",
         responses=problems(404, 409),
-        opt=access(Permission.TASK_REVIEW_DECIDE, Target.TASK),
+        opt=access(Permission.TASK_REVIEW_DECIDE, Target.TASK) | audited(AuditAction.TASK_REVIEW_DECIDE),
     )
     async def review(
         self,
@@ -225,8 +239,10 @@ class TaskController(Controller):
         cipher: Cipher,
         task_id: FromPath[uuid.UUID],
         data: JSONBody[ReviewCreate],
+        audit: Audit,
     ) -> Response[Review]:
         review = await TaskService(session, principal.organization_id, cipher).review(
             task_id, principal, data
         )
+        audit.note(decision=str(data.decision), review=str(review.id))
         return Response(review, status_code=201)

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enclave.api.audit import AuditNote
 from enclave.api.db import request_session
 from enclave.authz.principal import Principal
 from enclave.crypto.content import ContentCipher
@@ -23,6 +24,8 @@ Caller = NamedDependency[Principal]
 Cipher = NamedDependency[ContentCipher]
 #: The object store (ciphertext only).
 Store = NamedDependency[ObjectStore]
+#: What the handler adds to its route's audit event (see ``enclave.api.audit``).
+Audit = NamedDependency[AuditNote]
 Cursor = Annotated[
     str | None, QueryParameter(name="cursor", max_length=200, description="Opaque cursor from `next_cursor`.")
 ]

@@ -1,0 +1,92 @@
+"""``enclave-audit`` (``python -m enclave.audit``): the audit service, and the verifier.
+
+enclave-audit run                 drain the outbox into the chain, sign checkpoints (a service)
+enclave-audit verify [ORG_ID...]  walk every organization's chain (or the named ones); exit 1 if
+                                  any record or checkpoint is wrong, naming the first bad record
+enclave-audit public-key          print the checkpoint key's public half (to verify exports offline)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import uuid
+
+import anyio.to_thread
+from sqlalchemy import select
+
+from enclave.audit.service import AuditService
+from enclave.audit.signer import CheckpointSigner
+from enclave.audit.trail import read_chain
+from enclave.audit.verify import verify_chain
+from enclave.db.engine import create_engine
+from enclave.db.models import AuditLogRow
+from enclave.db.session import session_factory
+from enclave.logging import configure_logging
+from enclave.settings import AuditSettings, DatabaseSettings, TLSSettings, VaultSettings
+
+
+def _signer() -> CheckpointSigner:
+    return CheckpointSigner(VaultSettings(), AuditSettings(), TLSSettings())
+
+
+async def _run() -> None:
+    engine = create_engine(DatabaseSettings(), TLSSettings(), as_audit=True, application_name="enclave-audit")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await AuditService(session_factory(engine), _signer(), AuditSettings()).run(stop)
+    finally:
+        await engine.dispose()
+
+
+async def _verify(organizations: list[uuid.UUID]) -> int:
+    engine = create_engine(DatabaseSettings(), TLSSettings(), as_audit=True, application_name="enclave-audit")
+    public_keys = await anyio.to_thread.run_sync(_signer().public_keys)
+    failed = 0
+    try:
+        sessions = session_factory(engine)
+        if not organizations:
+            async with sessions() as session:
+                organizations = list(
+                    (await session.execute(select(AuditLogRow.organization_id).distinct())).scalars().all()
+                )
+        for organization_id in organizations:
+            async with sessions() as session:
+                records, checkpoints = await read_chain(session, organization_id)
+            verdict = verify_chain(organization_id, records, checkpoints, public_keys)
+            if verdict.ok:
+                signed = verdict.checkpoints
+                print(f"{organization_id}: ok, {verdict.records} records, {signed} signed checkpoints")
+            else:
+                failed += 1
+                print(f"{organization_id}: FAILED at record {verdict.bad_seq}: {verdict.problem}")
+    finally:
+        await engine.dispose()
+    return 1 if failed else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="enclave-audit", description=__doc__.split("\n")[0])
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    verbs.add_parser("run", help="drain the outbox into the chain and sign checkpoints")
+    verify = verbs.add_parser("verify", help="verify the chains and their checkpoint signatures")
+    verify.add_argument("organizations", nargs="*", type=uuid.UUID, help="organization ids (default: all)")
+    verbs.add_parser("public-key", help="print the checkpoint key's public half")
+    arguments = parser.parse_args()
+    configure_logging()
+    if arguments.verb == "run":
+        asyncio.run(_run())
+    elif arguments.verb == "verify":
+        sys.exit(asyncio.run(_verify(arguments.organizations)))
+    else:
+        for version, key in sorted(_signer().public_keys().items()):
+            print(f"v{version} ed25519 {key}")
+
+
+if __name__ == "__main__":
+    main()

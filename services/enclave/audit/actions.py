@@ -1,0 +1,48 @@
+"""Every action the trail records: ``<subject>:<object>:<verb>``, kept sorted. A name, once used,
+keeps its meaning for ever: records signed years ago must still read the same."""
+
+from __future__ import annotations
+
+import enum
+
+
+class AuditAction(enum.StrEnum):
+    AUDIT_EVENT_MALFORMED = "audit:event:malformed"
+    AUTH_SESSION_LOGIN = "auth:session:login"
+    AUTH_SESSION_LOGOUT = "auth:session:logout"
+    DATA_CONTENT_READ = "data:content:read"
+    DATA_DATASET_CREATE = "data:dataset:create"
+    DATA_ITEM_IMPORT = "data:item:import"
+    DATA_ITEM_UPLOAD = "data:item:upload"
+    ORG_API_KEY_ISSUE = "org:api_key:issue"
+    ORG_API_KEY_REVOKE = "org:api_key:revoke"
+    ORG_IDENTITY_PROVIDER_DELETE = "org:identity_provider:delete"
+    ORG_IDENTITY_PROVIDER_PUT = "org:identity_provider:put"
+    ORG_INVITE_ACCEPT = "org:invite:accept"
+    ORG_INVITE_CREATE = "org:invite:create"
+    ORG_KEY_ROTATE = "org:key:rotate"
+    ORG_MEMBER_CREATE = "org:member:create"
+    ORG_MEMBER_REMOVE = "org:member:remove"
+    ORG_MEMBER_UPDATE = "org:member:update"
+    ORG_ONTOLOGY_CREATE = "org:ontology:create"
+    ORG_ONTOLOGY_VERSION = "org:ontology:version"
+    ORG_ORGANIZATION_TERMINATE = "org:organization:terminate"
+    ORG_ORGANIZATION_UPDATE = "org:organization:update"
+    PROJECT_DATASET_ATTACH = "project:dataset:attach"
+    PROJECT_MEMBER_ADD = "project:member:add"
+    PROJECT_MEMBER_REMOVE = "project:member:remove"
+    PROJECT_MEMBER_UPDATE = "project:member:update"
+    PROJECT_PROJECT_CREATE = "project:project:create"
+    PROJECT_PROJECT_UPDATE = "project:project:update"
+    PROJECT_TASK_CREATE = "project:task:create"
+    TASK_ANNOTATION_SUBMIT = "task:annotation:submit"
+    TASK_REVIEW_DECIDE = "task:review:decide"
+    TASK_TASK_ASSIGN = "task:task:assign"
+    TASK_TASK_REMOVE = "task:task:remove"
+    TASK_TASK_TAKE = "task:task:take"
+
+
+class Outcome(enum.StrEnum):
+    SUCCESS = "success"
+    DENIED = "denied"
+    FAILURE = "failure"

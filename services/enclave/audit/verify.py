@@ -1,0 +1,113 @@
+"""Verifying a trail: every record's hash, the chain's links and numbering, the search columns
+against the hashed content, and every checkpoint's signature — naming the first record that is wrong.
+
+Works on rows from the database or from an export (JSON lines), with only the checkpoint key's public
+half: nothing here needs Vault or any secret.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import msgspec
+
+from enclave.audit.events import GENESIS, chain_hash, checkpoint_message, parse
+from enclave.audit.signer import verify_signature
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """One stored record as read back: the hashed content and the copies kept beside it."""
+
+    seq: int
+    event_id: uuid.UUID
+    action: str
+    actor: str
+    target: str
+    outcome: str
+    content: bytes
+    prev_hash: bytes
+    hash: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheckpoint:
+    seq: int
+    head_hash: bytes
+    signature: str
+
+
+@dataclass
+class Verdict:
+    organization_id: uuid.UUID
+    records: int = 0
+    checkpoints: int = 0
+    #: The first problem found, naming the record (by sequence number) it is about; None if all is well.
+    problem: str | None = None
+    bad_seq: int | None = None
+    details: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify_chain(
+    organization_id: uuid.UUID,
+    records: Iterable[StoredRecord],
+    checkpoints: Iterable[StoredCheckpoint],
+    public_keys: dict[int, str],
+) -> Verdict:
+    """Walks the records in sequence order; stops at the first problem."""
+    verdict = Verdict(organization_id)
+    hashes: dict[int, bytes] = {}
+    expected_seq, prev = 1, GENESIS
+    for record in records:
+        problem = _check(organization_id, record, expected_seq, prev)
+        if problem is not None:
+            verdict.problem, verdict.bad_seq = problem, expected_seq  # where the chain stops being right
+            return verdict
+        hashes[record.seq] = record.hash
+        prev, expected_seq = record.hash, expected_seq + 1
+        verdict.records += 1
+    last_seq = expected_seq - 1
+    for checkpoint in checkpoints:
+        if checkpoint.seq > last_seq:
+            verdict.problem = (
+                f"a signed checkpoint covers {checkpoint.seq} records, but only {last_seq} remain"
+            )
+            verdict.bad_seq = last_seq + 1
+            return verdict
+        if hashes.get(checkpoint.seq) != checkpoint.head_hash:
+            verdict.problem = f"record {checkpoint.seq} is not the one its signed checkpoint names"
+            verdict.bad_seq = checkpoint.seq
+            return verdict
+        message = checkpoint_message(organization_id, checkpoint.seq, checkpoint.head_hash)
+        if not verify_signature(public_keys, message, checkpoint.signature):
+            verdict.problem = f"the checkpoint at record {checkpoint.seq} is not signed by the checkpoint key"
+            verdict.bad_seq = checkpoint.seq
+            return verdict
+        verdict.checkpoints += 1
+    return verdict
+
+
+def _check(organization_id: uuid.UUID, record: StoredRecord, expected_seq: int, prev: bytes) -> str | None:
+    if record.seq != expected_seq:
+        return f"record {expected_seq} is missing (found {record.seq} in its place)"
+    if record.prev_hash != prev:
+        return f"record {record.seq} does not follow record {record.seq - 1} (the chain is broken)"
+    if chain_hash(prev, record.content) != record.hash:
+        return f"record {record.seq} was changed (its hash does not match its content)"
+    try:
+        parsed = parse(record.content)
+    except msgspec.DecodeError:
+        return f"record {record.seq} is not a record of a known format"
+    event = parsed.event
+    if parsed.seq != record.seq or event.organization_id != organization_id:
+        return f"record {record.seq} was moved (its content names another place)"
+    copies = (record.event_id, record.action, record.actor, record.target, record.outcome)
+    if copies != (event.event_id, event.action.value, event.actor, event.target, event.outcome.value):
+        return f"record {record.seq} was changed (its searchable columns disagree with its content)"
+    return None
