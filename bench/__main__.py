@@ -18,11 +18,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bench import report
+from bench.audit import AuditBenchmark
 from bench.core import Benchmark, Context, Result
 from bench.stack import prepared_stack
 from bench.storage import StorageBenchmark
 
-BENCHMARKS: tuple[Benchmark, ...] = (StorageBenchmark(),)
+BENCHMARKS: tuple[Benchmark, ...] = (StorageBenchmark(), AuditBenchmark())
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 

@@ -310,7 +310,7 @@ def _parameters(runs: list[Runs]) -> dict[str, Any]:
         "warmup": WARMUP,
         "statistic": "median of per-transfer MiB/s (1 MiB = 2^20 bytes), wall clock at the client",
         "order": "proxied and raw alternate; which goes first swaps every repetition",
-        "proxied": "urllib3 (as the raw side), HTTP/1.1 keep-alive, verified TLS, API key; the api in production mode",
+        "proxied": "urllib3 (as the raw side), HTTP/1.1 keep-alive, verified TLS, API key, production mode",
         "raw": "minio-py put_object / get_object (3 parallel parts above 5 MiB, as the api), verified TLS",
         "clients": {name: importlib.metadata.version(name) for name in ("httpx", "minio", "urllib3")},
         "openssl": _openssl_version(),

@@ -235,6 +235,8 @@ path "transit/decrypt/enclave-*" { capabilities = ["update"] }
 path "transit/rewrap/enclave-*" { capabilities = ["update"] }
 path "transit/sign/enclave-*" { capabilities = ["update"] }
 path "transit/verify/enclave-*" { capabilities = ["update"] }
+# The audit checkpoints' key: its public half only (to verify the trail), never a signature.
+path "transit/keys/audit-checkpoints" { capabilities = ["read"] }
 HCL
   _openbao_root_cli write auth/approle/role/enclave-api token_policies=enclave-api \
     token_ttl=1h token_max_ttl=4h secret_id_ttl=0 >/dev/null || die "openbao: could not write the AppRole role"

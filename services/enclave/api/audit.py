@@ -20,6 +20,7 @@ from enclave.audit.actions import AuditAction
 from enclave.audit.events import Detail
 from enclave.audit.recorder import AuditRecorder, RequestFacts
 from enclave.authz.principal import Principal
+from enclave.db.session import bind_tenant
 
 AUDIT = "audit"
 _NOTE = "audit_note"
@@ -91,3 +92,20 @@ def _default_target(request: Request[Any, Any, Any], principal: Principal) -> st
         if value is not None:
             return f"{name.removesuffix('_id')}:{value}"
     return f"organization:{principal.organization_id}"
+
+
+async def record_own_transaction(
+    request: Request[Any, Any, Any],
+    organization_id: uuid.UUID,
+    user_id: uuid.UUID,
+    action: AuditAction,
+    details: dict[str, Detail] | None = None,
+) -> None:
+    """Records an event of a request outside the v1 routes (sign-in, sign-out) in a transaction of
+    its own, committed before the caller goes on: if it cannot be written, the action does not
+    happen."""
+    factory = request.app.state.session_factory
+    async with factory() as session, session.begin():
+        await bind_tenant(session, organization_id, user_id)
+        facts = request_facts(request, organization_id, f"user:{user_id}", "session")
+        await AuditRecorder(session, facts).record(action, f"user:{user_id}", details)

@@ -13,10 +13,12 @@ import asyncio
 import signal
 import sys
 import uuid
+from typing import BinaryIO
 
 import anyio.to_thread
 from sqlalchemy import select
 
+from enclave.audit.export import verify_export
 from enclave.audit.service import AuditService
 from enclave.audit.signer import CheckpointSigner
 from enclave.audit.trail import read_chain
@@ -70,6 +72,21 @@ async def _verify(organizations: list[uuid.UUID]) -> int:
     return 1 if failed else 0
 
 
+def _verify_export(file: BinaryIO, keys: list[str]) -> int:
+    public_keys = {}
+    for entry in keys:
+        version, _, key = entry.partition(":")
+        public_keys[int(version.removeprefix("v"))] = key
+    verdict = verify_export(file, public_keys)
+    if verdict.ok:
+        signed = verdict.checkpoints
+        print(f"{verdict.organization_id}: ok, {verdict.records} records, {signed} signed checkpoints")
+        return 0
+    where = f" at record {verdict.bad_seq}" if verdict.bad_seq is not None else ""
+    print(f"{verdict.organization_id}: FAILED{where}: {verdict.problem}")
+    return 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="enclave-audit", description=__doc__.split("\n")[0])
     verbs = parser.add_subparsers(dest="verb", required=True)
@@ -77,15 +94,25 @@ def main() -> None:
     verify = verbs.add_parser("verify", help="verify the chains and their checkpoint signatures")
     verify.add_argument("organizations", nargs="*", type=uuid.UUID, help="organization ids (default: all)")
     verbs.add_parser("public-key", help="print the checkpoint key's public half")
+    offline = verbs.add_parser("verify-export", help="verify an exported trail offline")
+    offline.add_argument("file", type=argparse.FileType("rb"), help="the export (JSON lines)")
+    offline.add_argument(
+        "--public-key",
+        action="append",
+        required=True,
+        help="vN:BASE64, as `public-key` prints it (repeatable)",
+    )
     arguments = parser.parse_args()
     configure_logging()
+    if arguments.verb == "verify-export":
+        sys.exit(_verify_export(arguments.file, arguments.public_key))
     if arguments.verb == "run":
         asyncio.run(_run())
     elif arguments.verb == "verify":
         sys.exit(asyncio.run(_verify(arguments.organizations)))
     else:
         for version, key in sorted(_signer().public_keys().items()):
-            print(f"v{version} ed25519 {key}")
+            print(f"v{version}:{key}")
 
 
 if __name__ == "__main__":

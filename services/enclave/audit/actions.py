@@ -15,6 +15,7 @@ class AuditAction(enum.StrEnum):
     DATA_ITEM_IMPORT = "data:item:import"
     DATA_ITEM_UPLOAD = "data:item:upload"
     ORG_API_KEY_ISSUE = "org:api_key:issue"
+    ORG_AUDIT_EXPORT = "org:audit:export"
     ORG_API_KEY_REVOKE = "org:api_key:revoke"
     ORG_IDENTITY_PROVIDER_DELETE = "org:identity_provider:delete"
     ORG_IDENTITY_PROVIDER_PUT = "org:identity_provider:put"

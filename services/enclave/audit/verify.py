@@ -47,6 +47,8 @@ class Verdict:
     #: The first problem found, naming the record (by sequence number) it is about; None if all is well.
     problem: str | None = None
     bad_seq: int | None = None
+    #: The last record a verified checkpoint signature vouches for (0: none).
+    covered: int = 0
     details: list[str] = field(default_factory=list)
 
     @property
@@ -59,11 +61,19 @@ def verify_chain(
     records: Iterable[StoredRecord],
     checkpoints: Iterable[StoredCheckpoint],
     public_keys: dict[int, str],
+    *,
+    partial: bool = False,
 ) -> Verdict:
-    """Walks the records in sequence order; stops at the first problem."""
+    """Walks the records in sequence order; stops at the first problem. ``partial``: the records are
+    a stretch of the chain (an export), anchored at the first one's own ``prev_hash``; what vouches
+    for them is a signed checkpoint at or after them (``Verdict.covered``)."""
     verdict = Verdict(organization_id)
     hashes: dict[int, bytes] = {}
+    records = list(records)
     expected_seq, prev = 1, GENESIS
+    if partial and records:
+        expected_seq, prev = records[0].seq, records[0].prev_hash
+    first_seq = expected_seq
     for record in records:
         problem = _check(organization_id, record, expected_seq, prev)
         if problem is not None:
@@ -74,6 +84,8 @@ def verify_chain(
         verdict.records += 1
     last_seq = expected_seq - 1
     for checkpoint in checkpoints:
+        if partial and checkpoint.seq < first_seq:
+            continue  # before the stretch: it vouches for nothing here
         if checkpoint.seq > last_seq:
             verdict.problem = (
                 f"a signed checkpoint covers {checkpoint.seq} records, but only {last_seq} remain"
@@ -90,6 +102,7 @@ def verify_chain(
             verdict.bad_seq = checkpoint.seq
             return verdict
         verdict.checkpoints += 1
+        verdict.covered = max(verdict.covered, checkpoint.seq)
     return verdict
 
 

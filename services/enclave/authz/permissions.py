@@ -14,6 +14,8 @@ class Permission(enum.StrEnum):
     ORG_API_KEY_CREATE = "org:api_key:create"
     ORG_API_KEY_LIST = "org:api_key:list"
     ORG_API_KEY_REVOKE = "org:api_key:revoke"
+    ORG_AUDIT_EXPORT = "org:audit:export"
+    ORG_AUDIT_READ = "org:audit:read"
     ORG_DATASET_CREATE = "org:dataset:create"
     ORG_DATASET_IMPORT = "org:dataset:import"
     ORG_DATASET_READ = "org:dataset:read"

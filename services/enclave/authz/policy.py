@@ -71,6 +71,9 @@ RULES: dict[P, Rule] = {
     P.ORG_ORGANIZATION_TERMINATE: Rule(org_roles=frozenset({ADMIN})),
     # The organization's key in the customer's KMS: only org Admins see its state or rotate it.
     P.ORG_KEY_READ: Rule(org_roles=frozenset({ADMIN})),
+    # The organization's audit trail: its Admins search, verify and export it.
+    P.ORG_AUDIT_READ: Rule(org_roles=frozenset({ADMIN})),
+    P.ORG_AUDIT_EXPORT: Rule(org_roles=frozenset({ADMIN})),
     P.ORG_KEY_ROTATE: Rule(org_roles=frozenset({ADMIN})),
     P.ORG_SELF_READ: Rule(org_roles=EVERY_ORG_ROLE),
     P.ORG_MY_TASK_LIST: Rule(org_roles=EVERY_ORG_ROLE),

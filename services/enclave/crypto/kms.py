@@ -220,6 +220,12 @@ class TenantKeys:
         if confirmed is None or time.monotonic() - confirmed > self._check_interval:
             self.confirm(organization_id)
 
+    def signing_public_keys(self, name: str) -> dict[int, str]:
+        """Version → base64 public key of a transit signing key (the audit checkpoints' key: the
+        api may read its public half, never sign with it)."""
+        keys = self._call(self._client.secrets.transit.read_key, name=name)["data"]["keys"]
+        return {int(version): str(entry["public_key"]) for version, entry in keys.items()}
+
     # --- data keys -----------------------------------------------------------------------------
 
     def new_data_key(self, organization_id: uuid.UUID) -> DataKey:

@@ -6,6 +6,7 @@ exactly one thing and trusts nothing it did not verify itself (state, PKCE, toke
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 import msgspec
@@ -15,7 +16,10 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect
 
+from enclave.api.audit import record_own_transaction
 from enclave.api.auth.session_auth import COOKIE
+from enclave.audit.actions import AuditAction
+from enclave.audit.events import Detail
 from enclave.domain.errors import Forbidden, Unauthenticated
 from enclave.identity.login import LoginService
 
@@ -69,7 +73,14 @@ class AuthController(Controller):
     ) -> Redirect:
         if error or not code:
             raise Unauthenticated("Sign-in was cancelled or refused.")
-        completed = await _service(request).complete(oauth_state, code)
+
+        async def record_login(organization_id: uuid.UUID, user_id: uuid.UUID, amr: list[str]) -> None:
+            details: dict[str, Detail] = {"amr": " ".join(sorted(amr)), "second_factor": "otp" in amr}
+            await record_own_transaction(
+                request, organization_id, user_id, AuditAction.AUTH_SESSION_LOGIN, details
+            )
+
+        completed = await _service(request).complete(oauth_state, code, record_login)
         if completed.session_id is None:
             return Redirect(completed.redirect or "/", status_code=303)
         timeout = request.app.state.settings.session.absolute_timeout_s
@@ -95,6 +106,9 @@ class AuthController(Controller):
             claim = request.scope.get("state", {}).get("claim")
             if claim is None or not claim.csrf_ok:
                 raise Forbidden("Send the X-CSRF-Token header of your session to sign out.")
+            await record_own_transaction(
+                request, session.organization_id, session.user_id, AuditAction.AUTH_SESSION_LOGOUT
+            )
             await _service(request).logout(session_id, session)
         return Response(None, status_code=204, cookies=[_cookie(request, "", 0)])
 

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import secrets
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +29,10 @@ from enclave.identity.oidc import RealmClients
 from enclave.identity.sessions import BrowserSession, PendingLogins, SessionStore
 
 CALLBACK_PATH = "/auth/callback"
+
+
+#: Runs once a sign-in is known good, before its session exists (the audit record of the sign-in).
+BeforeSession = Callable[[uuid.UUID, uuid.UUID, list[str]], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +108,7 @@ class LoginService:
             url += f"&kc_idp_hint={quote(idp)}"
         return f"{url}&prompt=login" if reauthenticate else url
 
-    async def complete(self, state: str, code: str) -> Completed:
+    async def complete(self, state: str, code: str, before_session: BeforeSession | None = None) -> Completed:
         pending = await self.pending.take(state)
         if pending is None:
             raise InvalidInput("This sign-in link has expired or was already used; start again.")
@@ -128,6 +133,8 @@ class LoginService:
                 pending.next_path,
                 await self.begin(pending.realm, pending.next_path, reauthenticate=True),
             )
+        if before_session is not None:  # e.g. the audit record: no session without it
+            await before_session(org_id, user_id, amr)
         session = BrowserSession(
             organization_id=org_id,
             user_id=user_id,

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from enclave.api.audit import audited
@@ -193,7 +194,13 @@ class TaskController(Controller):
     @post(
         TASK + "/annotations",
         operation_id="annotation_submit",
-        responses=problems(404, 409),
+        responses=problems(404, 409)
+        | {
+            200: ResponseSpec(
+                data_container=AnnotationVersion,
+                description="A retry with an Idempotency-Key already used: the version it made then.",
+            )
+        },
         opt=access(Permission.TASK_ANNOTATION_SUBMIT, Target.TASK)
         | audited(AuditAction.TASK_ANNOTATION_SUBMIT),
     )

@@ -254,6 +254,10 @@ EXPECTED: dict[str, Who] = {
     "organization_terminate": ADMINS,
     "organization_key_read": ADMINS,
     "organization_key_rotate": ADMINS,
+    "audit_event_list": ADMINS,
+    "audit_verify": ADMINS,
+    "audit_export": ADMINS,
+    "audit_export_csv": ADMINS,
     "identity_provider_put": ADMINS,
     "identity_provider_delete": ADMINS,
     "me_read": EVERYONE,
@@ -613,6 +617,10 @@ RECIPES: dict[str, Recipe] = {
     "organization_terminate": lambda w, c, x: Call("/organization/termination", {"confirm": "not-the-slug"}),
     "organization_key_read": lambda w, c, x: Call("/organization/key"),
     "organization_key_rotate": lambda w, c, x: Call("/organization/key/rotations"),
+    "audit_event_list": lambda w, c, x: Call("/audit/events"),
+    "audit_verify": lambda w, c, x: Call("/audit/verification"),
+    "audit_export": lambda w, c, x: Call("/audit/export"),
+    "audit_export_csv": lambda w, c, x: Call("/audit/export/csv"),
     "identity_provider_put": lambda w, c, x: Call(
         f"/organization/identity-providers/{unique('idp')}", OIDC_IDP
     ),
@@ -740,17 +748,17 @@ def run(world: World, op: Operation) -> list[Result]:
 
 # --- the tests -------------------------------------------------------------------------------------------
 
-#: How many cases the plan holds. Of the 52 operations, 8 act on a task (an item's content included); 9
+#: How many cases the plan holds. Of the 56 operations, 8 act on a task (an item's content included); 9
 #: on a member, with 4, 4, 5, 5, 3 (org members, invitations included: 21, 20 without "self"), 3, 4, 3
-#: (project members: 10) and 2 (whose key is revoked: 1 without "own key") contexts; 35 on neither. 32
+#: (project members: 10) and 2 (whose key is revoked: 1 without "own key") contexts; 39 on neither. 32
 #: name a tenant-A row in their path: 17 plain, 7 member (12 + 10 + 1 contexts: creating and inviting
 #: name none) and 8 task operations.
 #: On a task, the 6 project roles have 1, 1, 1, 2, 2 and 3 contexts: 10 per org role.
 EXPECTED_CASES = (
-    2 * (24 * (35 + 21 + 10 + 2) + 4 * 10 * 8)  # own tenant: 24 callers, by header and by key
+    2 * (24 * (39 + 21 + 10 + 2) + 4 * 10 * 8)  # own tenant: 24 callers, by header and by key
     + 4 * (17 + 12 + 10 + 1 + 8)  # other tenant: 4 callers, on the operations that name a tenant-A row
-    + 3 * (35 + 20 + 10 + 1 + 8)  # signed out, unknown, forged: every operation, no "self", no own key
-    + 2 * (35 + 21 + 10 + 2 + 3 * 8)  # disabled, by header and by key: an admin/annotator_reviewer
+    + 3 * (39 + 20 + 10 + 1 + 8)  # signed out, unknown, forged: every operation, no "self", no own key
+    + 2 * (39 + 21 + 10 + 2 + 3 * 8)  # disabled, by header and by key: an admin/annotator_reviewer
 )
 
 
@@ -783,7 +791,7 @@ class TestAuthorizationMatrix:
         assert sorted(KEY_MANAGEMENT - operations) == [], "key management operations that are not routes"
 
     def test_the_plan_counts_every_case(self) -> None:
-        assert len(OPERATIONS) == 52
+        assert len(OPERATIONS) == 56
         assert sum(len(plan(op)) for op in OPERATIONS) == EXPECTED_CASES
         # 4 org roles x 10 contexts by header and by key; other tenants; signed out, unknown, forged;
         # disabled by header and by key.

@@ -3,6 +3,7 @@ CSRF on changes, logout that ends Keycloak's session too, and MFA enforced by th
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import httpx
@@ -11,7 +12,7 @@ from keycloak import KeycloakAdmin
 
 from enclave.api.auth.session_auth import COOKIE
 from enclave.identity.realms import RealmService
-from tests.integration.domain.world import Tenant
+from tests.integration.domain.world import Tenant, sql_as_tenant
 from tests.integration.identity.signin import PASSWORD, Person, person, sign_in
 from tests.integration.stack import Stack
 from tests.support.keycloak_login import TOTP_ENROL_FORM, LoginFailed, login_via_form
@@ -19,7 +20,12 @@ from tests.support.keycloak_login import TOTP_ENROL_FORM, LoginFailed, login_via
 
 class TestBrowserLogin:
     def test_sign_in_use_the_api_sign_out(
-        self, org: Tenant, realms: RealmService, browser: httpx.Client, keycloak_browser: httpx.Client
+        self,
+        org: Tenant,
+        realms: RealmService,
+        browser: httpx.Client,
+        keycloak_browser: httpx.Client,
+        audit_service: object,
     ) -> None:
         who = person(org, realms)
         done = sign_in(browser, keycloak_browser, org, who)
@@ -51,6 +57,19 @@ class TestBrowserLogin:
         page = keycloak_browser.get(again.headers["location"])
         assert page.status_code == 200
         assert 'id="kc-form-login"' in page.text
+
+        # The trail has the sign-in, the key it made and the sign-out, each once, in that order.
+        wanted = ["auth:session:login", "org:api_key:issue", "auth:session:logout"]
+        deadline = time.monotonic() + 30
+        while True:
+            rows = sql_as_tenant(
+                org.org_id, "SELECT action, actor FROM audit_log WHERE actor = :actor ORDER BY seq",
+                actor=f"user:{who.user_id}",
+            )  # fmt: skip
+            if len(rows) >= len(wanted) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert [str(r[0]) for r in rows] == wanted
 
     def test_no_account_no_entry(
         self, org: Tenant, realms: RealmService, browser: httpx.Client, keycloak_browser: httpx.Client

@@ -21,6 +21,7 @@ from enclave.audit.events import (
     checkpoint_message,
     parse,
 )
+from enclave.audit.export import checkpoint_line, header_line, record_line, verify_export
 from enclave.audit.signer import verify_signature
 from enclave.audit.verify import StoredCheckpoint, StoredRecord, verify_chain
 
@@ -120,3 +121,30 @@ class TestVerify:
         assert not verify_signature(PUBLIC, b"massage", signature)
         assert not verify_signature(PUBLIC, b"message", signature.replace("vault:v1", "vault:v2"))
         assert not verify_signature(PUBLIC, b"message", "not a signature")
+
+
+class TestExport:
+    def lines(self, records: list[StoredRecord], checkpoints: list[StoredCheckpoint]) -> list[bytes]:
+        return [
+            header_line(ORG, None, None),
+            *(record_line(r) for r in records),
+            *(checkpoint_line(c) for c in checkpoints),
+        ]
+
+    def test_a_stretch_with_its_covering_checkpoint_verifies(self) -> None:
+        records = chain(6)
+        stretch = records[2:]  # records 3..6, as a day's export would begin mid-chain
+        verdict = verify_export(self.lines(stretch, [checkpoint(records)]), PUBLIC)
+        assert (verdict.ok, verdict.records, verdict.covered) == (True, 4, 6)
+
+    def test_records_no_signature_covers_are_refused(self) -> None:
+        verdict = verify_export(self.lines(chain(3), []), PUBLIC)
+        assert (verdict.ok, verdict.bad_seq) == (False, 1)
+        assert "not covered" in str(verdict.problem)
+
+    def test_a_malformed_line_is_refused(self) -> None:
+        lines = self.lines(chain(2), [])
+        lines[1] = b'{"type": "record", "seq": "one"}'
+        verdict = verify_export(lines, PUBLIC)
+        assert not verdict.ok
+        assert "line 2" in str(verdict.problem)

@@ -1,0 +1,195 @@
+"""The audit trail's speed: sustained append rate (outbox → hash chain, checkpoints signed through
+Vault included) next to a plain batched INSERT of the very same rows into the same PostgreSQL, and
+verification rate next to bare SHA-256 over the same canonical bytes.
+
+Goals (issue 7): append at least 0.8 of the plain INSERT's rate; verify at least 0.5 of SHA-256's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import time
+import uuid
+from typing import Any
+
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bench.core import Context, Goal, Result, Table
+from bench.tenant import provision_with_api_key
+from enclave.audit.actions import AuditAction
+from enclave.audit.events import AuditEvent, to_builtins
+from enclave.audit.service import AuditService
+from enclave.audit.signer import CheckpointSigner
+from enclave.audit.trail import read_chain
+from enclave.audit.verify import verify_chain
+from enclave.authz.scopes import Scope
+from enclave.db.engine import create_engine
+from enclave.db.models import AuditOutboxRow
+from enclave.db.session import bind_tenant, session_factory
+from enclave.settings import AuditSettings, DatabaseSettings, TLSSettings, VaultSettings
+
+EVENTS = 20_000
+QUICK_EVENTS = 1_000
+BATCH = 500
+
+
+def _events(organization_id: uuid.UUID, count: int) -> list[dict[str, Any]]:
+    now = dt.datetime.now(dt.UTC)
+    return [
+        {
+            "event_id": event.event_id,
+            "organization_id": organization_id,
+            "event": to_builtins(event),
+        }
+        for event in (
+            AuditEvent(
+                event_id=uuid.uuid4(),
+                organization_id=organization_id,
+                occurred_at=now,
+                actor=f"user:{uuid.uuid4()}",
+                action=AuditAction.TASK_ANNOTATION_SUBMIT,
+                target=f"task:{uuid.uuid4()}",
+                source="10.0.0.1",
+                user_agent="bench",
+                request_id=uuid.uuid4().hex,
+                details={"annotation_version": n, "objects": 3},
+            )
+            for n in range(count)
+        )
+    ]
+
+
+async def _fill_outbox(
+    api: async_sessionmaker[AsyncSession], organization_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> None:
+    for start in range(0, len(rows), BATCH):
+        async with api() as session, session.begin():
+            await bind_tenant(session, organization_id)
+            await session.execute(insert(AuditOutboxRow), rows[start : start + BATCH])
+
+
+async def _measure(context: Context, count: int) -> dict[str, Any]:
+    tenant = provision_with_api_key([Scope.ADMIN], prefix="bench-audit")
+    db, tls = DatabaseSettings(), TLSSettings()
+    api_engine = create_engine(db, tls, application_name="bench-audit-api")
+    audit_engine = create_engine(db, tls, as_audit=True, application_name="bench-audit")
+    try:
+        api_sessions, audit_sessions = session_factory(api_engine), session_factory(audit_engine)
+        settings = AuditSettings(batch_size=BATCH, checkpoint_every=1000)
+        service = AuditService(audit_sessions, CheckpointSigner(VaultSettings(), settings, tls), settings)
+        await asyncio.to_thread(service._signer.ensure_key)
+        context.console.log(f"audit: {count} events into the outbox")
+        await _fill_outbox(api_sessions, tenant.organization_id, _events(tenant.organization_id, count))
+
+        context.console.log("audit: draining into the chain, checkpoints every 1000 records")
+        started = time.perf_counter()
+        moved = 0
+        while True:
+            step = await service.drain_once()
+            await service.checkpoint_due()
+            moved += step
+            if step == 0:
+                break
+        await service.checkpoint_due(force=True)
+        append_s = time.perf_counter() - started
+
+        async with audit_sessions() as session:
+            records, checkpoints = await read_chain(session, tenant.organization_id)
+        records = [r for r in records if r.seq > 0]
+
+        context.console.log("audit: the same rows by plain batched INSERT into a table like the log")
+        async with audit_engine.connect() as connection:
+            await connection.execute(text("CREATE TEMP TABLE plain_log (LIKE audit_log INCLUDING DEFAULTS)"))
+            now = dt.datetime.now(dt.UTC)
+            rows = [
+                {
+                    "organization_id": tenant.organization_id,
+                    "seq": r.seq,
+                    "event_id": r.event_id,
+                    "occurred_at": now,
+                    "action": r.action,
+                    "actor": r.actor,
+                    "target": r.target,
+                    "outcome": r.outcome,
+                    "content": r.content,
+                    "prev_hash": r.prev_hash,
+                    "hash": r.hash,
+                }
+                for r in records
+            ]
+            statement = text(
+                "INSERT INTO plain_log (organization_id, seq, event_id, occurred_at, action, actor, target,"
+                " outcome, content, prev_hash, hash) VALUES (:organization_id, :seq, :event_id, :occurred_at,"
+                " :action, :actor, :target, :outcome, :content, :prev_hash, :hash)"
+            )
+            started = time.perf_counter()
+            for start in range(0, len(rows), BATCH):
+                async with connection.begin():
+                    await connection.execute(statement, rows[start : start + BATCH])
+            plain_s = time.perf_counter() - started
+
+        public_keys = await asyncio.to_thread(service._signer.public_keys)
+        started = time.perf_counter()
+        verdict = verify_chain(tenant.organization_id, records, checkpoints, public_keys)
+        verify_s = time.perf_counter() - started
+        if not verdict.ok:
+            raise RuntimeError(f"the benchmark's own chain does not verify: {verdict.problem}")
+        started = time.perf_counter()
+        for record in records:
+            hashlib.sha256(record.content).digest()
+        sha_s = time.perf_counter() - started
+    finally:
+        await api_engine.dispose()
+        await audit_engine.dispose()
+    return {
+        "events": moved,
+        "checkpoints": len(checkpoints),
+        "append_events_per_s": moved / append_s,
+        "plain_insert_rows_per_s": len(records) / plain_s,
+        "verify_records_per_s": len(records) / verify_s,
+        "sha256_records_per_s": len(records) / sha_s,
+        "mean_record_bytes": sum(len(r.content) for r in records) / max(1, len(records)),
+    }
+
+
+class AuditBenchmark:
+    name = "audit"
+    summary = "audit append rate against a plain batched INSERT; verify rate against bare SHA-256"
+
+    def run(self, context: Context) -> Result:
+        figures = asyncio.run(_measure(context, QUICK_EVENTS if context.quick else EVENTS))
+        append_ratio = figures["append_events_per_s"] / figures["plain_insert_rows_per_s"]
+        verify_ratio = figures["verify_records_per_s"] / figures["sha256_records_per_s"]
+        figures |= {"append_ratio": append_ratio, "verify_ratio": verify_ratio}
+        goals = [
+            Goal("audit append / plain batched INSERT", append_ratio, 0.8),
+            Goal("audit verify / hashlib.sha256", verify_ratio, 0.5),
+        ]
+        append_row = (
+            "append (events/s, checkpoints included)",
+            f"{figures['append_events_per_s']:,.0f}",
+            f"{figures['plain_insert_rows_per_s']:,.0f} (INSERT)",
+            f"{append_ratio:.3f}",
+            ">= 0.80",
+            goals[0].verdict,
+        )
+        verify_row = (
+            "verify (records/s, signatures included)",
+            f"{figures['verify_records_per_s']:,.0f}",
+            f"{figures['sha256_records_per_s']:,.0f} (sha256)",
+            f"{verify_ratio:.3f}",
+            ">= 0.50",
+            goals[1].verdict,
+        )
+        size = f"{figures['mean_record_bytes']:.0f}"
+        table = Table(
+            title="Audit trail, same run, same PostgreSQL",
+            columns=("Measure", "Enclave", "Baseline", "Ratio", "Goal", "Result"),
+            rows=[append_row, verify_row],
+            notes=(f"{figures['events']} events of {size} bytes, {figures['checkpoints']} checkpoints",),
+        )
+        rounded = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in figures.items()}
+        return Result(self.name, rounded, [table], goals)
