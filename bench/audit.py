@@ -18,7 +18,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.core import Context, Goal, Result, Table
-from bench.tenant import provision_with_api_key
+from bench.tenant import BenchTenant, provision_with_api_key
 from enclave.audit.actions import AuditAction
 from enclave.audit.events import AuditEvent, to_builtins
 from enclave.audit.service import AuditService
@@ -71,8 +71,7 @@ async def _fill_outbox(
             await session.execute(insert(AuditOutboxRow), rows[start : start + BATCH])
 
 
-async def _measure(context: Context, count: int) -> dict[str, Any]:
-    tenant = provision_with_api_key([Scope.ADMIN], prefix="bench-audit")
+async def _measure(context: Context, count: int, tenant: BenchTenant) -> dict[str, Any]:
     db, tls = DatabaseSettings(), TLSSettings()
     api_engine = create_engine(db, tls, application_name="bench-audit-api")
     audit_engine = create_engine(db, tls, as_audit=True, application_name="bench-audit")
@@ -101,8 +100,11 @@ async def _measure(context: Context, count: int) -> dict[str, Any]:
         records = [r for r in records if r.seq > 0]
 
         context.console.log("audit: the same rows by plain batched INSERT into a table like the log")
-        async with audit_engine.connect() as connection:
+        # The schema owner's connection: the service roles may not create tables, not even temporary ones.
+        owner_engine = create_engine(db, tls, as_owner=True, application_name="bench-audit-plain")
+        async with owner_engine.connect() as connection:
             await connection.execute(text("CREATE TEMP TABLE plain_log (LIKE audit_log INCLUDING DEFAULTS)"))
+            await connection.commit()
             now = dt.datetime.now(dt.UTC)
             rows = [
                 {
@@ -130,6 +132,7 @@ async def _measure(context: Context, count: int) -> dict[str, Any]:
                 async with connection.begin():
                     await connection.execute(statement, rows[start : start + BATCH])
             plain_s = time.perf_counter() - started
+        await owner_engine.dispose()
 
         public_keys = await asyncio.to_thread(service._signer.public_keys)
         started = time.perf_counter()
@@ -160,7 +163,8 @@ class AuditBenchmark:
     summary = "audit append rate against a plain batched INSERT; verify rate against bare SHA-256"
 
     def run(self, context: Context) -> Result:
-        figures = asyncio.run(_measure(context, QUICK_EVENTS if context.quick else EVENTS))
+        tenant = provision_with_api_key([Scope.ADMIN], prefix="bench-audit")
+        figures = asyncio.run(_measure(context, QUICK_EVENTS if context.quick else EVENTS, tenant))
         append_ratio = figures["append_events_per_s"] / figures["plain_insert_rows_per_s"]
         verify_ratio = figures["verify_records_per_s"] / figures["sha256_records_per_s"]
         figures |= {"append_ratio": append_ratio, "verify_ratio": verify_ratio}

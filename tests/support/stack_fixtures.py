@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.integration.stack import Stack, ensure_stack_up, migrate
-from tests.support.api_process import running_api
+from tests.support.api_process import running_api, stop_process
 
 #: The upload limit of the api the integration suites run against.
 UPLOAD_LIMIT = 24 * 1024 * 1024
@@ -87,9 +87,4 @@ def audit_service(
             raise RuntimeError(f"the audit service did not start:\n{log.read_text()}")
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)

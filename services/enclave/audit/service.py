@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import time
+import typing
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 import anyio.to_thread
 import msgspec
 import structlog
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Table, Text, any_, cast, delete, func, insert, select
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from enclave.audit.actions import AuditAction, Outcome
@@ -33,23 +35,35 @@ from enclave.audit.events import (
     canonical,
     chain_hash,
     checkpoint_message,
-    from_builtins,
 )
 from enclave.audit.signer import CheckpointSigner, SigningUnavailable
 from enclave.db.models import AuditCheckpointRow, AuditLogRow, AuditOutboxRow
 from enclave.settings import AuditSettings
 
 log = structlog.get_logger(__name__)
+#: The log as a Core table: rows are appended in bulk, without the ORM's per-object bookkeeping.
+_LOG = typing.cast(Table, AuditLogRow.__table__)
 _DRAIN_LOCK = int.from_bytes(hashlib.sha256(b"enclave/audit/drain").digest()[:8], "big", signed=True)
 
 
-def _event_of(row: AuditOutboxRow) -> AuditEvent:
+@dataclass(frozen=True, slots=True)
+class _Outboxed:
+    id: int
+    event_id: uuid.UUID
+    organization_id: uuid.UUID
+    event: bytes  # the event's JSON, as PostgreSQL gives it back
+    created_at: dt.datetime
+
+
+_EVENT = msgspec.json.Decoder(AuditEvent)
+
+
+def _event_of(row: _Outboxed) -> AuditEvent:
     """The outbox row's event; one that does not parse is recorded as malformed (with a hash of what
     it held) rather than dropped or left to block the trail."""
     try:
-        return from_builtins(row.event)
-    except (msgspec.ValidationError, TypeError, ValueError):
-        raw = msgspec.json.encode(row.event, order="sorted")
+        return _EVENT.decode(row.event)
+    except (msgspec.ValidationError, msgspec.DecodeError):
         log.error("audit_event_malformed", outbox_id=row.id)  # noqa: TRY400 — no traceback: it holds the data
         return AuditEvent(
             event_id=row.event_id,
@@ -59,7 +73,7 @@ def _event_of(row: AuditOutboxRow) -> AuditEvent:
             action=AuditAction.AUDIT_EVENT_MALFORMED,
             target=f"outbox:{row.id}",
             outcome=Outcome.FAILURE,
-            details={"sha256": hashlib.sha256(raw).hexdigest()},
+            details={"sha256": hashlib.sha256(row.event).hexdigest()},
         )
 
 
@@ -81,37 +95,48 @@ class AuditService:
         self._sessions = sessions
         self._signer = signer
         self._settings = settings
-        self._last_checkpoint: dict[uuid.UUID, float] = {}
+        self._heads: dict[uuid.UUID, int] = {}  # organization → head seq this process appended
+        self._unsigned_since: dict[uuid.UUID, float] = {}  # ... and since when it was unsigned
+        self._signed: dict[uuid.UUID, int] = {}  # organization → seq of its last checkpoint
 
     async def drain_once(self) -> int:
         """Appends one batch from the outbox; returns how many events it moved."""
+        appended: dict[uuid.UUID, int] = {}
         async with self._sessions() as session, session.begin():
             # One drainer at a time (replicas take turns): the audit role may not lock outbox rows,
             # which would take UPDATE rights it must not have.
             if not (await session.execute(select(func.pg_try_advisory_xact_lock(_DRAIN_LOCK)))).scalar_one():
                 return 0
-            rows = (
-                (
-                    await session.execute(
-                        select(AuditOutboxRow).order_by(AuditOutboxRow.id).limit(self._settings.batch_size)
-                    )
+            outbox = AuditOutboxRow.__table__
+            found = await session.execute(
+                select(
+                    outbox.c.id,
+                    outbox.c.event_id,
+                    outbox.c.organization_id,
+                    cast(outbox.c.event, Text),
+                    outbox.c.created_at,
                 )
-                .scalars()
-                .all()
+                .order_by(outbox.c.id)
+                .limit(self._settings.batch_size)
             )
+            rows = [_Outboxed(r[0], r[1], r[2], r[3].encode(), r[4]) for r in found.all()]
             if not rows:
                 return 0
-            by_org: dict[uuid.UUID, list[AuditOutboxRow]] = defaultdict(list)
+            by_org: dict[uuid.UUID, list[_Outboxed]] = defaultdict(list)
             for row in rows:
                 by_org[row.organization_id].append(row)
             for organization_id, events in by_org.items():
-                await self._append(session, organization_id, events)
-            await session.execute(delete(AuditOutboxRow).where(AuditOutboxRow.id.in_([r.id for r in rows])))
+                appended[organization_id] = await self._append(session, organization_id, events)
+            await session.execute(delete(outbox).where(outbox.c.id == any_(array([r.id for r in rows]))))
+        # Committed: only now do these records count towards a checkpoint.
+        now = time.monotonic()
+        for organization_id, head_seq in appended.items():
+            self._unsigned_since.setdefault(organization_id, now)
+            self._heads[organization_id] = head_seq
         return len(rows)
 
-    async def _append(
-        self, session: AsyncSession, organization_id: uuid.UUID, rows: list[AuditOutboxRow]
-    ) -> None:
+    async def _append(self, session: AsyncSession, organization_id: uuid.UUID, rows: list[_Outboxed]) -> int:
+        """Appends the events to the organization's chain; returns its new head's sequence number."""
         await session.execute(select(func.pg_advisory_xact_lock(_chain_lock(organization_id))))
         head = await self._head(session, organization_id)
         values = []
@@ -136,7 +161,8 @@ class AuditService:
                 }
             )
             head.hash = digest
-        await session.execute(insert(AuditLogRow), values)
+        await session.execute(insert(_LOG), values)
+        return head.seq
 
     @staticmethod
     async def _head(session: AsyncSession, organization_id: uuid.UUID) -> _Head:
@@ -152,45 +178,60 @@ class AuditService:
 
     # --- checkpoints ---------------------------------------------------------------------------
 
+    async def load_unsigned(self) -> None:
+        """At start: every organization whose chain runs past its last checkpoint (one scan)."""
+        async with self._sessions() as session:
+            heads = await session.execute(
+                select(AuditLogRow.organization_id, func.max(AuditLogRow.seq)).group_by(
+                    AuditLogRow.organization_id
+                )
+            )
+            now = time.monotonic()
+            for organization_id, head_seq in heads.all():
+                self._heads[organization_id] = int(head_seq)
+                self._unsigned_since.setdefault(organization_id, now)
+
     async def checkpoint_due(self, *, force: bool = False) -> int:
         """Signs a checkpoint for every organization whose chain grew by N records since its last
-        one, or grew at all and T seconds passed (or at all, with ``force``). Returns how many."""
-        async with self._sessions() as session:
-            heads = (
-                await session.execute(
-                    select(AuditLogRow.organization_id, func.max(AuditLogRow.seq)).group_by(
-                        AuditLogRow.organization_id
-                    )
-                )
-            ).all()
-            signed = (
-                await session.execute(
-                    select(AuditCheckpointRow.organization_id, func.max(AuditCheckpointRow.seq)).group_by(
-                        AuditCheckpointRow.organization_id
-                    )
-                )
-            ).all()
-        last_signed = {org: int(seq) for org, seq in signed}
+        one, or grew at all and T seconds passed (or at all, with ``force``). Returns how many.
+        Works from what this process appended (and ``load_unsigned``): no scan of the log."""
         made = 0
         now = time.monotonic()
-        for organization_id, head_seq in heads:
-            behind = int(head_seq) - last_signed.get(organization_id, 0)
+        for organization_id, head_seq in list(self._heads.items()):
+            signed = await self._last_signed(organization_id)
+            behind = head_seq - signed
             if behind <= 0:
+                self._heads.pop(organization_id, None)
+                self._unsigned_since.pop(organization_id, None)
                 continue
-            waited = now - self._last_checkpoint.setdefault(organization_id, now)
+            waited = now - self._unsigned_since.get(organization_id, now)
             if (
                 force
                 or behind >= self._settings.checkpoint_every
                 or waited >= self._settings.checkpoint_interval_s
             ):
                 try:
-                    await self._checkpoint(organization_id, int(head_seq))
+                    await self._checkpoint(organization_id, head_seq)
                 except SigningUnavailable:
                     log.warning("audit_checkpoint_deferred", reason="vault unavailable")
                     return made
-                self._last_checkpoint[organization_id] = time.monotonic()
+                self._signed[organization_id] = head_seq
+                if self._heads.get(organization_id) == head_seq:
+                    self._heads.pop(organization_id, None)
+                    self._unsigned_since.pop(organization_id, None)
                 made += 1
         return made
+
+    async def _last_signed(self, organization_id: uuid.UUID) -> int:
+        if organization_id not in self._signed:
+            async with self._sessions() as session:
+                last = await session.execute(
+                    select(func.max(AuditCheckpointRow.seq)).where(
+                        AuditCheckpointRow.organization_id == organization_id
+                    )
+                )
+                self._signed[organization_id] = int(last.scalar_one_or_none() or 0)
+        return self._signed[organization_id]
 
     async def _checkpoint(self, organization_id: uuid.UUID, seq: int) -> None:
         async with self._sessions() as session, session.begin():
@@ -218,6 +259,7 @@ class AuditService:
 
     async def run(self, stop: asyncio.Event) -> None:
         await anyio.to_thread.run_sync(self._signer.ensure_key)
+        await self.load_unsigned()
         while not stop.is_set():
             moved = await self.drain_once()
             await self.checkpoint_due()

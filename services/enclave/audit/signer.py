@@ -7,13 +7,11 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-import hvac
-import requests
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from hvac import exceptions as vault_errors
 
-from enclave.settings import AuditSettings, TLSSettings, VaultSettings, read_secret
+from enclave.crypto.vault import TransitClient, VaultUnreachable
+from enclave.settings import AuditSettings, TLSSettings, VaultSettings
 
 
 class SigningUnavailable(Exception):
@@ -22,32 +20,21 @@ class SigningUnavailable(Exception):
 
 class CheckpointSigner:
     def __init__(self, vault: VaultSettings, audit: AuditSettings, tls: TLSSettings) -> None:
-        self._client = hvac.Client(url=vault.url, verify=str(tls.ca_file), timeout=10)
-        self._audit = audit
-        self._mount = vault.transit_mount
+        self._transit = TransitClient(
+            vault.url,
+            tls,
+            vault.transit_mount,
+            role_id_file=audit.vault_role_id_file,
+            secret_id_file=audit.vault_secret_id_file,
+        )
+        self._client = self._transit.client
         self.key = audit.signing_key
 
-    def _login(self) -> None:
-        if not (self._audit.vault_role_id_file and self._audit.vault_secret_id_file):
-            raise SigningUnavailable("No AppRole is configured for the audit service.")
-        self._client.auth.approle.login(
-            role_id=read_secret(self._audit.vault_role_id_file),
-            secret_id=read_secret(self._audit.vault_secret_id_file),
-        )
-
     def _call(self, operation: Any, /, **kwargs: Any) -> Any:
-        for attempt in (1, 2):
-            try:
-                if not self._client.token:
-                    self._login()
-                return operation(mount_point=self._mount, **kwargs)
-            except vault_errors.Forbidden:
-                if attempt == 2:
-                    raise
-                self._client.token = None
-            except (requests.ConnectionError, requests.Timeout, vault_errors.VaultDown) as error:
-                raise SigningUnavailable("The Vault server is unreachable.") from error
-        raise SigningUnavailable("Vault refused to sign.")  # pragma: no cover
+        try:
+            return self._transit.call(operation, **kwargs)
+        except VaultUnreachable as error:
+            raise SigningUnavailable("The Vault server cannot sign now.") from error
 
     def ensure_key(self) -> None:
         self._call(self._client.secrets.transit.create_key, name=self.key, key_type="ed25519")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from enclave.audit.events import GENESIS, chain_hash, checkpoint_message, parse
+from enclave.audit.events import FORMAT, GENESIS, chain_hash, checkpoint_message
 from enclave.audit.signer import verify_signature
 
 
@@ -114,13 +114,35 @@ def _check(organization_id: uuid.UUID, record: StoredRecord, expected_seq: int, 
     if chain_hash(prev, record.content) != record.hash:
         return f"record {record.seq} was changed (its hash does not match its content)"
     try:
-        parsed = parse(record.content)
-    except msgspec.DecodeError:
+        copies = _COPIES.decode(record.content)
+    except (msgspec.DecodeError, msgspec.ValidationError):
         return f"record {record.seq} is not a record of a known format"
-    event = parsed.event
-    if parsed.seq != record.seq or event.organization_id != organization_id:
+    event = copies.event
+    if copies.format != FORMAT or copies.seq != record.seq or event.organization_id != organization_id:
         return f"record {record.seq} was moved (its content names another place)"
-    copies = (record.event_id, record.action, record.actor, record.target, record.outcome)
-    if copies != (event.event_id, event.action.value, event.actor, event.target, event.outcome.value):
+    if (record.event_id, record.action, record.actor, record.target, record.outcome) != (
+        event.event_id, event.action, event.actor, event.target, event.outcome,
+    ):  # fmt: skip
         return f"record {record.seq} was changed (its searchable columns disagree with its content)"
     return None
+
+
+class _EventCopies(msgspec.Struct):
+    """The fields of a record's event that its searchable columns copy; the rest is skipped unread,
+    which keeps verifying close to the cost of hashing."""
+
+    event_id: uuid.UUID
+    organization_id: uuid.UUID
+    action: str
+    actor: str
+    target: str
+    outcome: str
+
+
+class _RecordCopies(msgspec.Struct):
+    format: int
+    seq: int
+    event: _EventCopies
+
+
+_COPIES = msgspec.json.Decoder(_RecordCopies)

@@ -19,11 +19,10 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-import hvac
-import requests
 from hvac import exceptions as vault_errors
 
-from enclave.settings import TLSSettings, VaultSettings, read_secret
+from enclave.crypto.vault import TransitClient, VaultUnreachable
+from enclave.settings import TLSSettings, VaultSettings
 
 KEY_TYPE = "aes256-gcm96"
 
@@ -108,50 +107,24 @@ class TenantKeys:
 
     def __init__(self, vault: VaultSettings, tls: TLSSettings) -> None:
         self._settings = vault
-        self._client = hvac.Client(url=vault.url, verify=str(tls.ca_file), timeout=10)
-        self._mount = vault.transit_mount
-        self._login_lock = threading.Lock()
+        self._transit = TransitClient(
+            vault.url,
+            tls,
+            vault.transit_mount,
+            role_id_file=vault.role_id_file,
+            secret_id_file=vault.secret_id_file,
+            token_file=vault.token_file,
+        )
+        self._client = self._transit.client
         self.cache = UnwrappedKeyCache(vault.data_key_cache_size, vault.data_key_cache_ttl_s)
         self._check_interval = vault.key_check_interval_s
         self._confirmed: dict[uuid.UUID, float] = {}  # organization → when Vault last vouched for its key
 
-    # --- authentication ----------------------------------------------------------------------
-
-    def _login(self) -> None:
-        with self._login_lock:
-            if self._settings.role_id_file and self._settings.secret_id_file:
-                self._client.auth.approle.login(
-                    role_id=read_secret(self._settings.role_id_file),
-                    secret_id=read_secret(self._settings.secret_id_file),
-                )
-            elif self._settings.token_file:
-                self._client.token = read_secret(self._settings.token_file)
-            else:
-                raise KmsUnavailable("No Vault credentials are configured (AppRole or token).")
-
     def _call(self, operation: Any, /, **kwargs: Any) -> Any:
-        """Runs a transit operation, signing in first or again when the token is missing or expired."""
-        for attempt in (1, 2):
-            try:
-                if not self._client.token:
-                    self._login()
-                return operation(mount_point=self._mount, **kwargs)
-            except vault_errors.Forbidden:
-                if attempt == 2:
-                    raise
-                self._client.token = None  # expired or revoked: sign in again once
-            except (
-                requests.ConnectionError,
-                requests.Timeout,
-                vault_errors.VaultDown,
-                vault_errors.InternalServerError,
-                vault_errors.BadGateway,
-                vault_errors.RateLimitExceeded,
-            ) as error:
-                raise KmsUnavailable(
-                    "The key management service is unreachable; nothing was changed."
-                ) from error
-        raise KmsUnavailable("The key management service refused the request.")  # pragma: no cover
+        try:
+            return self._transit.call(operation, **kwargs)
+        except VaultUnreachable as error:
+            raise KmsUnavailable("The key management service is unreachable; nothing was changed.") from error
 
     # --- tenant keys ---------------------------------------------------------------------------
 
