@@ -1,5 +1,5 @@
 """The audit trail's speed: sustained append rate (outbox → hash chain, checkpoints signed through
-Vault included) next to a plain batched INSERT of the very same rows into the same PostgreSQL, and
+Vault and their locked copies in MinIO included) next to a plain batched INSERT of the very same rows into the same PostgreSQL, and
 verification rate next to bare SHA-256 over the same canonical bytes.
 
 Goals (issue 7): append at least 0.8 of the plain INSERT's rate; verify at least 0.5 of SHA-256's.
@@ -21,6 +21,7 @@ from bench.core import Context, Goal, Result, Table
 from bench.tenant import BenchTenant, provision_with_api_key
 from enclave.audit.actions import AuditAction
 from enclave.audit.events import AuditEvent, to_builtins
+from enclave.audit.archive import LockedArchive
 from enclave.audit.service import AuditService
 from enclave.audit.signer import CheckpointSigner
 from enclave.audit.trail import read_chain
@@ -29,7 +30,7 @@ from enclave.authz.scopes import Scope
 from enclave.db.engine import create_engine
 from enclave.db.models import AuditOutboxRow
 from enclave.db.session import bind_tenant, session_factory
-from enclave.settings import AuditSettings, DatabaseSettings, TLSSettings, VaultSettings
+from enclave.settings import AuditSettings, DatabaseSettings, S3Settings, TLSSettings, VaultSettings
 
 EVENTS = 20_000
 QUICK_EVENTS = 1_000
@@ -78,7 +79,9 @@ async def _measure(context: Context, count: int, tenant: BenchTenant) -> dict[st
     try:
         api_sessions, audit_sessions = session_factory(api_engine), session_factory(audit_engine)
         settings = AuditSettings(batch_size=BATCH, checkpoint_every=1000)
-        service = AuditService(audit_sessions, CheckpointSigner(VaultSettings(), settings, tls), settings)
+        signer = CheckpointSigner(VaultSettings(), settings, tls)
+        archive = LockedArchive(S3Settings(), tls, settings)
+        service = AuditService(audit_sessions, signer, archive, settings)
         await asyncio.to_thread(service._signer.ensure_key)
         context.console.log(f"audit: {count} events into the outbox")
         await _fill_outbox(api_sessions, tenant.organization_id, _events(tenant.organization_id, count))

@@ -10,13 +10,18 @@ minio_install() {
   local bin tmp
   bin=$(minio_bin)
   [ -x "$bin" ] && return 0
-  log "minio: building $MINIO_MODULE_VERSION from its Go module (several minutes on a fresh machine)"
-  tmp=$(mktemp -d)
-  GOBIN=$tmp CGO_ENABLED=0 GOFLAGS=-trimpath go install "github.com/minio/minio@$MINIO_MODULE_VERSION"
   mkdir -p "$(dirname "$bin")"
-  mv "$tmp/minio" "$bin"
-  rmdir "$tmp"
-  log "minio: built"
+  # One build at a time per cache: `make deps` and `scripts/stack up` racing would build it twice.
+  (
+    flock 9
+    [ -x "$bin" ] && exit 0
+    log "minio: building $MINIO_MODULE_VERSION from its Go module (several minutes on a fresh machine)"
+    tmp=$(mktemp -d)
+    GOBIN=$tmp CGO_ENABLED=0 GOFLAGS=-trimpath go install "github.com/minio/minio@$MINIO_MODULE_VERSION" || exit 1
+    mv "$tmp/minio" "$bin"
+    rmdir "$tmp"
+    log "minio: built"
+  ) 9>"$(dirname "$bin")/.minio-build.lock" || die "minio: build failed"
 }
 
 minio_ready() {
@@ -59,11 +64,14 @@ minio_status() {
   fi
 }
 
+# The locked copy of the audit trail is kept one day here, not the installation default of seven
+# years: compliance mode means not even MinIO's root can remove it early, and this stack is a dev box.
 minio_env() {
   cat <<EOF
 ENCLAVE_S3_ENDPOINT=https://localhost:$MINIO_PORT
 ENCLAVE_S3_ACCESS_KEY_FILE=$(minio_dir)/root.user
 ENCLAVE_S3_SECRET_KEY_FILE=$(minio_dir)/root.password
 ENCLAVE_S3_DATA_DIR=$(minio_dir)/data
+ENCLAVE_AUDIT_ARCHIVE_RETENTION_DAYS=1
 EOF
 }

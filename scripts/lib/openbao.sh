@@ -44,11 +44,14 @@ openbao_install() {
   mkdir -p "$build_root"
   # The build runs in a subshell (its own cwd and environment) whose EXIT trap always removes the
   # temporary tree. Every step checks its own status: `set -e` is not reliable inside `( ) || ...`.
+  # One build at a time per cache (flock): `make deps` and `scripts/stack up` may race.
   (
+    flock 9
+    if [ -x "$bin" ] && "$bin" version >/dev/null 2>&1; then exit 0; fi
     tmp=$(mktemp -d -p "$build_root") || exit 1
     trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
     _openbao_build "$gobin" "$tmp" "$bin"
-  ) || die "openbao: build failed"
+  ) 9>"$build_root/.build.lock" || die "openbao: build failed"
   log "openbao: installed $("$bin" version)"
 }
 

@@ -187,6 +187,30 @@ class AuditSettings(_Part):
         0.2, gt=0, le=10, description="How often the service looks for new events."
     )
     batch_size: int = Field(500, ge=1, le=10_000, description="Events appended per transaction.")
+    keycloak_client_id: str = Field(
+        "enclave-audit",
+        pattern=r"^[a-z0-9][a-z0-9-]{0,62}$",
+        description="The audit service's confidential client in Keycloak's master realm (service account "
+        "only), granted view-events of each organization realm and nothing else.",
+    )
+    keycloak_client_secret_file: FilePath | None = Field(
+        None, description="File holding that client's secret (it pulls Keycloak's login events)."
+    )
+    keycloak_pull_interval_s: float = Field(
+        5.0, gt=0, le=300, description="How often Keycloak's login events are pulled into the trail."
+    )
+    archive_bucket: str = Field(
+        "enclave-audit-archive",
+        pattern=r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$",
+        description="The bucket (Object Lock, compliance mode) that keeps the locked copy of the trail.",
+    )
+    archive_retention_days: int = Field(
+        2557,
+        ge=1,
+        le=36_500,
+        description="How long each locked segment and checkpoint can be neither changed nor deleted "
+        "by anyone, MinIO's root included (default: seven years).",
+    )
 
 
 class Settings:

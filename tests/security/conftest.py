@@ -13,6 +13,8 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +26,7 @@ import httpx
 import pytest
 from minio import Minio
 
-from tests.integration.domain.world import Tenant
+from tests.integration.domain.world import Tenant, sql_as_tenant
 from tests.integration.stack import Stack
 from tests.support.minio import raw_minio
 
@@ -147,3 +149,36 @@ def _pg_dump() -> str:
 @pytest.fixture(scope="session")
 def superuser(stack: Stack) -> Superuser:
     return Superuser(stack)
+
+
+# --- the audit trail -------------------------------------------------------------------------------
+
+RECORDS = 5
+
+
+def verify(stack: Stack, tenant: Tenant | None = None) -> subprocess.CompletedProcess[str]:
+    """``enclave-audit verify`` for the tenant's organization (every organization without one)."""
+    return subprocess.run(
+        [sys.executable, "-m", "enclave.audit", "verify", *([str(tenant.org_id)] if tenant else [])],
+        env=os.environ | stack.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def wait_for_checkpoint(tenant: Tenant, seq: int) -> None:
+    deadline = time.monotonic() + 30
+    while not sql_as_tenant(tenant.org_id, "SELECT 1 FROM audit_checkpoints WHERE seq = :seq", seq=seq):
+        assert time.monotonic() < deadline, f"the audit service signed no checkpoint at record {seq}"
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def chained(tenant: Tenant, audit_service: object) -> Tenant:
+    """An organization with five records, all covered by a signed checkpoint."""
+    for n in range(RECORDS):
+        tenant.ok("POST", "/datasets", json={"name": f"d{n}", "kind": "image"})
+    wait_for_checkpoint(tenant, RECORDS)
+    return tenant

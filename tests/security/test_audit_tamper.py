@@ -5,43 +5,14 @@ onwards, a checkpoint forged — is found by ``enclave-audit verify``, which nam
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Callable
 
 import pytest
 
 from enclave.audit.events import chain_hash
-from tests.integration.domain.world import Tenant, sql_as_tenant
+from tests.integration.domain.world import Tenant
 from tests.integration.stack import Stack
-from tests.security.conftest import Superuser
-
-RECORDS = 5
-
-
-def verify(stack: Stack, tenant: Tenant) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "enclave.audit", "verify", str(tenant.org_id)],
-        env=os.environ | stack.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-@pytest.fixture
-def chained(tenant: Tenant, audit_service: object) -> Tenant:
-    """An organization with five records, all covered by a signed checkpoint."""
-    for n in range(RECORDS):
-        tenant.ok("POST", "/datasets", json={"name": f"d{n}", "kind": "image"})
-    deadline = time.monotonic() + 30
-    while not sql_as_tenant(tenant.org_id, "SELECT 1 FROM audit_checkpoints WHERE seq = :seq", seq=RECORDS):
-        assert time.monotonic() < deadline, "the audit service signed no checkpoint"
-        time.sleep(0.2)
-    return tenant
+from tests.security.conftest import RECORDS, Superuser, verify
 
 
 def _rewrite_chain_from(superuser: Superuser, tenant: Tenant, seq: int) -> None:

@@ -24,6 +24,7 @@ from enclave.api.health.probes import ReadinessProbes
 from enclave.api.request_id import request_id_middleware
 from enclave.api.v1.http import principal_of, provide_cipher
 from enclave.api.v1.routes import V1_CONTROLLERS
+from enclave.audit.archive import LockedArchive
 from enclave.crypto.keyring import KeyRing
 from enclave.crypto.kms import TenantKeys
 from enclave.crypto.rotation import KeyRotation
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         TenantKeys(settings.vault, settings.tls), sessions_db, max_age_s=settings.api.data_key_max_age_s
     )
     store = ObjectStore(settings.s3, settings.tls)
+    audit_archive = LockedArchive(settings.s3, settings.tls, settings.audit)
     rotation = KeyRotation(keyring, sessions_db)
     login = LoginService(
         RealmClients(settings.keycloak, settings.tls),
@@ -115,6 +117,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "login": login,
                 "keyring": keyring,
                 "store": store,
+                "audit_archive": audit_archive,
                 "rotation": rotation,
             }
         ),

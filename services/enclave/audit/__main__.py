@@ -1,8 +1,9 @@
 """``enclave-audit`` (``python -m enclave.audit``): the audit service, and the verifier.
 
 enclave-audit run                 drain the outbox into the chain, sign checkpoints (a service)
-enclave-audit verify [ORG_ID...]  walk every organization's chain (or the named ones); exit 1 if
-                                  any record or checkpoint is wrong, naming the first bad record
+enclave-audit verify [ORG_ID...]  walk every organization's chain (or the named ones) and compare it
+                                  with the locked copy; exit 1 if any record or checkpoint is wrong,
+                                  naming the first bad record (2: the copy cannot be read)
 enclave-audit public-key          print the checkpoint key's public half (to verify exports offline)
 """
 
@@ -18,20 +19,24 @@ from typing import BinaryIO
 import anyio.to_thread
 from sqlalchemy import select
 
+from enclave.audit.archive import ArchiveUnavailable, LockedArchive
 from enclave.audit.export import verify_export
 from enclave.audit.service import AuditService
 from enclave.audit.signer import CheckpointSigner
-from enclave.audit.trail import read_chain
-from enclave.audit.verify import verify_chain
+from enclave.audit.verification import verify_organization
 from enclave.db.engine import create_engine
 from enclave.db.models import AuditLogRow
 from enclave.db.session import session_factory
 from enclave.logging import configure_logging
-from enclave.settings import AuditSettings, DatabaseSettings, TLSSettings, VaultSettings
+from enclave.settings import AuditSettings, DatabaseSettings, S3Settings, TLSSettings, VaultSettings
 
 
 def _signer() -> CheckpointSigner:
     return CheckpointSigner(VaultSettings(), AuditSettings(), TLSSettings())
+
+
+def _archive() -> LockedArchive:
+    return LockedArchive(S3Settings(), TLSSettings(), AuditSettings())
 
 
 async def _run() -> None:
@@ -41,7 +46,7 @@ async def _run() -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     try:
-        await AuditService(session_factory(engine), _signer(), AuditSettings()).run(stop)
+        await AuditService(session_factory(engine), _signer(), _archive(), AuditSettings()).run(stop)
     finally:
         await engine.dispose()
 
@@ -49,24 +54,32 @@ async def _run() -> None:
 async def _verify(organizations: list[uuid.UUID]) -> int:
     engine = create_engine(DatabaseSettings(), TLSSettings(), as_audit=True, application_name="enclave-audit")
     public_keys = await anyio.to_thread.run_sync(_signer().public_keys)
+    archive = _archive()
     failed = 0
     try:
         sessions = session_factory(engine)
         if not organizations:
+            # Every organization with a trail in the database or in the locked copy: a trail deleted
+            # from the database altogether is still found, and named, through its copy.
             async with sessions() as session:
-                organizations = list(
-                    (await session.execute(select(AuditLogRow.organization_id).distinct())).scalars().all()
-                )
+                stored = (await session.execute(select(AuditLogRow.organization_id).distinct())).scalars()
+                found = set(stored) | await anyio.to_thread.run_sync(archive.organizations)
+            organizations = sorted(found)
         for organization_id in organizations:
             async with sessions() as session:
-                records, checkpoints = await read_chain(session, organization_id)
-            verdict = verify_chain(organization_id, records, checkpoints, public_keys)
+                verdict = await verify_organization(session, archive, organization_id, public_keys)
             if verdict.ok:
-                signed = verdict.checkpoints
-                print(f"{organization_id}: ok, {verdict.records} records, {signed} signed checkpoints")
+                print(
+                    f"{organization_id}: ok, {verdict.records} records, {verdict.checkpoints} signed "
+                    f"checkpoints, {verdict.locked_segments} locked segments agree"
+                )
             else:
                 failed += 1
-                print(f"{organization_id}: FAILED at record {verdict.bad_seq}: {verdict.problem}")
+                where = f" at record {verdict.bad_seq}" if verdict.bad_seq is not None else ""
+                print(f"{organization_id}: FAILED{where}: {verdict.problem}")
+    except ArchiveUnavailable as error:
+        print(f"cannot verify: the locked copy is unreadable ({error})", file=sys.stderr)
+        return 2
     finally:
         await engine.dispose()
     return 1 if failed else 0

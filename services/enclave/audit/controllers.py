@@ -20,15 +20,15 @@ from enclave.api.audit import AuditNote, audited
 from enclave.api.auth.guard import access
 from enclave.api.v1.http import Audit, Caller, Cursor, Limit, Session
 from enclave.api.v1.responses import problems
+from enclave.api.v1.streaming import LineSource, attachment, primed, tenant_lines
 from enclave.audit.actions import AuditAction
+from enclave.audit.archive import LockedArchive
 from enclave.audit.export import checkpoint_line, header_line, record_line
 from enclave.audit.queries import TrailQueries, view
 from enclave.audit.schemas import AuditEventPage, Verification
-from enclave.audit.trail import read_chain
-from enclave.audit.verify import verify_chain
+from enclave.audit.verification import verify_organization
 from enclave.authz.permissions import Permission
 from enclave.authz.principal import Principal
-from enclave.db.session import bind_tenant
 from enclave.settings import Settings
 
 Since = Annotated[dt.datetime | None, QueryParameter(name="since", description="From this time (inclusive).")]
@@ -80,13 +80,14 @@ class AuditController(Controller):
         settings: Settings = request.app.state.settings
         keys = request.app.state.keyring.kms
         public_keys = await anyio.to_thread.run_sync(keys.signing_public_keys, settings.audit.signing_key)
-        records, checkpoints = await read_chain(session, principal.organization_id)
-        verdict = verify_chain(principal.organization_id, records, checkpoints, public_keys)
+        archive: LockedArchive = request.app.state.audit_archive
+        verdict = await verify_organization(session, archive, principal.organization_id, public_keys)
         return Verification(
             ok=verdict.ok,
             records=verdict.records,
             signed_checkpoints=verdict.checkpoints,
             covered_through=verdict.covered,
+            locked_segments=verdict.locked_segments,
             problem=verdict.problem,
             first_bad_record=verdict.bad_seq,
         )
@@ -147,39 +148,28 @@ async def _export(
     span = await TrailQueries(session, principal.organization_id).export_range(since, until)
     audit.note(format=format, first=span[0] if span else None, last=span[1] if span else None)
     factory: async_sessionmaker[AsyncSession] = request.app.state.session_factory
-    lines = _lines(factory, principal.organization_id, span, since, until, format)
     media_type = "application/jsonl" if format == "jsonl" else "text/csv"
-    filename = f"audit-{principal.organization_id}.{format}"
-    return Stream(
-        lines,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    header = _header(principal.organization_id, since, until, format)
+    body = tenant_lines(factory, principal.organization_id, _records(principal.organization_id, span, format))
+    lines = await primed(body, header)
+    return attachment(lines, media_type, f"audit-{principal.organization_id}.{format}")
 
 
-async def _lines(
-    factory: async_sessionmaker[AsyncSession],
-    organization_id: uuid.UUID,
-    span: tuple[int, int] | None,
-    since: dt.datetime | None,
-    until: dt.datetime | None,
-    format: str,
-) -> AsyncIterator[bytes]:
-    """Streams the export from a session of its own: the request's transaction ends before the body."""
+def _header(
+    organization_id: uuid.UUID, since: dt.datetime | None, until: dt.datetime | None, format: str
+) -> bytes:
     if format == "jsonl":
-        yield header_line(
+        return header_line(
             organization_id, since.isoformat() if since else None, until.isoformat() if until else None
         )
-    else:
-        yield _csv_row(["seq", "occurred_at", "actor", "action", "target", "outcome", "source", "user_agent",
-                        "request_id", "details", "hash"])  # fmt: skip
-    if span is None:
-        return
-    async with factory() as session, session.begin():
-        await bind_tenant(session, organization_id)
+    return _csv_row(["seq", "occurred_at", "actor", "action", "target", "outcome", "source", "user_agent",
+                     "request_id", "details", "hash"])  # fmt: skip
+
+
+def _records(organization_id: uuid.UUID, span: tuple[int, int] | None, format: str) -> LineSource:
+    async def lines(session: AsyncSession) -> AsyncIterator[bytes]:
+        if span is None:
+            return
         queries = TrailQueries(session, organization_id)
         checkpoints = await queries.checkpoints(*span)
         async for record in queries.records(*span):
@@ -195,6 +185,8 @@ async def _lines(
         if format == "jsonl":
             for checkpoint in checkpoints:
                 yield checkpoint_line(checkpoint)
+
+    return lines
 
 
 def _csv_row(values: list[str]) -> bytes:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgspec
@@ -55,21 +56,36 @@ def checkpoint_line(checkpoint: StoredCheckpoint) -> bytes:
     return msgspec.json.encode(line) + b"\n"
 
 
-def verify_export(lines: Iterable[bytes], public_keys: dict[int, str]) -> Verdict:
-    """Verifies an export read back line by line; a malformed file fails like a broken chain."""
-    records: list[StoredRecord] = []
-    checkpoints: list[StoredCheckpoint] = []
+class MalformedTrail(ValueError):
+    """A line that is not a trail line; names it by number (from 1)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(f"line {line} of the export is not a trail line")
+        self.line = line
+
+
+@dataclass
+class TrailFile:
+    """What a trail file (an export, or a segment of the locked copy) holds."""
+
     organization_id: uuid.UUID | None = None
+    records: list[StoredRecord] = field(default_factory=list)
+    checkpoints: list[StoredCheckpoint] = field(default_factory=list)
+
+
+def read_trail(lines: Iterable[bytes]) -> TrailFile:
+    """Parses a trail file line by line; raises :class:`MalformedTrail` at the first bad line."""
+    trail = TrailFile()
     for number, line in enumerate(_nonblank(lines), start=1):
         try:
             entry: dict[str, Any] = msgspec.json.decode(line)
             kind = entry["type"]
             if kind == "trail":
-                organization_id = uuid.UUID(entry["organization_id"])
+                trail.organization_id = uuid.UUID(entry["organization_id"])
             elif kind == "record":
                 content = msgspec.json.encode(entry["record"], order="sorted")
                 event = parse(content).event
-                records.append(
+                trail.records.append(
                     StoredRecord(
                         int(entry["seq"]),
                         event.event_id,
@@ -83,22 +99,32 @@ def verify_export(lines: Iterable[bytes], public_keys: dict[int, str]) -> Verdic
                     )
                 )
             elif kind == "checkpoint":
-                checkpoints.append(
+                trail.checkpoints.append(
                     StoredCheckpoint(
                         int(entry["seq"]), bytes.fromhex(entry["head_hash"]), str(entry["signature"])
                     )
                 )
             else:
                 raise ValueError(kind)  # noqa: TRY301 — an unknown line fails like a malformed one
-        except (msgspec.DecodeError, KeyError, ValueError, TypeError):
-            verdict = Verdict(organization_id or uuid.UUID(int=0))
-            verdict.problem = f"line {number} of the export is not a trail line"
-            return verdict
-    if organization_id is None:
+        except (msgspec.DecodeError, msgspec.ValidationError, KeyError, ValueError, TypeError) as error:
+            raise MalformedTrail(number) from error
+    return trail
+
+
+def verify_export(lines: Iterable[bytes], public_keys: dict[int, str]) -> Verdict:
+    """Verifies an export read back line by line; a malformed file fails like a broken chain."""
+    try:
+        trail = read_trail(lines)
+    except MalformedTrail as error:
+        verdict = Verdict(uuid.UUID(int=0))
+        verdict.problem = str(error)
+        return verdict
+    if trail.organization_id is None:
         verdict = Verdict(uuid.UUID(int=0))
         verdict.problem = "the export has no trail header"
         return verdict
-    verdict = verify_chain(organization_id, records, checkpoints, public_keys, partial=True)
+    records = trail.records
+    verdict = verify_chain(trail.organization_id, records, trail.checkpoints, public_keys, partial=True)
     if verdict.ok and records and verdict.covered < records[-1].seq:
         verdict.problem = f"records after {verdict.covered} are not covered by a signed checkpoint"
         verdict.bad_seq = verdict.covered + 1

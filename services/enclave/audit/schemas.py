@@ -34,5 +34,7 @@ class Verification(msgspec.Struct):
     signed_checkpoints: int
     #: The last record a verified checkpoint signature vouches for.
     covered_through: int
+    #: Segments of the locked copy (Object Lock, compliance mode) the chain was compared with.
+    locked_segments: int
     problem: str | None
     first_bad_record: int | None

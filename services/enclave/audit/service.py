@@ -28,6 +28,7 @@ from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from enclave.audit.actions import AuditAction, Outcome
+from enclave.audit.archive import ArchiveUnavailable, LockedArchive
 from enclave.audit.events import (
     GENESIS,
     AuditEvent,
@@ -37,6 +38,8 @@ from enclave.audit.events import (
     checkpoint_message,
 )
 from enclave.audit.signer import CheckpointSigner, SigningUnavailable
+from enclave.audit.trail import read_records
+from enclave.audit.verify import StoredCheckpoint, StoredRecord
 from enclave.db.models import AuditCheckpointRow, AuditLogRow, AuditOutboxRow
 from enclave.settings import AuditSettings
 
@@ -90,18 +93,27 @@ def _chain_lock(organization_id: uuid.UUID) -> int:
 
 class AuditService:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], signer: CheckpointSigner, settings: AuditSettings
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        signer: CheckpointSigner,
+        archive: LockedArchive,
+        settings: AuditSettings,
     ) -> None:
         self._sessions = sessions
         self._signer = signer
+        self._archive = archive
+        self._archive_ready = False
         self._settings = settings
+        #: organization → the records this process appended since its last checkpoint, in order: the
+        #: next locked segment, kept so sealing it needs no read of the log (bounded: see _remember).
+        self._pending: dict[uuid.UUID, list[StoredRecord]] = {}
         self._heads: dict[uuid.UUID, int] = {}  # organization → head seq this process appended
         self._unsigned_since: dict[uuid.UUID, float] = {}  # ... and since when it was unsigned
         self._signed: dict[uuid.UUID, int] = {}  # organization → seq of its last checkpoint
 
     async def drain_once(self) -> int:
         """Appends one batch from the outbox; returns how many events it moved."""
-        appended: dict[uuid.UUID, int] = {}
+        appended: dict[uuid.UUID, list[StoredRecord]] = {}
         async with self._sessions() as session, session.begin():
             # One drainer at a time (replicas take turns): the audit role may not lock outbox rows,
             # which would take UPDATE rights it must not have.
@@ -122,29 +134,65 @@ class AuditService:
             rows = [_Outboxed(r[0], r[1], r[2], r[3].encode(), r[4]) for r in found.all()]
             if not rows:
                 return 0
+            # An event already in the log (one a source such as Keycloak's puller offered again)
+            # is dropped from the outbox, not appended twice: each event is recorded exactly once.
+            known = set(
+                (
+                    await session.execute(
+                        select(_LOG.c.event_id).where(_LOG.c.event_id.in_([r.event_id for r in rows]))
+                    )
+                ).scalars()
+            )
             by_org: dict[uuid.UUID, list[_Outboxed]] = defaultdict(list)
             for row in rows:
-                by_org[row.organization_id].append(row)
+                if row.event_id not in known:
+                    known.add(row.event_id)  # and a duplicate within the batch, once
+                    by_org[row.organization_id].append(row)
             for organization_id, events in by_org.items():
                 appended[organization_id] = await self._append(session, organization_id, events)
             await session.execute(delete(outbox).where(outbox.c.id == any_(array([r.id for r in rows]))))
         # Committed: only now do these records count towards a checkpoint.
         now = time.monotonic()
-        for organization_id, head_seq in appended.items():
+        for organization_id, records in appended.items():
             self._unsigned_since.setdefault(organization_id, now)
-            self._heads[organization_id] = head_seq
+            self._heads[organization_id] = records[-1].seq
+            self._remember(organization_id, records)
         return len(rows)
 
-    async def _append(self, session: AsyncSession, organization_id: uuid.UUID, rows: list[_Outboxed]) -> int:
-        """Appends the events to the organization's chain; returns its new head's sequence number."""
+    def _remember(self, organization_id: uuid.UUID, records: list[StoredRecord]) -> None:
+        pending = self._pending.setdefault(organization_id, [])
+        if pending and pending[-1].seq + 1 != records[0].seq:
+            pending.clear()  # another replica appended in between: that segment is read from the log
+        pending.extend(records)
+        if len(pending) > 4 * self._settings.checkpoint_every:
+            del self._pending[organization_id]  # checkpoints are failing; read the segment back later
+
+    async def _append(
+        self, session: AsyncSession, organization_id: uuid.UUID, rows: list[_Outboxed]
+    ) -> list[StoredRecord]:
+        """Appends the events to the organization's chain; returns the records as stored."""
         await session.execute(select(func.pg_advisory_xact_lock(_chain_lock(organization_id))))
         head = await self._head(session, organization_id)
         values = []
+        stored = []
         for row in rows:
             event = _event_of(row)
             head.seq += 1
             content = canonical(AuditRecord(format=1, seq=head.seq, event=event))
             digest = chain_hash(head.hash, content)
+            stored.append(
+                StoredRecord(
+                    head.seq,
+                    event.event_id,
+                    event.action.value,
+                    event.actor,
+                    event.target,
+                    event.outcome.value,
+                    content,
+                    head.hash,
+                    digest,
+                )
+            )
             values.append(
                 {
                     "organization_id": organization_id,
@@ -162,7 +210,7 @@ class AuditService:
             )
             head.hash = digest
         await session.execute(insert(_LOG), values)
-        return head.seq
+        return stored
 
     @staticmethod
     async def _head(session: AsyncSession, organization_id: uuid.UUID) -> _Head:
@@ -211,9 +259,13 @@ class AuditService:
                 or waited >= self._settings.checkpoint_interval_s
             ):
                 try:
-                    await self._checkpoint(organization_id, head_seq)
+                    await self._checkpoint(organization_id, signed, head_seq)
                 except SigningUnavailable:
                     log.warning("audit_checkpoint_deferred", reason="vault unavailable")
+                    return made
+                except ArchiveUnavailable as error:
+                    log.warning("audit_checkpoint_deferred", reason=str(error))
+                    self._archive_ready = False
                     return made
                 self._signed[organization_id] = head_seq
                 if self._heads.get(organization_id) == head_seq:
@@ -233,17 +285,19 @@ class AuditService:
                 self._signed[organization_id] = int(last.scalar_one_or_none() or 0)
         return self._signed[organization_id]
 
-    async def _checkpoint(self, organization_id: uuid.UUID, seq: int) -> None:
+    async def _checkpoint(self, organization_id: uuid.UUID, signed: int, seq: int) -> None:
+        """Signs the head at ``seq``, writes the segment since ``signed`` with the checkpoint to the
+        locked copy, then stores the checkpoint: a checkpoint in the database always has its copy."""
+        if not self._archive_ready:
+            await anyio.to_thread.run_sync(self._archive.ensure)
+            self._archive_ready = True
         async with self._sessions() as session, session.begin():
-            head_hash = (
-                await session.execute(
-                    select(AuditLogRow.hash).where(
-                        AuditLogRow.organization_id == organization_id, AuditLogRow.seq == seq
-                    )
-                )
-            ).scalar_one()
-            message = checkpoint_message(organization_id, seq, bytes(head_hash))
+            segment = await self._segment(session, organization_id, signed + 1, seq)
+            head_hash = segment[-1].hash
+            message = checkpoint_message(organization_id, seq, head_hash)
             signature, version = await anyio.to_thread.run_sync(self._signer.sign, message)
+            checkpoint = StoredCheckpoint(seq, head_hash, signature)
+            await anyio.to_thread.run_sync(self._archive.put, organization_id, segment, checkpoint)
             await session.execute(
                 insert(AuditCheckpointRow).values(
                     organization_id=organization_id,
@@ -254,6 +308,22 @@ class AuditService:
                     key_version=version,
                 )
             )
+
+    async def _segment(
+        self, session: AsyncSession, organization_id: uuid.UUID, first: int, last: int
+    ) -> list[StoredRecord]:
+        """Records ``first..last``: from what this process appended if it holds them, else the log."""
+        pending = self._pending.get(organization_id, [])
+        if pending and pending[0].seq <= first and pending[-1].seq >= last:
+            start = first - pending[0].seq
+            segment = pending[start : start + last - first + 1]
+            del pending[: start + len(segment)]
+            return segment
+        self._pending.pop(organization_id, None)
+        segment = await read_records(session, organization_id, first, last)
+        if len(segment) != last - first + 1:
+            raise RuntimeError(f"the log of {organization_id} lacks records {first}..{last}")
+        return segment
 
     # --- the loop ------------------------------------------------------------------------------
 

@@ -49,6 +49,8 @@ class Verdict:
     bad_seq: int | None = None
     #: The last record a verified checkpoint signature vouches for (0: none).
     covered: int = 0
+    #: Segments of the locked copy this was compared with (0: not compared, e.g. an export).
+    locked_segments: int = 0
     details: list[str] = field(default_factory=list)
 
     @property

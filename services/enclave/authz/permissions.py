@@ -41,6 +41,7 @@ class Permission(enum.StrEnum):
     PROJECT_MEMBER_LIST = "project:member:list"
     PROJECT_MEMBER_REMOVE = "project:member:remove"
     PROJECT_MEMBER_UPDATE = "project:member:update"
+    PROJECT_PROJECT_EXPORT = "project:project:export"
     PROJECT_PROJECT_READ = "project:project:read"
     PROJECT_PROJECT_UPDATE = "project:project:update"
     PROJECT_TASK_CREATE = "project:task:create"

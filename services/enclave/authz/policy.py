@@ -108,6 +108,8 @@ RULES: dict[P, Rule] = {
     P.PROJECT_MEMBER_REMOVE: _team_management(),
     P.PROJECT_DATASET_ATTACH: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
     P.PROJECT_TASK_CREATE: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
+    # The whole project, labels included, leaves in one file: its managers only.
+    P.PROJECT_PROJECT_EXPORT: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
     # Every project member may list tasks; the list shows annotators and reviewers only their own.
     P.PROJECT_TASK_LIST: Rule(org_roles=frozenset({ADMIN}), project_roles=EVERY_PROJECT_ROLE),
     P.PROJECT_TASK_NEXT: Rule(project_roles=ANNOTATING | REVIEWING),

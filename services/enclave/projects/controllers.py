@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, Response, delete, get, patch, post
-from litestar.params import FromPath, JSONBody
+from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.response import Stream
 
 from enclave.api.audit import audited
 from enclave.api.auth.guard import Target, access
 from enclave.api.v1.http import Audit, Caller, Cursor, IfMatch, Limit, Session, check_if_match, etag
 from enclave.api.v1.responses import problems
+from enclave.api.v1.streaming import attachment, primed, tenant_lines
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.ontologies.schemas import Ontology
 from enclave.ontologies.service import OntologyService
+from enclave.projects.export import ProjectExport
 from enclave.projects.schemas import (
     Project,
     ProjectCreate,
@@ -31,6 +35,8 @@ from enclave.projects.service import ProjectService, to_schema
 
 PROJECT = "/{project_id:uuid}"
 MEMBER = "/{project_id:uuid}/members/{user_id:uuid}"
+#: Export formats; later ones (COCO, YOLO) share the streaming path.
+ExportFormat = Annotated[Literal["jsonl"], QueryParameter(description="The export's format.")]
 
 
 class ProjectController(Controller):
@@ -100,6 +106,36 @@ class ProjectController(Controller):
         """The ontology a project's annotators label with, in its current version."""
         row = await ProjectService(session, principal.organization_id).row(project_id)
         return await OntologyService(session, principal.organization_id).get(row.ontology_id)
+
+    @get(
+        PROJECT + "/export",
+        operation_id="project_export",
+        summary="Export the project as JSON lines (streamed)",
+        description=(
+            "One line per task, in creation order: the task, its item, its current annotation version "
+            "(payload included) and its latest review decision. The body streams; memory on the server "
+            "stays flat however large the project."
+        ),
+        media_type="application/jsonl",
+        responses=problems(404),
+        opt=access(Permission.PROJECT_PROJECT_EXPORT, Target.PROJECT)
+        | audited(AuditAction.PROJECT_PROJECT_EXPORT),
+    )
+    async def export(
+        self,
+        request: Request[Any, Any, Any],
+        session: Session,
+        principal: Caller,
+        audit: Audit,
+        project_id: FromPath[uuid.UUID],
+        format: ExportFormat = "jsonl",
+    ) -> Stream:
+        organization_id = principal.organization_id
+        await ProjectService(session, organization_id).row(project_id)
+        audit.note(target=f"project:{project_id}", format=format)
+        source = ProjectExport(request.app.state.keyring, organization_id, project_id).jsonl
+        lines = await primed(tenant_lines(request.app.state.session_factory, organization_id, source))
+        return attachment(lines, "application/jsonl", f"project-{project_id}.jsonl")
 
     @get(
         PROJECT + "/members",

@@ -22,6 +22,7 @@ from minio.error import S3Error
 
 from enclave.settings import S3Settings, TLSSettings, read_secret
 from enclave.storage import locations
+from enclave.storage.connection import https_pool, s3_client
 from enclave.storage.locations import Location, LocationRefused
 
 #: Part size of multipart uploads whose length is not known in advance (S3 allows 5 MiB .. 5 GiB).
@@ -97,13 +98,7 @@ class ObjectStore:
 
     def __init__(self, s3: S3Settings, tls: TLSSettings) -> None:
         self._settings = s3
-        self._pool = urllib3.PoolManager(
-            cert_reqs="CERT_REQUIRED",
-            ca_certs=str(tls.ca_file),
-            timeout=urllib3.Timeout(connect=5, read=60),
-            retries=urllib3.Retry(total=2, backoff_factor=0.2, status_forcelist=(502, 503, 504)),
-            maxsize=16,
-        )
+        self._pool = https_pool(tls)
         self._client = self._minio(
             s3.endpoint, s3.region, read_secret(s3.access_key_file), read_secret(s3.secret_key_file)
         )
@@ -112,14 +107,7 @@ class ObjectStore:
         self._lock = threading.Lock()
 
     def _minio(self, endpoint: str, region: str, access_key: str, secret_key: str) -> Minio:
-        return Minio(
-            endpoint.removeprefix("https://").rstrip("/"),
-            access_key=access_key,
-            secret_key=secret_key,
-            secure=True,
-            region=region,
-            http_client=self._pool,
-        )
+        return s3_client(self._pool, endpoint, region, access_key, secret_key)
 
     # --- where an object lives -----------------------------------------------------------------
 

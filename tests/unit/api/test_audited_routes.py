@@ -16,7 +16,7 @@ from enclave.api.v1.routes import V1_CONTROLLERS
 from enclave.audit.actions import AuditAction
 
 #: Reads that hand out customer content, and so are audited like changes.
-AUDITED_READS = {"item_content_read", "audit_export", "audit_export_csv"}
+AUDITED_READS = {"item_content_read", "audit_export", "audit_export_csv", "project_export"}
 
 
 def handlers() -> list[tuple[str, HTTPRouteHandler]]:

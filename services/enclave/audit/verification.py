@@ -1,0 +1,36 @@
+"""Verifying an organization's trail in full: the database chain and its signed checkpoints
+(``audit.verify``), then the database against the locked copy (``audit.compare``).
+
+Shared by ``enclave-audit verify`` and ``GET /api/v1/audit/verification`` so both give one verdict.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import anyio.to_thread
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enclave.audit.archive import LockedArchive
+from enclave.audit.compare import compare_with_archive
+from enclave.audit.trail import read_chain
+from enclave.audit.verify import Verdict, verify_chain
+
+
+async def verify_organization(
+    session: AsyncSession,
+    archive: LockedArchive,
+    organization_id: uuid.UUID,
+    public_keys: dict[int, str],
+) -> Verdict:
+    """Raises ``ArchiveUnavailable`` if the locked copy cannot be read: a verification that skipped
+    it would vouch for less than it says."""
+    records, checkpoints = await read_chain(session, organization_id)
+    verdict = verify_chain(organization_id, records, checkpoints, public_keys)
+    archived = await anyio.to_thread.run_sync(archive.read, organization_id)
+    verdict.locked_segments = len(archived.segments)
+    if verdict.ok:
+        disagreement = compare_with_archive(organization_id, records, checkpoints, archived, public_keys)
+        if disagreement is not None:
+            verdict.problem, verdict.bad_seq = disagreement.problem, disagreement.seq
+    return verdict
