@@ -61,7 +61,34 @@ async def _provision(slug: str, scopes: list[Scope]) -> BenchTenant:
         await engine.dispose()
 
 
+async def issue_api_keys(
+    organization_id: uuid.UUID, user_ids: list[uuid.UUID], scopes: list[Scope]
+) -> list[str]:
+    """An API key for each member (as each would make their own, signed in), carrying ``scopes``."""
+    engine = create_engine(DatabaseSettings(), TLSSettings(), application_name="enclave-bench")
+    secrets = []
+    try:
+        async with engine.connect() as connection, connection.begin():
+            session = AsyncSession(bind=connection)
+            for user_id in user_ids:
+                await bind_tenant(session, organization_id, user_id)
+                owner = Principal(user_id, organization_id, OrgRole.MEMBER)
+                created = await ApiKeyService(session, organization_id).create(
+                    owner, ApiKeyCreate(name="benchmark", scopes=scopes)
+                )
+                secrets.append(created.secret)
+            await session.flush()
+        return secrets
+    finally:
+        await engine.dispose()
+
+
+async def provision_tenant(scopes: list[Scope], prefix: str = "bench") -> BenchTenant:
+    """As :func:`provision_with_api_key`, from inside an event loop."""
+    return await _provision(f"{prefix}-{uuid.uuid4().hex[:10]}", scopes)
+
+
 def provision_with_api_key(scopes: list[Scope], prefix: str = "bench") -> BenchTenant:
     """A new organization and an API key of its admin carrying ``scopes`` (the stack's environment
     must be loaded, and the database migrated)."""
-    return asyncio.run(_provision(f"{prefix}-{uuid.uuid4().hex[:10]}", scopes))
+    return asyncio.run(provision_tenant(scopes, prefix))

@@ -10,6 +10,7 @@ installation's CA.
 from __future__ import annotations
 
 import enum
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -61,7 +62,13 @@ class DatabaseSettings(_Part):
     owner_password_file: FilePath | None = Field(None, description="File holding the owner's password.")
     audit_user: str = Field("enclave_audit", description="Role the audit service logs in as.")
     audit_password_file: FilePath | None = Field(None, description="File holding the audit role's password.")
-    pool_size: int = Field(10, ge=1, le=200, description="Connections the api keeps per process.")
+    pool_size: int = Field(
+        16,
+        ge=1,
+        le=200,
+        description="Connections the api keeps open per process (as many again are made for bursts, "
+        "then closed: each costs a TLS handshake and a SCRAM login).",
+    )
 
 
 class RedisSettings(_Part):
@@ -150,6 +157,12 @@ class ApiSettings(_Part):
     tls_key_file: FilePath = Field(description="PEM private key of that certificate.")
     mode: Mode = Field(Mode.PRODUCTION, description="`test` enables test-only hooks; never in production.")
     health_timeout_s: float = Field(3.0, gt=0, le=30, description="Per-component timeout of /health/ready.")
+    workers: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        le=64,
+        description="Worker processes serving the api (default: one per CPU core).",
+    )
     max_upload_bytes: int = Field(
         5 * 1024**3, ge=1024, le=5 * 1024**4, description="Largest file one upload may carry (413 above)."
     )

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -24,6 +25,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class ApiProcess:
+    url: str
+    pid: int
+
+
 @contextmanager
 def running_api(
     stack: Stack, log: Path, mode: str, settings: Mapping[str, str] | None = None
@@ -31,6 +38,15 @@ def running_api(
     """``python -m enclave.api`` in ``mode`` ("production", or "test" for the test-only caller header),
     its output in ``log``; yields its URL once it answers, and stops it on exit. ``settings`` are extra
     ``ENCLAVE_*`` variables (an upload limit, customer bucket endpoints)."""
+    with running_api_process(stack, log, mode, settings) as api:
+        yield api.url
+
+
+@contextmanager
+def running_api_process(
+    stack: Stack, log: Path, mode: str, settings: Mapping[str, str] | None = None
+) -> Iterator[ApiProcess]:
+    """As :func:`running_api`, with the process id (a benchmark samples its memory)."""
     port = free_port()
     url = f"https://localhost:{port}"
     env = (
@@ -51,7 +67,7 @@ def running_api(
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"the api did not start:\n{log.read_text()}") from None
                 time.sleep(0.3)
-        yield url
+        yield ApiProcess(url, process.pid)
     finally:
         stop_process(process)
 

@@ -24,6 +24,7 @@ def main() -> None:
         ssl_certfile=str(api.tls_cert_file),
         ssl_keyfile=str(api.tls_key_file),
         ssl_version=ssl.PROTOCOL_TLS_SERVER,
+        workers=api.workers,
         log_config=None,
         access_log=False,
         server_header=False,

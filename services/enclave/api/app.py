@@ -60,8 +60,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if settings.keycloak.admin_password_file
         else None
     )
+    # Data keys are read and made in sessions of their own while a request holds its connection:
+    # from a pool of their own, so requests waiting for connections can never starve them (deadlock).
+    key_engine = create_engine(settings.db, settings.tls, application_name="enclave-api-keys", pool_size=4)
     keyring = KeyRing(
-        TenantKeys(settings.vault, settings.tls), sessions_db, max_age_s=settings.api.data_key_max_age_s
+        TenantKeys(settings.vault, settings.tls),
+        session_factory(key_engine),
+        max_age_s=settings.api.data_key_max_age_s,
     )
     store = ObjectStore(settings.s3, settings.tls)
     audit_archive = LockedArchive(settings.s3, settings.tls, settings.audit)
@@ -83,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await probes.close()
             await redis.aclose()
             await engine.dispose()
+            await key_engine.dispose()
 
     v1 = Router(
         path="/api/v1",

@@ -25,6 +25,7 @@ def create_engine(
     as_owner: bool = False,
     as_audit: bool = False,
     application_name: str = "enclave-api",
+    pool_size: int | None = None,
 ) -> AsyncEngine:
     """An engine logging in as the api role, as the audit service's role, or as the schema owner
     for migrations."""
@@ -40,8 +41,13 @@ def create_engine(
         user, password_file = db.user, db.password_file
     return create_async_engine(
         database_url(db, user),
-        pool_size=db.pool_size,
-        pool_pre_ping=True,
+        pool_size=pool_size or db.pool_size,
+        # Bursts beyond the pool get extra connections (made, then closed) rather than a wait.
+        max_overflow=pool_size or db.pool_size,
+        # No ping before each use (two round trips on every request): a connection that died with
+        # its server fails its request with a 503 and the pool is renewed at once (SQLAlchemy drops
+        # every pooled connection on a disconnect), and none is kept longer than this.
+        pool_recycle=1800,
         connect_args={
             # An SSLContext with check_hostname=True and CERT_REQUIRED is asyncpg's verify-full.
             "ssl": client_context(tls.ca_file),

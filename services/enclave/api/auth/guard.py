@@ -139,9 +139,9 @@ async def _load(
         ] or [Resource(organization_id=org)]
     if target in (Target.PROJECT, Target.PROJECT_MEMBER):
         project_id: uuid.UUID = params["project_id"]
-        if not await repo.project_exists(project_id):
+        exists, role = await repo.project_access(project_id, principal.user_id)
+        if not exists:
             raise NotFound("No such project.")
-        role = await repo.project_role(project_id, principal.user_id)
         if target is Target.PROJECT:
             return Resource(organization_id=org, project_id=project_id, project_role=role)
         member: uuid.UUID | None = params.get("user_id")

@@ -79,6 +79,29 @@ class AccessRepository:
         )
         return (await self.session.execute(statement)).first() is not None
 
+    async def project_access(
+        self, project_id: uuid.UUID, user_id: uuid.UUID
+    ) -> tuple[bool, ProjectRole | None]:
+        """Whether the project exists (and is not archived), and the user's role in it: one query."""
+        statement = (
+            select(Project.id, ProjectMember.role)
+            .outerjoin(
+                ProjectMember,
+                and_(
+                    ProjectMember.project_id == Project.id,
+                    ProjectMember.user_id == user_id,
+                    ProjectMember.organization_id == self.organization_id,
+                ),
+            )
+            .where(
+                Project.id == project_id,
+                Project.organization_id == self.organization_id,
+                Project.archived_at.is_(None),
+            )
+        )
+        row = (await self.session.execute(statement)).first()
+        return (False, None) if row is None else (True, row[1])
+
     async def project_role(self, project_id: uuid.UUID, user_id: uuid.UUID) -> ProjectRole | None:
         statement = select(ProjectMember.role).where(
             ProjectMember.project_id == project_id,

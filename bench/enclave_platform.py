@@ -1,0 +1,165 @@
+"""Enclave as the head-to-head benchmark's platform (``bench.platform.Platform``): a real api process in
+production mode over HTTPS, with everything on — TLS to every component, sealed payloads, audit events
+in the same transaction, the authorization policy on every call — driven through its public API with
+real API keys (the admin's for setup, listing and export; one per annotator for the labeling).
+
+Owns an organization made for the run; never touches another one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.metadata
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from tests.integration.stack import Stack
+from tests.support.api_process import ApiProcess, running_api_process
+
+from bench.platform import Image, TaskRef
+from bench.tenant import BenchTenant, issue_api_keys, provision_tenant
+from enclave.authz.scopes import Scope
+
+ONTOLOGY = {"objects": [{"name": "car", "kind": "bbox"}], "classifications": []}
+BOX = {"objects": [{"kind": "bbox", "label": "car", "x": 10, "y": 20, "width": 30, "height": 40}]}
+#: Uploads in flight at once while importing (each is one streamed, sealed object).
+UPLOADS_IN_FLIGHT = 16
+ADMIN_SCOPES = [Scope.ADMIN, Scope.DATA_READ, Scope.DATA_WRITE, Scope.TASKS_READ, Scope.TASKS_WRITE]
+ANNOTATOR_SCOPES = [Scope.TASKS_READ, Scope.TASKS_WRITE, Scope.ANNOTATIONS_WRITE]
+
+
+def children(pid: int) -> list[int]:
+    """A process's children, from /proc (every thread's list: a child may be any thread's)."""
+    found: list[int] = []
+    for tasks in Path(f"/proc/{pid}/task").glob("*/children"):
+        found.extend(int(child) for child in tasks.read_text().split())
+    return found
+
+
+class Enclave:
+    name = "enclave"
+
+    def __init__(self, stack: Stack, work_dir: Path) -> None:
+        self._stack = stack
+        self._log = work_dir / "enclave-api.log"
+        self._exits = contextlib.ExitStack()
+        self._api: ApiProcess | None = None
+        self._admin: httpx.AsyncClient | None = None
+        self._annotators: list[httpx.AsyncClient] = []
+        self._project = ""
+        self._dataset = ""
+        self.facts: dict[str, str] = {
+            "version": importlib.metadata.version("enclave"),
+            "server": "uvicorn (python -m enclave.api), one worker process per core, production mode, HTTPS",
+            "security": "TLS to every component, AES-256-GCM sealed payloads and names, "
+            "audit outbox per change, policy check per call",
+        }
+
+    def server_pids(self) -> list[int]:
+        """uvicorn's supervisor and its workers."""
+        if self._api is None:
+            return []
+        return [self._api.pid, *children(self._api.pid)]
+
+    def _client(self, key: str) -> httpx.AsyncClient:
+        if self._api is None:
+            raise RuntimeError("prepare() starts the api first")
+        return httpx.AsyncClient(
+            base_url=f"{self._api.url}/api/v1",
+            headers={"Authorization": f"Bearer {key}"},
+            verify=self._stack.tls,
+            timeout=120,
+        )
+
+    async def prepare(self, annotators: int) -> None:
+        self._api = self._exits.enter_context(running_api_process(self._stack, self._log, "production"))
+        tenant: BenchTenant = await provision_tenant(ADMIN_SCOPES, prefix="bench-ls")
+        self._admin = self._client(tenant.api_key)
+        ontology = await self._ok("POST", "/ontologies", json={"name": "boxes", "definition": ONTOLOGY})
+        project = await self._ok("POST", "/projects", json={"name": "cars", "ontology_id": ontology["id"]})
+        dataset = await self._ok("POST", "/datasets", json={"name": "images", "kind": "image"})
+        self._project, self._dataset = project["id"], dataset["id"]
+        await self._ok("POST", f"/projects/{self._project}/datasets", json={"dataset_id": self._dataset})
+        members = []
+        for n in range(annotators):
+            body = {
+                "email": f"annotator{n}@bench.example",
+                "display_name": f"Annotator {n}",
+                "role": "member",
+            }
+            member = await self._ok("POST", "/members", json=body)
+            members.append(uuid.UUID(member["user_id"]))
+            await self._ok(
+                "POST",
+                f"/projects/{self._project}/members",
+                json={"user_id": member["user_id"], "role": "annotator"},
+            )
+        keys = await issue_api_keys(tenant.organization_id, members, ANNOTATOR_SCOPES)
+        self._annotators = [self._client(key) for key in keys]
+
+    async def _ok(
+        self, method: str, path: str, client: httpx.AsyncClient | None = None, **kwargs: Any
+    ) -> Any:
+        client = client or self._admin_client
+        response = await client.request(method, path, **kwargs)
+        if response.status_code >= 300:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text[:300]}")
+        return response.json() if response.content else None
+
+    @property
+    def _admin_client(self) -> httpx.AsyncClient:
+        if self._admin is None:
+            raise RuntimeError("prepare() makes the admin's client first")
+        return self._admin
+
+    async def import_images(self, images: list[Image]) -> int:
+        gate = asyncio.Semaphore(UPLOADS_IN_FLIGHT)
+
+        async def upload(image: Image) -> None:
+            headers = {
+                "Content-Type": "image/png",
+                "Content-Disposition": f'attachment; filename="{image.name}"',
+            }
+            async with gate:
+                await self._ok(
+                    "POST", f"/datasets/{self._dataset}/files", content=image.data, headers=headers
+                )
+
+        await asyncio.gather(*(upload(image) for image in images))
+        created = await self._ok("POST", f"/projects/{self._project}/tasks", json={})
+        return int(created["created"])
+
+    async def next_task(self, annotator: int) -> TaskRef | None:
+        taken = await self._ok(
+            "POST", f"/projects/{self._project}/tasks/next", self._annotators[annotator], json={}
+        )
+        task = taken["task"]
+        return None if task is None else TaskRef(task["id"])
+
+    async def submit_box(self, annotator: int, task: TaskRef) -> None:
+        await self._ok(
+            "POST", f"/tasks/{task.id}/annotations", self._annotators[annotator], json={"payload": BOX}
+        )
+
+    async def list_page(self) -> int:
+        page = await self._ok("GET", f"/projects/{self._project}/tasks", params={"limit": 100})
+        return len(page["items"])
+
+    async def export(self) -> int:
+        annotations = 0
+        path = f"/projects/{self._project}/export"
+        async with self._admin_client.stream("GET", path, params={"format": "jsonl"}) as response:
+            if response.status_code != 200:
+                raise RuntimeError(f"GET {path}: {response.status_code}")
+            async for line in response.aiter_lines():
+                if line and '"annotation":{' in line:
+                    annotations += 1
+        return annotations
+
+    async def close(self) -> None:
+        for client in [*self._annotators, *([self._admin] if self._admin else [])]:
+            await client.aclose()
+        self._exits.close()
