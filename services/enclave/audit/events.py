@@ -20,7 +20,7 @@ from enclave.audit.actions import AuditAction, Outcome
 FORMAT = 1
 GENESIS = bytes(32)
 """The ``prev_hash`` of an organization's first record."""
-_HASH_LABEL = b"enclave/audit/record/v1"
+HASH_LABEL = b"enclave/audit/record/v1"
 _CHECKPOINT_LABEL = b"enclave/audit/checkpoint/v1"
 
 Detail = str | int | bool | None
@@ -30,7 +30,7 @@ class AuditEvent(msgspec.Struct, frozen=True, kw_only=True):
     event_id: uuid.UUID
     organization_id: uuid.UUID
     occurred_at: dt.datetime
-    #: ``user:<id>`` or ``system``.
+    #: ``user:<id>``, ``system``, or (Keycloak's events) ``keycloak:<its user id>`` or ``anonymous``.
     actor: str
     action: AuditAction
     #: ``<kind>:<id>`` of what was acted on.
@@ -60,7 +60,7 @@ def parse(content: bytes) -> AuditRecord:
 
 def chain_hash(prev_hash: bytes, content: bytes) -> bytes:
     """``SHA-256(label ‖ prev_hash ‖ content)``: each record's hash covers everything before it."""
-    return hashlib.sha256(_HASH_LABEL + prev_hash + content).digest()
+    return hashlib.sha256(HASH_LABEL + prev_hash + content).digest()
 
 
 def checkpoint_message(organization_id: uuid.UUID, seq: int, head_hash: bytes) -> bytes:

@@ -3,8 +3,8 @@ checkpoint every N records or T seconds.
 
 Each batch is one transaction: the events are appended to the log and deleted from the outbox
 together, so a crash at any point leaves each event either still in the outbox or in the log, never
-both and never neither — exactly once. Drains and appends are serialised by advisory locks, so several
-service replicas may run. Runs as its own database role, which may only
+both and never neither — exactly once. Drains are serialised by one advisory lock, so several service
+replicas may run, taking turns. Runs as its own database role, which may only
 read and empty the outbox and add to (never change) the log.
 """
 
@@ -19,13 +19,27 @@ import typing
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 import anyio.to_thread
 import msgspec
 import structlog
-from sqlalchemy import Table, Text, any_, cast, delete, func, insert, select
-from sqlalchemy.dialects.postgresql import array
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    LargeBinary,
+    Table,
+    Text,
+    Uuid,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.types import TypeEngine
 
 from enclave.audit.actions import AuditAction, Outcome
 from enclave.audit.archive import ArchiveUnavailable, LockedArchive
@@ -40,13 +54,52 @@ from enclave.audit.events import (
 from enclave.audit.signer import CheckpointSigner, SigningUnavailable
 from enclave.audit.trail import read_records
 from enclave.audit.verify import StoredCheckpoint, StoredRecord
-from enclave.db.models import AuditCheckpointRow, AuditLogRow, AuditOutboxRow
+from enclave.db.models import AuditCheckpointRow, AuditLogRow
 from enclave.settings import AuditSettings
 
 log = structlog.get_logger(__name__)
 #: The log as a Core table: rows are appended in bulk, without the ORM's per-object bookkeeping.
 _LOG = typing.cast(Table, AuditLogRow.__table__)
+#: One INSERT per batch, its rows as one array per column (unnest): the statement is the same for
+#: every batch size, so PostgreSQL plans it once, and no SQL is built per row.
+_APPEND_TYPES: dict[str, TypeEngine[Any]] = {
+    "seq": BigInteger(),
+    "event_id": Uuid(),
+    "occurred_at": DateTime(timezone=True),
+    "action": Text(),
+    "actor": Text(),
+    "target": Text(),
+    "outcome": Text(),
+    "content": LargeBinary(),
+    "prev_hash": LargeBinary(),
+    "hash": LargeBinary(),
+}
+_APPEND_COLUMNS = tuple(_APPEND_TYPES)
+_APPEND = text(
+    "INSERT INTO audit_log (organization_id, seq, event_id, occurred_at, action, actor, target, outcome,"
+    " content, prev_hash, hash)"
+    " SELECT CAST(:organization_id AS uuid), * FROM unnest(CAST(:seq AS bigint[]), CAST(:event_id AS uuid[]),"
+    " CAST(:occurred_at AS timestamptz[]), CAST(:action AS text[]), CAST(:actor AS text[]),"
+    " CAST(:target AS text[]), CAST(:outcome AS text[]), CAST(:content AS bytea[]),"
+    " CAST(:prev_hash AS bytea[]), CAST(:hash AS bytea[]))"
+).bindparams(
+    bindparam("organization_id", type_=Uuid()),
+    *(bindparam(name, type_=ARRAY(kind)) for name, kind in _APPEND_TYPES.items()),
+)
+_KNOWN = text("SELECT event_id FROM audit_log WHERE event_id = ANY(CAST(:ids AS uuid[]))").bindparams(
+    bindparam("ids", type_=ARRAY(Uuid()))
+)
 _DRAIN_LOCK = int.from_bytes(hashlib.sha256(b"enclave/audit/drain").digest()[:8], "big", signed=True)
+#: Takes a batch out of the outbox, only while holding the drain lock (one drainer at a time; the
+#: lock is tried once, as an init plan, in the same round trip).
+_TAKE = text(
+    "DELETE FROM audit_outbox WHERE (SELECT pg_try_advisory_xact_lock(:lock))"
+    " AND id IN (SELECT id FROM audit_outbox ORDER BY id LIMIT :limit)"
+    " RETURNING id, event_id, organization_id, CAST(event AS text), created_at"
+)
+_NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit = off")
+#: The UUID version of events the api records: made once, so never offered twice.
+_RECORDED_ONCE = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,11 +139,6 @@ class _Head:
     hash: bytes
 
 
-def _chain_lock(organization_id: uuid.UUID) -> int:
-    digest = hashlib.sha256(b"enclave/audit/chain/" + organization_id.bytes).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 class AuditService:
     def __init__(
         self,
@@ -110,39 +158,36 @@ class AuditService:
         self._heads: dict[uuid.UUID, int] = {}  # organization → head seq this process appended
         self._unsigned_since: dict[uuid.UUID, float] = {}  # ... and since when it was unsigned
         self._signed: dict[uuid.UUID, int] = {}  # organization → seq of its last checkpoint
+        self._grew = asyncio.Event()  # set by the drain loop: the checkpoint loop has work to look at
 
     async def drain_once(self) -> int:
         """Appends one batch from the outbox; returns how many events it moved."""
         appended: dict[uuid.UUID, list[StoredRecord]] = {}
         async with self._sessions() as session, session.begin():
+            # The commit need not wait for the disk: the events leave the outbox and enter the log
+            # in this one transaction, so a crash that loses it loses both halves, and the events
+            # (durable in the outbox since the api's own commit) are appended again, identically.
+            # A checkpoint's commit does wait, and WAL is written in order: whatever a stored
+            # checkpoint covers is durable.
+            await session.execute(_NO_FLUSH_WAIT)
             # One drainer at a time (replicas take turns): the audit role may not lock outbox rows,
-            # which would take UPDATE rights it must not have.
-            if not (await session.execute(select(func.pg_try_advisory_xact_lock(_DRAIN_LOCK)))).scalar_one():
-                return 0
-            outbox = AuditOutboxRow.__table__
-            found = await session.execute(
-                select(
-                    outbox.c.id,
-                    outbox.c.event_id,
-                    outbox.c.organization_id,
-                    cast(outbox.c.event, Text),
-                    outbox.c.created_at,
-                )
-                .order_by(outbox.c.id)
-                .limit(self._settings.batch_size)
+            # which would take UPDATE rights it must not have. Taken out of the outbox in the same
+            # transaction that appends them: if anything fails before the commit, they stay there.
+            taken = await session.execute(_TAKE, {"lock": _DRAIN_LOCK, "limit": self._settings.batch_size})
+            rows = sorted(
+                (_Outboxed(r[0], r[1], r[2], r[3].encode(), r[4]) for r in taken.all()), key=lambda r: r.id
             )
-            rows = [_Outboxed(r[0], r[1], r[2], r[3].encode(), r[4]) for r in found.all()]
             if not rows:
                 return 0
             # An event already in the log (one a source such as Keycloak's puller offered again)
             # is dropped from the outbox, not appended twice: each event is recorded exactly once.
-            known = set(
-                (
-                    await session.execute(
-                        select(_LOG.c.event_id).where(_LOG.c.event_id.in_([r.event_id for r in rows]))
-                    )
-                ).scalars()
-            )
+            # Only such sources name events by content (UUIDv5); the api's own (UUIDv4, made once
+            # in the change's transaction) cannot recur, so they are not looked up.
+            offered = [r.event_id for r in rows if r.event_id.version != _RECORDED_ONCE]
+            known: set[uuid.UUID] = set()
+            if offered:
+                found_known = await session.execute(_KNOWN, {"ids": offered})
+                known = set(found_known.scalars())
             by_org: dict[uuid.UUID, list[_Outboxed]] = defaultdict(list)
             for row in rows:
                 if row.event_id not in known:
@@ -150,7 +195,6 @@ class AuditService:
                     by_org[row.organization_id].append(row)
             for organization_id, events in by_org.items():
                 appended[organization_id] = await self._append(session, organization_id, events)
-            await session.execute(delete(outbox).where(outbox.c.id == any_(array([r.id for r in rows]))))
         # Committed: only now do these records count towards a checkpoint.
         now = time.monotonic()
         for organization_id, records in appended.items():
@@ -170,10 +214,10 @@ class AuditService:
     async def _append(
         self, session: AsyncSession, organization_id: uuid.UUID, rows: list[_Outboxed]
     ) -> list[StoredRecord]:
-        """Appends the events to the organization's chain; returns the records as stored."""
-        await session.execute(select(func.pg_advisory_xact_lock(_chain_lock(organization_id))))
+        """Appends the events to the organization's chain; returns the records as stored. The drain
+        lock makes this the chain's only writer, so the head read here stays the head."""
         head = await self._head(session, organization_id)
-        values = []
+        columns: dict[str, list[Any]] = {name: [] for name in _APPEND_COLUMNS}
         stored = []
         for row in rows:
             event = _event_of(row)
@@ -193,23 +237,15 @@ class AuditService:
                     digest,
                 )
             )
-            values.append(
-                {
-                    "organization_id": organization_id,
-                    "seq": head.seq,
-                    "event_id": event.event_id,
-                    "occurred_at": event.occurred_at,
-                    "action": event.action.value,
-                    "actor": event.actor,
-                    "target": event.target,
-                    "outcome": event.outcome.value,
-                    "content": content,
-                    "prev_hash": head.hash,
-                    "hash": digest,
-                }
-            )
+            for name, value in zip(
+                _APPEND_COLUMNS,
+                (head.seq, event.event_id, event.occurred_at, event.action.value, event.actor,
+                 event.target, event.outcome.value, content, head.hash, digest),
+                strict=True,
+            ):  # fmt: skip
+                columns[name].append(value)
             head.hash = digest
-        await session.execute(insert(_LOG), values)
+        await session.execute(_APPEND, {"organization_id": organization_id, **columns})
         return stored
 
     @staticmethod
@@ -327,12 +363,35 @@ class AuditService:
 
     # --- the loop ------------------------------------------------------------------------------
 
+    def signed_through(self, organization_id: uuid.UUID) -> int:
+        """The last record of the organization this process knows a checkpoint for (0: none)."""
+        return self._signed.get(organization_id, 0)
+
     async def run(self, stop: asyncio.Event) -> None:
+        """Drains and signs until ``stop``: two loops side by side, so that signing a checkpoint
+        (Vault) and writing its locked copy (MinIO) overlap with appending the next batches."""
         await anyio.to_thread.run_sync(self._signer.ensure_key)
         await self.load_unsigned()
+        async with asyncio.TaskGroup() as loops:
+            loops.create_task(self._drain_loop(stop))
+            loops.create_task(self._checkpoint_loop(stop))
+
+    async def _drain_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            moved = await self.drain_once()
+            if await self.drain_once() == 0:
+                await _pause(stop, self._settings.poll_interval_s)
+            else:
+                self._grew.set()
+
+    async def _checkpoint_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
             await self.checkpoint_due()
-            if moved == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=self._settings.poll_interval_s)
+            self._grew.clear()
+            # Woken by new records (a checkpoint may be due), or by time (T seconds may have passed).
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._grew.wait(), timeout=self._settings.poll_interval_s)
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)

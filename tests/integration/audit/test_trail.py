@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import time
@@ -128,7 +129,10 @@ class TestTrail:
             time.sleep(0.2)
         done = verify(stack, tenant.org_id)
         assert done.returncode == 0, done.stdout + done.stderr
-        assert f"{tenant.org_id}: ok, 3 records, 1 signed checkpoints" in done.stdout
+        # Records that trickle in may be signed in more than one checkpoint (every T seconds).
+        found = re.search(rf"{tenant.org_id}: ok, 3 records, (\d+) signed checkpoints", done.stdout)
+        assert found is not None, done.stdout
+        assert int(found.group(1)) >= 1
 
 
 class TestRights:
@@ -197,9 +201,11 @@ class TestSearchVerifyExport:
             assert time.monotonic() < deadline, "no checkpoint was signed"
             time.sleep(0.2)
         verification = tenant.ok("GET", "/audit/verification")
+        signed = verification["signed_checkpoints"]
+        assert signed >= 1  # records that trickle in may be signed in more than one checkpoint
         assert verification == {
-            "ok": True, "records": 4, "signed_checkpoints": 1, "covered_through": 4,
-            "problem": None, "first_bad_record": None,
+            "ok": True, "records": 4, "signed_checkpoints": signed, "covered_through": 4,
+            "locked_segments": signed, "problem": None, "first_bad_record": None,
         }  # fmt: skip
 
         exported = tenant.call("GET", "/audit/export")
@@ -218,7 +224,7 @@ class TestSearchVerifyExport:
         clean_env = {"PATH": os.environ["PATH"], "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
         done = subprocess.run(offline, env=clean_env, capture_output=True, text=True, timeout=60, check=False)
         assert done.returncode == 0, done.stdout + done.stderr
-        assert "ok, 4 records, 1 signed checkpoints" in done.stdout
+        assert f"ok, 4 records, {signed} signed checkpoints" in done.stdout
 
         lines = exported.content.splitlines()
         lines[2] = lines[2].replace(b'"outcome":"success"', b'"outcome":"denied"')  # record 2 rewritten
