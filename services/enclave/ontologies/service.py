@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.db.models import Ontology as OntologyRow
 from enclave.db.models import OntologyVersion as VersionRow
+from enclave.db.models import Project as ProjectRow
 from enclave.db.models.base import new_id
 from enclave.db.repositories.base import TenantRepository
 from enclave.db.repositories.pages import page
@@ -56,6 +57,7 @@ def _definition(row: VersionRow) -> OntologyDefinition:
 class OntologyService:
     def __init__(self, session: AsyncSession, organization_id: uuid.UUID) -> None:
         self.session = session
+        self.organization_id = organization_id
         self.ontologies = OntologyRepository(session, organization_id)
         self.versions = OntologyVersionRepository(session, organization_id)
 
@@ -73,6 +75,24 @@ class OntologyService:
 
     async def get(self, ontology_id: uuid.UUID) -> Ontology:
         return await self._schema(await self._row(ontology_id))
+
+    async def project_labeling(self, project_id: uuid.UUID) -> tuple[bool, int, OntologyDefinition]:
+        """What labeling a project's task needs, in one query: whether the project wants a review,
+        and its ontology's current version and definition."""
+        statement = (
+            select(ProjectRow.review_required, OntologyRow.current_version, VersionRow.definition)
+            .join(OntologyRow, OntologyRow.id == ProjectRow.ontology_id)
+            .join(
+                VersionRow,
+                (VersionRow.ontology_id == OntologyRow.id)
+                & (VersionRow.version == OntologyRow.current_version),
+            )
+            .where(ProjectRow.id == project_id, ProjectRow.organization_id == self.organization_id)
+        )
+        row = (await self.session.execute(statement)).first()
+        if row is None:  # pragma: no cover — a task's project, and its ontology, always exist
+            raise NotFound("No such project.")
+        return bool(row[0]), int(row[1]), msgspec.convert(row[2], OntologyDefinition)
 
     async def current_definition(self, ontology_id: uuid.UUID) -> tuple[int, OntologyDefinition]:
         row = await self._row(ontology_id)

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enclave.authz.principal import Principal, Resource
 from enclave.crypto.content import ContentCipher
 from enclave.db.models import AnnotationVersion as AnnotationRow
-from enclave.db.models import Project as ProjectRow
 from enclave.db.models import Review as ReviewRow
 from enclave.db.models import Task as TaskRow
 from enclave.db.models.base import new_id
@@ -23,7 +22,6 @@ from enclave.db.repositories.pages import page
 from enclave.db.repositories.projects import (
     ProjectDatasetRepository,
     ProjectMemberRepository,
-    ProjectRepository,
 )
 from enclave.db.repositories.tasks import AnnotationRepository, ReviewRepository, TaskRepository
 from enclave.domain.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
@@ -243,10 +241,8 @@ class TaskService:
                 return await self.annotation_schema(earlier), False
         if row.stage is not TaskStage.ANNOTATE:
             raise InvalidState("This task is not open for annotation.")
-        project = await ProjectRepository(self.session, self.organization_id).get(row.project_id)
-        if project is None:  # pragma: no cover — a task's project always exists
-            raise NotFound("No such project.")
-        ontology_version, definition = await self._ontology(project)
+        labeling = OntologyService(self.session, self.organization_id)
+        review_required, ontology_version, definition = await labeling.project_labeling(row.project_id)
         check_payload(payload, definition)
         latest = await self.annotations.latest(task_id)
         version_id = new_id()
@@ -261,14 +257,9 @@ class TaskService:
                 idempotency_key=idempotency_key,
             )
         )
-        row.stage = TaskStage.REVIEW if project.review_required else TaskStage.DONE
+        row.stage = TaskStage.REVIEW if review_required else TaskStage.DONE
         await self.session.flush()
         return await self.annotation_schema(version), True
-
-    async def _ontology(self, project: ProjectRow) -> tuple[int, OntologyDefinition]:
-        return await OntologyService(self.session, self.organization_id).current_definition(
-            project.ontology_id
-        )
 
     # --- reviews -------------------------------------------------------------------------------
 
