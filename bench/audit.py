@@ -1,6 +1,7 @@
 """The audit trail's speed: sustained append rate (outbox → hash chain, checkpoints signed through
-Vault and their locked copies in MinIO included) next to a plain batched INSERT of the very same rows into the same PostgreSQL, and
-verification rate next to bare SHA-256 over the same canonical bytes.
+Vault and their locked copies in MinIO included) next to a plain batched INSERT of the very same
+rows into the same PostgreSQL, and verification rate next to bare SHA-256 over the same canonical
+bytes.
 
 Goals (issue 7): append at least 0.8 of the plain INSERT's rate; verify at least 0.5 of SHA-256's.
 """
@@ -20,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bench.core import Context, Goal, Result, Table
 from bench.tenant import BenchTenant, provision_with_api_key
 from enclave.audit.actions import AuditAction
-from enclave.audit.events import AuditEvent, to_builtins
 from enclave.audit.archive import LockedArchive
+from enclave.audit.events import AuditEvent, to_builtins
 from enclave.audit.service import AuditService
 from enclave.audit.signer import CheckpointSigner
 from enclave.audit.trail import read_chain
@@ -136,9 +137,9 @@ async def _measure(context: Context, count: int, tenant: BenchTenant) -> dict[st
                 for r in records
             ]
             statement = text(
-                "INSERT INTO bench_plain_log (organization_id, seq, event_id, occurred_at, action, actor, target,"
-                " outcome, content, prev_hash, hash) VALUES (:organization_id, :seq, :event_id, :occurred_at,"
-                " :action, :actor, :target, :outcome, :content, :prev_hash, :hash)"
+                "INSERT INTO bench_plain_log (organization_id, seq, event_id, occurred_at, action, actor,"
+                " target, outcome, content, prev_hash, hash) VALUES (:organization_id, :seq, :event_id,"
+                " :occurred_at, :action, :actor, :target, :outcome, :content, :prev_hash, :hash)"
             )
             started = time.perf_counter()
             for start in range(0, len(rows), BATCH):

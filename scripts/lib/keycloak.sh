@@ -107,7 +107,10 @@ keycloak_ready() {
 
 keycloak_start() {
   keycloak_install
-  if is_running keycloak && keycloak_ready; then return 0; fi
+  if is_running keycloak && keycloak_ready; then
+    _keycloak_audit_client
+    return 0
+  fi
   local home java dbpass_file admin_file tls
   home=$(keycloak_home)
   tls=$(tls_dir)
@@ -157,6 +160,98 @@ keycloak_start() {
     sleep 1
   done
   log "keycloak: ready after $((SECONDS - start))s"
+  _keycloak_audit_client
+}
+
+# --- admin REST calls, as the bootstrap admin -----------------------------------------------------
+
+# Prints an access token of the bootstrap admin (admin-cli, password grant). The password reaches
+# curl on stdin, the token leaves on stdout: neither is ever on a command line.
+_keycloak_admin_token() {
+  jq -jn --rawfile password "$STACK_DIR/keycloak/admin.password" \
+    '"grant_type=password&client_id=admin-cli&username=admin&password=" + ($password | rtrimstr("\n") | @uri)' |
+    curl -fsS --noproxy '*' --cacert "$(tls_dir)/ca.crt" --data-binary @- \
+      -H 'Content-Type: application/x-www-form-urlencoded' \
+      "$(keycloak_url)/realms/master/protocol/openid-connect/token" |
+    jq -er '.access_token'
+}
+
+# _keycloak_admin TOKEN METHOD PATH [CURL-ARG...] — a request under /admin/realms/master; the token
+# is read by curl from a file descriptor (a header file), not from its arguments.
+_keycloak_admin() {
+  local token=$1 method=$2 path=$3
+  shift 3
+  curl -fsS --noproxy '*' --cacert "$(tls_dir)/ca.crt" -X "$method" \
+    -H @<(printf 'Authorization: Bearer %s\n' "$token") \
+    "$(keycloak_url)/admin/realms/master$path" "$@"
+}
+
+# The audit service's own identity: the confidential client `enclave-audit` of the master realm, with
+# a service account and no other flow. It holds no role of its own: whoever creates an organization
+# realm (RealmService.ensure_realm) grants it `view-events` of that realm, so it reads those login
+# events and nothing else. Its secret is kept 0600 and reaches the audit service as a file path.
+KEYCLOAK_AUDIT_CLIENT=enclave-audit
+
+_keycloak_audit_client_json() {
+  jq -n --arg id "$KEYCLOAK_AUDIT_CLIENT" '{
+    clientId: $id,
+    name: "Enclave audit service",
+    description: "Reads the login events of the organization realms it is granted view-events of.",
+    enabled: true,
+    protocol: "openid-connect",
+    publicClient: false,
+    bearerOnly: false,
+    clientAuthenticatorType: "client-secret",
+    serviceAccountsEnabled: true,
+    standardFlowEnabled: false,
+    implicitFlowEnabled: false,
+    directAccessGrantsEnabled: false,
+    frontchannelLogout: false,
+    attributes: {
+      "oauth2.device.authorization.grant.enabled": "false",
+      "oidc.ciba.grant.enabled": "false",
+      "standard.token.exchange.enabled": "false"
+    }
+  }'
+}
+
+_keycloak_audit_client() {
+  local token id account defaults secret file="$STACK_DIR/keycloak/audit-client.secret"
+  command -v jq >/dev/null 2>&1 || die "keycloak: jq is required (apt-get install jq)"
+  token=$(_keycloak_admin_token) || die "keycloak: could not sign in as the bootstrap admin"
+  id=$(_keycloak_admin "$token" GET "/clients?clientId=$KEYCLOAK_AUDIT_CLIENT" | jq -r '.[0].id // empty') ||
+    die "keycloak: could not look up the $KEYCLOAK_AUDIT_CLIENT client"
+  if [ -z "$id" ]; then
+    log "keycloak: creating the audit service's client $KEYCLOAK_AUDIT_CLIENT"
+    _keycloak_audit_client_json |
+      _keycloak_admin "$token" POST /clients -H 'Content-Type: application/json' --data-binary @- ||
+      die "keycloak: could not create the $KEYCLOAK_AUDIT_CLIENT client"
+    id=$(_keycloak_admin "$token" GET "/clients?clientId=$KEYCLOAK_AUDIT_CLIENT" | jq -er '.[0].id') ||
+      die "keycloak: the $KEYCLOAK_AUDIT_CLIENT client was not created"
+  else
+    # Kept in line on every start (Keycloak keeps what this representation leaves out).
+    _keycloak_audit_client_json |
+      _keycloak_admin "$token" PUT "/clients/$id" -H 'Content-Type: application/json' --data-binary @- ||
+      die "keycloak: could not update the $KEYCLOAK_AUDIT_CLIENT client"
+  fi
+  # Its service account starts with the master realm's default roles (account console, offline
+  # access); it needs none of them.
+  account=$(_keycloak_admin "$token" GET "/clients/$id/service-account-user" | jq -er '.id') ||
+    die "keycloak: the $KEYCLOAK_AUDIT_CLIENT client has no service account"
+  defaults=$(_keycloak_admin "$token" GET "/users/$account/role-mappings/realm" |
+    jq -c '[.[] | select(.name == "default-roles-master")]') ||
+    die "keycloak: could not read the roles of the $KEYCLOAK_AUDIT_CLIENT service account"
+  if [ "$defaults" != "[]" ]; then
+    printf '%s' "$defaults" |
+      _keycloak_admin "$token" DELETE "/users/$account/role-mappings/realm" \
+        -H 'Content-Type: application/json' --data-binary @- ||
+      die "keycloak: could not take the default roles from the $KEYCLOAK_AUDIT_CLIENT service account"
+  fi
+  secret=$(_keycloak_admin "$token" GET "/clients/$id/client-secret" | jq -er '.value') ||
+    die "keycloak: could not read the $KEYCLOAK_AUDIT_CLIENT client's secret"
+  if [ ! -s "$file" ] || [ "$(cat "$file")" != "$secret" ]; then
+    printf '%s\n' "$secret" | write_secret "$file"
+  fi
 }
 
 keycloak_stop() { stop_proc keycloak 30; }
@@ -176,4 +271,8 @@ ENCLAVE_KEYCLOAK_URL=$(keycloak_url)
 ENCLAVE_KEYCLOAK_ADMIN_USER=admin
 ENCLAVE_KEYCLOAK_ADMIN_PASSWORD_FILE=$STACK_DIR/keycloak/admin.password
 EOF
+  # Once `up` has made the audit client (the settings refuse a path to a file that does not exist).
+  if [ -s "$STACK_DIR/keycloak/audit-client.secret" ]; then
+    echo "ENCLAVE_AUDIT_KEYCLOAK_CLIENT_SECRET_FILE=$STACK_DIR/keycloak/audit-client.secret"
+  fi
 }

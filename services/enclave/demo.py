@@ -65,11 +65,16 @@ async def ensure_demo(slug: str = SLUG) -> dict[str, str] | None:
     engine = create_engine(settings.db, settings.tls, application_name="enclave-demo")
     factory = session_factory(engine)
     try:
+        realms = RealmService(
+            admin_from_settings(settings.keycloak, settings.tls),
+            event_reader=settings.audit.keycloak_client_id,
+        )
         async with factory() as db:
             statement = select(OrganizationDirectory.slug).where(OrganizationDirectory.slug == slug)
             if (await db.execute(statement)).first() is not None:
+                # A demo made before the trail pulled Keycloak's events gets the audit client's grant.
+                await asyncio.to_thread(realms.grant_event_reader, slug)
                 return None
-        realms = RealmService(admin_from_settings(settings.keycloak, settings.tls))
         # A realm without its organization is what an interrupted earlier run left: start it afresh,
         # so every password printed below is the one Keycloak holds.
         await asyncio.to_thread(realms.delete_realm, slug)

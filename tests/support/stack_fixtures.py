@@ -70,12 +70,17 @@ def audit_service(
     migrated: Stack, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[subprocess.Popen[bytes]]:
     """The real audit service (``enclave-audit run``) on the stack, as its own database role and
-    AppRole; it signs a checkpoint at least every second here, so tests need not wait for one."""
+    AppRole; it signs a checkpoint at least every second here, and pulls Keycloak's events every
+    second, so tests need not wait long for either."""
     log = Path(tmp_path_factory.mktemp("audit")) / "audit.log"
     env = (
         os.environ
         | migrated.env
-        | {"ENCLAVE_AUDIT_CHECKPOINT_INTERVAL_S": "1", "ENCLAVE_AUDIT_POLL_INTERVAL_S": "0.05"}
+        | {
+            "ENCLAVE_AUDIT_CHECKPOINT_INTERVAL_S": "1",
+            "ENCLAVE_AUDIT_POLL_INTERVAL_S": "0.05",
+            "ENCLAVE_AUDIT_KEYCLOAK_PULL_INTERVAL_S": "1",
+        }
     )
     with log.open("wb") as out:
         process = subprocess.Popen(

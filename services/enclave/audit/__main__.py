@@ -1,6 +1,7 @@
 """``enclave-audit`` (``python -m enclave.audit``): the audit service, and the verifier.
 
-enclave-audit run                 drain the outbox into the chain, sign checkpoints (a service)
+enclave-audit run                 drain the outbox into the chain, sign checkpoints, pull Keycloak's
+                                  sign-in events into it (a service)
 enclave-audit verify [ORG_ID...]  walk every organization's chain (or the named ones) and compare it
                                   with the locked copy; exit 1 if any record or checkpoint is wrong,
                                   naming the first bad record (2: the copy cannot be read)
@@ -21,6 +22,7 @@ from sqlalchemy import select
 
 from enclave.audit.archive import ArchiveUnavailable, LockedArchive
 from enclave.audit.export import verify_export
+from enclave.audit.keycloak_events import KeycloakEventSource
 from enclave.audit.service import AuditService
 from enclave.audit.signer import CheckpointSigner
 from enclave.audit.verification import verify_organization
@@ -28,7 +30,14 @@ from enclave.db.engine import create_engine
 from enclave.db.models import AuditLogRow
 from enclave.db.session import session_factory
 from enclave.logging import configure_logging
-from enclave.settings import AuditSettings, DatabaseSettings, S3Settings, TLSSettings, VaultSettings
+from enclave.settings import (
+    AuditSettings,
+    DatabaseSettings,
+    KeycloakSettings,
+    S3Settings,
+    TLSSettings,
+    VaultSettings,
+)
 
 
 def _signer() -> CheckpointSigner:
@@ -45,8 +54,14 @@ async def _run() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    sessions = session_factory(engine)
+    # Keycloak's own events (failed sign-ins, MFA enrolment) are part of the trail: without the
+    # client that reads them, the service does not start rather than keep a trail with a hole.
+    keycloak = KeycloakEventSource(sessions, AuditSettings(), KeycloakSettings(), TLSSettings())
     try:
-        await AuditService(session_factory(engine), _signer(), _archive(), AuditSettings()).run(stop)
+        async with asyncio.TaskGroup() as loops:
+            loops.create_task(AuditService(sessions, _signer(), _archive(), AuditSettings()).run(stop))
+            loops.create_task(keycloak.run(stop))
     finally:
         await engine.dispose()
 

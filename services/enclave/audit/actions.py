@@ -14,11 +14,11 @@ class AuditAction(enum.StrEnum):
     AUTH_KEYCLOAK_LOGOUT = "auth:keycloak:logout"
     AUTH_MFA_ENROLL = "auth:mfa:enroll"
     AUTH_MFA_REMOVE = "auth:mfa:remove"
-    AUTH_PASSWORD_UPDATE = "auth:password:update"
+    AUTH_PASSWORD_UPDATE = "auth:password:update"  # noqa: S105 - a name, not a secret  # nosec B105
     AUTH_SESSION_LOGIN = "auth:session:login"
     AUTH_SESSION_LOGOUT = "auth:session:logout"
-    AUTH_TOKEN_EXCHANGE = "auth:token:exchange"
-    AUTH_TOKEN_REFRESH = "auth:token:refresh"
+    AUTH_TOKEN_EXCHANGE = "auth:token:exchange"  # noqa: S105 - a name, not a secret  # nosec B105
+    AUTH_TOKEN_REFRESH = "auth:token:refresh"  # noqa: S105 - a name, not a secret  # nosec B105
     AUTH_USER_LOCK = "auth:user:lock"
     DATA_CONTENT_READ = "data:content:read"
     DATA_DATASET_CREATE = "data:dataset:create"

@@ -10,7 +10,9 @@ import e-mail and names). Every change is idempotent: the service reads what Key
 it with what Enclave wants and writes only the difference. It must never log a secret (client secret,
 password) or a representation that may hold one (an identity provider's holds its client secret), and
 never touch a realm other than the one it was asked about: every admin request is built from that one
-realm's path, and the ``master`` realm (Keycloak's own administration) is refused.
+realm's path, and the ``master`` realm (Keycloak's own administration) is refused — save for one
+grant made there: the audit service's client may read each organization realm's login events
+(``view-events`` of that realm's management client), and nothing else of it.
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ from enclave.settings import KeycloakSettings, TLSSettings, read_secret
 log = structlog.get_logger(__name__)
 
 WEB_CLIENT_ID: Final = "enclave-web"
+#: The audit service's client in the master realm (service account only), and the one role it gets of
+#: each organization realm: reading its login events.
+AUDIT_CLIENT_ID: Final = "enclave-audit"
+EVENT_READER_ROLE: Final = "view-events"
 CONFIGURE_TOTP: Final = "CONFIGURE_TOTP"
 
 # A realm name is an organization slug: a DNS-label-like token, so it is safe in a URL path, a
@@ -472,7 +478,18 @@ class _RealmAdmin:
     """
 
     def __init__(self, admin: KeycloakAdmin, realm: str) -> None:
-        self.realm = check_realm_name(realm)
+        self._bind(admin, check_realm_name(realm))
+
+    @classmethod
+    def master(cls, admin: KeycloakAdmin) -> _RealmAdmin:
+        """Keycloak's own realm, for the one thing Enclave does there:
+        :meth:`RealmService.grant_event_reader`."""
+        api = cls.__new__(cls)
+        api._bind(admin, "master")
+        return api
+
+    def _bind(self, admin: KeycloakAdmin, realm: str) -> None:
+        self.realm = realm
         self._connection = admin.connection
         self._base = f"admin/realms/{quote(self.realm, safe='')}"
 
@@ -579,9 +596,10 @@ def _keycloak_reason(response: Response) -> str | None:
 class RealmService:
     """Creates, updates and deletes organization realms through an admin of the master realm."""
 
-    def __init__(self, admin: KeycloakAdmin) -> None:
+    def __init__(self, admin: KeycloakAdmin, *, event_reader: str = AUDIT_CLIENT_ID) -> None:
         self._admin = admin
         self._url = str(admin.connection.server_url).rstrip("/")
+        self._event_reader = event_reader
 
     def issuer(self, realm: str) -> str:
         return f"{self._url}/realms/{check_realm_name(realm)}"
@@ -593,10 +611,36 @@ class RealmService:
         self._ensure_amr_references(api)
         client_uuid = self._ensure_web_client(api, spec)
         self._apply_mfa(api, spec.mfa_required)
+        self.grant_event_reader(spec.slug)
         secret = api.get(f"/clients/{client_uuid}/client-secret")["value"]
         return RealmClient(
             realm=spec.slug, client_id=WEB_CLIENT_ID, client_secret=str(secret), issuer=self.issuer(spec.slug)
         )
+
+    def grant_event_reader(self, realm: str) -> None:
+        """Lets the audit service's client read the realm's login events, and nothing else of it: its
+        service account gets ``view-events`` of ``<realm>-realm``, the client of the master realm through
+        which Keycloak administers that realm. Idempotent. :class:`KeycloakRequestFailed` if the audit
+        client (or its service account) is missing: the installation's bootstrap makes it, and a realm
+        whose events the trail cannot read is not finished. :class:`RealmNotFound` if the realm is."""
+        check_realm_name(realm)
+        master = _RealmAdmin.master(self._admin)
+        reader = master.get("/clients", clientId=self._event_reader)
+        if not reader:
+            raise KeycloakRequestFailed(
+                f"Keycloak has no client {self._event_reader} in the master realm, so the audit service "
+                f"could not read realm {realm}'s login events (the installation's bootstrap creates it)"
+            )
+        account = master.get(f"/clients/{reader[0]['id']}/service-account-user")
+        managing = master.get("/clients", clientId=f"{realm}-realm")
+        if not managing:
+            raise RealmNotFound(f"There is no realm {realm!r}.")
+        mappings = f"/users/{account['id']}/role-mappings/clients/{managing[0]['id']}"
+        if any(role.get("name") == EVENT_READER_ROLE for role in master.get(mappings)):
+            return
+        role = master.get(f"/clients/{managing[0]['id']}/roles/{EVENT_READER_ROLE}")
+        master.request("POST", mappings, [role])
+        log.info("identity.realm.event_reader_granted", realm=realm, client_id=self._event_reader)
 
     def set_mfa_required(self, realm: str, required: bool) -> None:
         """Turns MFA on or off for the realm.

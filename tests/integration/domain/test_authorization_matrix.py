@@ -665,7 +665,7 @@ RECIPES: dict[str, Recipe] = {
     "project_list": lambda w, c, x: Call("/projects"),
     "project_create": lambda w, c, x: Call("/projects", {"name": unique("p"), "ontology_id": w.ontology}),
     "project_read": lambda w, c, x: Call(f"/projects/{w.project}"),
-    "project_export": lambda w, c, x: Call(f"/projects/{w.project}/export?format=jsonl"),
+    "project_export": lambda w, c, x: Call(f"/projects/{w.project}/export"),
     "project_ontology_read": lambda w, c, x: Call(f"/projects/{w.project}/ontology"),
     "project_update": lambda w, c, x: Call(
         f"/projects/{w.project}", {"description": unique("d")}, ANY_VERSION

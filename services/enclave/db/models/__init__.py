@@ -2,7 +2,7 @@
 repositories' scoping and by PostgreSQL row-level security (see migration 0002)."""
 
 from enclave.db.models.annotation import AnnotationVersion, Review
-from enclave.db.models.audit import AuditCheckpointRow, AuditLogRow, AuditOutboxRow
+from enclave.db.models.audit import AuditCheckpointRow, AuditLogRow, AuditOutboxRow, AuditSourceRow
 from enclave.db.models.base import Base, TenantMixin
 from enclave.db.models.dataset import DataItem, Dataset, ProjectDataset
 from enclave.db.models.identity import ApiKey, Invite, OrgMembership, User
@@ -18,6 +18,7 @@ __all__ = [
     "AuditCheckpointRow",
     "AuditLogRow",
     "AuditOutboxRow",
+    "AuditSourceRow",
     "Base",
     "DataItem",
     "DataKeyRow",

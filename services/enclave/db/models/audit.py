@@ -1,5 +1,6 @@
-"""The audit outbox (written by the api with each change) and the chained log and checkpoints
-(written by the audit service only). No foreign keys: the trail outlives anything it speaks of."""
+"""The audit outbox (written by the api with each change, and by the audit service with the events it
+pulls from elsewhere), the chained log and checkpoints (written by the audit service only), and how far
+each outside source has been pulled. No foreign keys: the trail outlives anything it speaks of."""
 
 from __future__ import annotations
 
@@ -52,3 +53,17 @@ class AuditCheckpointRow(Base):
     signed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     signature: Mapped[str] = mapped_column(Text)
     key_version: Mapped[int]
+
+
+class AuditSourceRow(Base):
+    """How far the audit service has pulled one outside source of events (an organization's Keycloak
+    realm): updated in the same transaction as the outbox rows it covers."""
+
+    __tablename__ = "audit_sources"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    #: ``keycloak/<realm>``.
+    source: Mapped[str] = mapped_column(String(100), primary_key=True)
+    #: The time (epoch milliseconds, the source's clock) of the latest event pulled.
+    cursor_ms: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
