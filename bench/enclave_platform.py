@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.metadata
+import sys
 import uuid
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +44,15 @@ def children(pid: int) -> list[int]:
 class Enclave:
     name = "enclave"
 
-    def __init__(self, stack: Stack, work_dir: Path) -> None:
+    def __init__(
+        self,
+        stack: Stack,
+        work_dir: Path,
+        api_command: Sequence[str] = (sys.executable, "-m", "enclave.api"),
+        api_settings: Mapping[str, str] | None = None,
+    ) -> None:
+        self._api_command = api_command
+        self._api_settings = api_settings
         self._stack = stack
         self._log = work_dir / "enclave-api.log"
         self._exits = contextlib.ExitStack()
@@ -75,7 +85,11 @@ class Enclave:
         )
 
     async def prepare(self, annotators: int) -> None:
-        self._api = self._exits.enter_context(running_api_process(self._stack, self._log, "production"))
+        self._api = self._exits.enter_context(
+            running_api_process(
+                self._stack, self._log, "production", self._api_settings, command=self._api_command
+            )
+        )
         tenant: BenchTenant = await provision_tenant(ADMIN_SCOPES, prefix="bench-ls")
         self._admin = self._client(tenant.api_key)
         ontology = await self._ok("POST", "/ontologies", json={"name": "boxes", "definition": ONTOLOGY})

@@ -13,7 +13,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 from tests.integration.stack import Stack
 
 #: One name for the database and its owner role; a run drops what an interrupted run left behind.

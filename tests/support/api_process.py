@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,9 +44,14 @@ def running_api(
 
 @contextmanager
 def running_api_process(
-    stack: Stack, log: Path, mode: str, settings: Mapping[str, str] | None = None
+    stack: Stack,
+    log: Path,
+    mode: str,
+    settings: Mapping[str, str] | None = None,
+    command: Sequence[str] = (sys.executable, "-m", "enclave.api"),
 ) -> Iterator[ApiProcess]:
-    """As :func:`running_api`, with the process id (a benchmark samples its memory)."""
+    """As :func:`running_api`, with the process id (a benchmark samples its memory); ``command``
+    starts it another way (under a profiler)."""
     port = free_port()
     url = f"https://localhost:{port}"
     env = (
@@ -56,7 +61,7 @@ def running_api_process(
         | dict(settings or {})
     )
     with log.open("wb") as out:
-        process = subprocess.Popen([sys.executable, "-m", "enclave.api"], env=env, stdout=out, stderr=out)
+        process = subprocess.Popen(list(command), env=env, stdout=out, stderr=out)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:

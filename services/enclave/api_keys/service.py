@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.api_keys.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPage
@@ -38,7 +38,14 @@ class ApiKeyRepository(TenantRepository[KeyRow]):
     model = KeyRow
 
     async def by_prefix(self, prefix: str) -> KeyRow | None:
-        return (await self.session.execute(self.select().where(KeyRow.prefix == prefix))).scalar_one_or_none()
+        found = await self.session.execute(_BY_PREFIX, {"prefix": prefix, "org": self.organization_id})
+        return found.scalar_one_or_none()
+
+
+#: Every API-key request runs it: built once.
+_BY_PREFIX = select(KeyRow).where(
+    KeyRow.prefix == bindparam("prefix"), KeyRow.organization_id == bindparam("org")
+)
 
 
 def to_schema(row: KeyRow) -> ApiKey:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 
 from enclave.db.models import AnnotationVersion, DataItem, ProjectDataset, Review, Task
@@ -58,19 +58,22 @@ class TaskRepository(TenantRepository[Task]):
         ``SKIP LOCKED`` makes concurrent callers pass over a row another transaction is taking.
         """
         holder = Task.assignee_id if stage is TaskStage.ANNOTATE else Task.reviewer_id
-        statement = self.open_tasks().where(
-            Task.project_id == project_id,
-            Task.stage == stage,
-            or_(holder.is_(None), holder == user_id),
-        )
+        queue = self.open_tasks().where(Task.project_id == project_id, Task.stage == stage)
         if stage is TaskStage.REVIEW:  # nobody reviews their own work
-            statement = statement.where(Task.assignee_id.is_distinct_from(user_id))
-        statement = (
-            statement.order_by(holder.is_(None), Task.priority.desc(), Task.created_at, Task.id)
-            .limit(1)
-            .with_for_update(skip_locked=True)
-        )
-        return (await self.session.execute(statement)).scalar_one_or_none()
+            queue = queue.where(Task.assignee_id.is_distinct_from(user_id))
+        # Two index walks that stop at their first row, rather than one query ordered by "is it
+        # mine", which would sort the project's whole queue on every call.
+        for whose in (holder == user_id, holder.is_(None)):
+            statement = (
+                queue.where(whose)
+                .order_by(Task.priority.desc(), Task.created_at, Task.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            task = (await self.session.execute(statement)).scalar_one_or_none()
+            if task is not None:
+                return task
+        return None
 
 
 class AnnotationRepository(TenantRepository[AnnotationVersion]):
