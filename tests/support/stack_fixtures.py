@@ -93,3 +93,17 @@ def audit_service(
         yield process
     finally:
         stop_process(process)
+
+
+@pytest.fixture
+def browser(api_url: str, stack: Stack) -> Iterator[httpx.Client]:
+    """A browser's view of the api: a client that keeps cookies (sessions) between requests."""
+    with httpx.Client(base_url=api_url, verify=stack.tls, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def keycloak_browser(stack: Stack) -> Iterator[httpx.Client]:
+    """The same browser on Keycloak's pages (its own cookie jar, as a browser keeps per site)."""
+    with httpx.Client(verify=stack.tls, timeout=30) as client:
+        yield client

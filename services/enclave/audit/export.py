@@ -85,19 +85,8 @@ def read_trail(lines: Iterable[bytes]) -> TrailFile:
             elif kind == "record":
                 content = msgspec.json.encode(entry["record"], order="sorted")
                 event = parse(content).event
-                trail.records.append(
-                    StoredRecord(
-                        int(entry["seq"]),
-                        event.event_id,
-                        event.action.value,
-                        event.actor,
-                        event.target,
-                        event.outcome.value,
-                        content,
-                        bytes.fromhex(entry["prev_hash"]),
-                        bytes.fromhex(entry["hash"]),
-                    )
-                )
+                previous, digest = bytes.fromhex(entry["prev_hash"]), bytes.fromhex(entry["hash"])
+                trail.records.append(StoredRecord.of(int(entry["seq"]), event, content, previous, digest))
             elif kind == "checkpoint":
                 trail.checkpoints.append(
                     StoredCheckpoint(

@@ -224,19 +224,7 @@ class AuditService:
             head.seq += 1
             content = canonical(AuditRecord(format=1, seq=head.seq, event=event))
             digest = chain_hash(head.hash, content)
-            stored.append(
-                StoredRecord(
-                    head.seq,
-                    event.event_id,
-                    event.action.value,
-                    event.actor,
-                    event.target,
-                    event.outcome.value,
-                    content,
-                    head.hash,
-                    digest,
-                )
-            )
+            stored.append(StoredRecord.of(head.seq, event, content, head.hash, digest))
             for name, value in zip(
                 _APPEND_COLUMNS,
                 (head.seq, event.event_id, event.occurred_at, event.action.value, event.actor,

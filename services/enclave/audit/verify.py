@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import msgspec
 
-from enclave.audit.events import FORMAT, GENESIS, HASH_LABEL, chain_hash, checkpoint_message
+from enclave.audit.events import FORMAT, GENESIS, HASH_LABEL, AuditEvent, chain_hash, checkpoint_message
 from enclave.audit.signer import verify_signature
 
 
@@ -31,6 +31,14 @@ class StoredRecord:
     content: bytes
     prev_hash: bytes
     hash: bytes
+
+    @classmethod
+    def of(cls, seq: int, event: AuditEvent, content: bytes, prev_hash: bytes, hash: bytes) -> StoredRecord:
+        """A record whose searchable columns are copied from its event, as the service stores it."""
+        return cls(
+            seq, event.event_id, event.action.value, event.actor, event.target, event.outcome.value,
+            content, prev_hash, hash,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -244,13 +244,12 @@ class TaskService:
         labeling = OntologyService(self.session, self.organization_id)
         review_required, ontology_version, definition = await labeling.project_labeling(row.project_id)
         check_payload(payload, definition)
-        latest = await self.annotations.latest(task_id)
         version_id = new_id()
         version = self.annotations.add(
             AnnotationRow(
                 id=version_id,
                 task_id=task_id,
-                version=(latest.version + 1) if latest else 1,
+                version=await self.annotations.latest_version(task_id) + 1,
                 author_id=author.user_id,
                 ontology_version=ontology_version,
                 payload=await self.cipher.seal_json(payload, ANNOTATIONS, version_id, "payload"),

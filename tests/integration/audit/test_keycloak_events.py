@@ -186,18 +186,6 @@ def other_org(api: httpx.Client, api_url: str, realms: RealmService) -> Iterator
 
 
 @pytest.fixture
-def browser(api_url: str, stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=api_url, verify=stack.tls, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
-def keycloak_browser(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(verify=stack.tls, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
 def member(org: Tenant, realms: RealmService) -> Person:
     return person(org, realms)
 

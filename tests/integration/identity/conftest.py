@@ -25,15 +25,3 @@ def org(api: httpx.Client, api_url: str, realms: RealmService) -> Iterator[Tenan
     realms.ensure_realm(realm_spec_for(tenant.slug, f"Org {tenant.slug}", api_url))
     yield tenant
     realms.delete_realm(tenant.slug)
-
-
-@pytest.fixture
-def browser(api_url: str, stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=api_url, verify=stack.tls, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture
-def keycloak_browser(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(verify=stack.tls, timeout=30) as client:
-        yield client

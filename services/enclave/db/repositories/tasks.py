@@ -94,6 +94,13 @@ class AnnotationRepository(TenantRepository[AnnotationVersion]):
         )
         return (await self.session.execute(statement)).scalar_one_or_none()
 
+    async def latest_version(self, task_id: uuid.UUID) -> int:
+        """The task's newest version number (0: none yet); the task row is locked by the caller."""
+        statement = select(func.coalesce(func.max(AnnotationVersion.version), 0)).where(
+            AnnotationVersion.task_id == task_id, AnnotationVersion.organization_id == self.organization_id
+        )
+        return int((await self.session.execute(statement)).scalar_one())
+
     async def by_idempotency_key(self, task_id: uuid.UUID, key: str) -> AnnotationVersion | None:
         statement = self.select().where(
             AnnotationVersion.task_id == task_id, AnnotationVersion.idempotency_key == key
