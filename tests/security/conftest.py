@@ -156,10 +156,17 @@ def superuser(stack: Stack) -> Superuser:
 RECORDS = 5
 
 
-def verify(stack: Stack, tenant: Tenant | None = None) -> subprocess.CompletedProcess[str]:
+def verify(stack: Stack, tenant: Tenant | None = None, *options: str) -> subprocess.CompletedProcess[str]:
     """``enclave-audit verify`` for the tenant's organization (every organization without one)."""
     return subprocess.run(
-        [sys.executable, "-m", "enclave.audit", "verify", *([str(tenant.org_id)] if tenant else [])],
+        [
+            sys.executable,
+            "-m",
+            "enclave.audit",
+            "verify",
+            *options,
+            *([str(tenant.org_id)] if tenant else []),
+        ],
         env=os.environ | stack.env,
         capture_output=True,
         text=True,

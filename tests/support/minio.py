@@ -9,13 +9,14 @@ from minio import Minio
 from tests.integration.stack import Stack
 
 
-def raw_minio(stack: Stack, ca_file: str | None = None) -> Minio:
-    """``ca_file``: the CA to trust (the stack's by default; another one to show the refusal)."""
+def raw_minio(stack: Stack, ca_file: str | None = None, endpoint: str | None = None) -> Minio:
+    """``ca_file``: the CA to trust (the stack's by default; another one to show the refusal);
+    ``endpoint``: ``host:port`` of something in front of MinIO (the benchmark's relay)."""
     pool = urllib3.PoolManager(
         cert_reqs="CERT_REQUIRED", ca_certs=ca_file or stack.ca_file, timeout=10, retries=False
     )
     return Minio(
-        stack.env["ENCLAVE_S3_ENDPOINT"].removeprefix("https://"),
+        endpoint or stack.env["ENCLAVE_S3_ENDPOINT"].removeprefix("https://"),
         access_key=stack.secret("ENCLAVE_S3_ACCESS_KEY_FILE"),
         secret_key=stack.secret("ENCLAVE_S3_SECRET_KEY_FILE"),
         secure=True,

@@ -4,7 +4,9 @@ enclave-audit run                 drain the outbox into the chain, sign checkpoi
                                   sign-in events into it (a service)
 enclave-audit verify [ORG_ID...]  walk every organization's chain (or the named ones) and compare it
                                   with the locked copy; exit 1 if any record or checkpoint is wrong,
-                                  naming the first bad record (2: the copy cannot be read)
+                                  naming the first bad record (2: the copy cannot be read).
+                                  --every-record: compare each record's search columns with its
+                                  content even where the database's guard on them stands
 enclave-audit public-key          print the checkpoint key's public half (to verify exports offline)
 """
 
@@ -26,6 +28,7 @@ from enclave.audit.keycloak_events import KeycloakEventSource
 from enclave.audit.service import AuditService
 from enclave.audit.signer import CheckpointSigner
 from enclave.audit.verification import verify_organization
+from enclave.audit.verify import Verdict
 from enclave.db.engine import create_engine
 from enclave.db.models import AuditLogRow
 from enclave.db.session import session_factory
@@ -66,7 +69,13 @@ async def _run() -> None:
         await engine.dispose()
 
 
-async def _verify(organizations: list[uuid.UUID]) -> int:
+def _copies(verdict: Verdict) -> str:
+    if verdict.copies_guarded:
+        return "search columns held to the content by the database's guard"
+    return "search columns compared with the content record by record"
+
+
+async def _verify(organizations: list[uuid.UUID], *, every_record: bool) -> int:
     engine = create_engine(DatabaseSettings(), TLSSettings(), as_audit=True, application_name="enclave-audit")
     public_keys = await anyio.to_thread.run_sync(_signer().public_keys)
     archive = _archive()
@@ -82,11 +91,13 @@ async def _verify(organizations: list[uuid.UUID]) -> int:
             organizations = sorted(found)
         for organization_id in organizations:
             async with sessions() as session:
-                verdict = await verify_organization(session, archive, organization_id, public_keys)
+                verdict = await verify_organization(
+                    session, archive, organization_id, public_keys, every_record=every_record
+                )
             if verdict.ok:
                 print(
                     f"{organization_id}: ok, {verdict.records} records, {verdict.checkpoints} signed "
-                    f"checkpoints, {verdict.locked_segments} locked segments agree"
+                    f"checkpoints, {verdict.locked_segments} locked segments agree; {_copies(verdict)}"
                 )
             else:
                 failed += 1
@@ -121,6 +132,11 @@ def main() -> None:
     verbs.add_parser("run", help="drain the outbox into the chain and sign checkpoints")
     verify = verbs.add_parser("verify", help="verify the chains and their checkpoint signatures")
     verify.add_argument("organizations", nargs="*", type=uuid.UUID, help="organization ids (default: all)")
+    verify.add_argument(
+        "--every-record",
+        action="store_true",
+        help="compare every record's search columns with its content, trusting no database guard",
+    )
     verbs.add_parser("public-key", help="print the checkpoint key's public half")
     offline = verbs.add_parser("verify-export", help="verify an exported trail offline")
     offline.add_argument("file", type=argparse.FileType("rb"), help="the export (JSON lines)")
@@ -137,7 +153,7 @@ def main() -> None:
     if arguments.verb == "run":
         asyncio.run(_run())
     elif arguments.verb == "verify":
-        sys.exit(asyncio.run(_verify(arguments.organizations)))
+        sys.exit(asyncio.run(_verify(arguments.organizations, every_record=arguments.every_record)))
     else:
         for version, key in sorted(_signer().public_keys().items()):
             print(f"v{version}:{key}")

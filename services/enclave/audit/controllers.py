@@ -90,6 +90,7 @@ class AuditController(Controller):
             locked_segments=verdict.locked_segments,
             problem=verdict.problem,
             first_bad_record=verdict.bad_seq,
+            search_columns_guarded=verdict.copies_guarded,
         )
 
     @get(

@@ -38,3 +38,6 @@ class Verification(msgspec.Struct):
     locked_segments: int
     problem: str | None
     first_bad_record: int | None
+    #: The search columns were held to the hashed content by the database's own guard (a CHECK
+    #: constraint found intact); false: they were compared with it record by record.
+    search_columns_guarded: bool

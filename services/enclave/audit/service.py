@@ -355,6 +355,10 @@ class AuditService:
         """The last record of the organization this process knows a checkpoint for (0: none)."""
         return self._signed.get(organization_id, 0)
 
+    def appended_through(self, organization_id: uuid.UUID) -> int:
+        """The last record of the organization this process appended or knows signed (0: none)."""
+        return max(self._heads.get(organization_id, 0), self.signed_through(organization_id))
+
     async def run(self, stop: asyncio.Event) -> None:
         """Drains and signs until ``stop``: two loops side by side, so that signing a checkpoint
         (Vault) and writing its locked copy (MinIO) overlap with appending the next batches."""

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.audit.archive import LockedArchive
 from enclave.audit.compare import compare_with_archive
+from enclave.audit.guard import read_under_guard
 from enclave.audit.trail import read_chain
 from enclave.audit.verify import Verdict, verify_chain
 
@@ -22,11 +23,17 @@ async def verify_organization(
     archive: LockedArchive,
     organization_id: uuid.UUID,
     public_keys: dict[int, str],
+    *,
+    every_record: bool = False,
 ) -> Verdict:
     """Raises ``ArchiveUnavailable`` if the locked copy cannot be read: a verification that skipped
-    it would vouch for less than it says."""
-    records, checkpoints = await read_chain(session, organization_id)
-    verdict = verify_chain(organization_id, records, checkpoints, public_keys)
+    it would vouch for less than it says. ``every_record``: compare every record's search columns
+    with its content even where the database's guard stands."""
+    (records, checkpoints), guarded = await read_under_guard(
+        session, lambda: read_chain(session, organization_id)
+    )
+    guarded = guarded and not every_record
+    verdict = verify_chain(organization_id, records, checkpoints, public_keys, copies_guarded=guarded)
     archived = await anyio.to_thread.run_sync(archive.read, organization_id)
     verdict.locked_segments = len(archived.segments)
     if verdict.ok:

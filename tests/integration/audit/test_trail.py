@@ -206,6 +206,7 @@ class TestSearchVerifyExport:
         assert verification == {
             "ok": True, "records": 4, "signed_checkpoints": signed, "covered_through": 4,
             "locked_segments": signed, "problem": None, "first_bad_record": None,
+            "search_columns_guarded": True,
         }  # fmt: skip
 
         exported = tenant.call("GET", "/audit/export")

@@ -105,6 +105,27 @@ class TestVerify:
         assert (verdict.ok, verdict.bad_seq) == (False, 1)
         assert "moved" in str(verdict.problem)
 
+    def test_a_search_column_that_disagrees_is_named_unless_the_database_guards_them(self) -> None:
+        records = chain(3)
+        bad = records[1]
+        records[1] = StoredRecord(
+            bad.seq, bad.event_id, bad.action, "user:someone-else", bad.target, bad.outcome,
+            bad.content, bad.prev_hash, bad.hash,
+        )  # fmt: skip
+        compared = verify_chain(ORG, records, [checkpoint(records)], PUBLIC)
+        assert (compared.ok, compared.bad_seq, compared.copies_guarded) == (False, 2, False)
+        assert "searchable columns disagree" in str(compared.problem)
+        # With the guard standing such a row cannot exist in the database; verify relies on it for
+        # the copies, and on nothing else: the hashes and signatures are still checked.
+        guarded = verify_chain(ORG, records, [checkpoint(records)], PUBLIC, copies_guarded=True)
+        assert (guarded.ok, guarded.records, guarded.copies_guarded) == (True, 3, True)
+        records[2] = StoredRecord(
+            records[2].seq, records[2].event_id, records[2].action, records[2].actor, records[2].target,
+            records[2].outcome, records[2].content + b" ", records[2].prev_hash, records[2].hash,
+        )  # fmt: skip
+        changed = verify_chain(ORG, records, [], PUBLIC, copies_guarded=True)
+        assert (changed.ok, changed.bad_seq) == (False, 3)
+
     def test_a_checkpoint_signed_by_another_key_is_refused(self) -> None:
         records = chain(3)
         other = Ed25519PrivateKey.generate()
