@@ -40,6 +40,7 @@ test-unit: python-deps ## the unit suite only (no services)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 bench: deps ## benchmarks on the real services: a table, and bench/results/latest.json
+	scripts/system-deps bench
 	scripts/stack up
 	$(PY) -m bench $(BENCH_ARGS)
 

@@ -33,6 +33,7 @@ from minio import Minio
 from tests.support.minio import raw_minio
 
 from bench.core import Context, Goal, MiB, Result, Samples, Table
+from bench.relay import nginx_relay, nginx_version
 from bench.stack import running_api
 from bench.tenant import provision_with_api_key
 from enclave.authz.scopes import Scope
@@ -125,14 +126,15 @@ class ThroughApi:
 class RawMinio:
     """``put_object`` and ``get_object`` of the minio client library the api itself uses, into a bucket
     of the benchmark's own, over the same verified TLS (the suites' client; its one-connection pool
-    measured no slower here than the api's pool of 16 for parallel part uploads)."""
+    measured no slower here than the api's pool of 16 for parallel part uploads). ``label`` "relay":
+    the same client, sent through nginx (``bench.relay``)."""
 
-    label = "raw"
     last_request_id: str | None = None
 
-    def __init__(self, minio: Minio, bucket: str) -> None:
+    def __init__(self, minio: Minio, bucket: str, label: str = "raw") -> None:
         self.minio = minio
         self.bucket = bucket
+        self.label = label
 
     def upload(self, name: str, data: bytes) -> str:
         self.minio.put_object(self.bucket, name, io.BytesIO(data), length=len(data))
@@ -203,7 +205,8 @@ def compare(transfers: tuple[Transfer, ...], size: int, repeats: int, context: C
         name = f"bench-{size}-{repetition}-{uuid.uuid4().hex[:8]}"
         refs = {}
         for transfer in order:
-            refs[transfer.label], elapsed = _timed(partial(transfer.upload, name, payload))
+            upload = partial(transfer.upload, f"{name}-{transfer.label}", payload)
+            refs[transfer.label], elapsed = _timed(upload)
             if repetition >= WARMUP:
                 runs.record(transfer, "upload", elapsed)
         for transfer in order:
@@ -287,6 +290,7 @@ class StorageBenchmark:
                 running_api(
                     context.stack, log, "production", {"ENCLAVE_API_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT)}
                 ) as url,
+                nginx_relay(context.stack, context.work_dir) as relay,
                 httpx.Client(
                     base_url=url, verify=context.stack.tls, timeout=300, headers=tenant.authorization
                 ) as client,
@@ -297,7 +301,13 @@ class StorageBenchmark:
                     cert_reqs="CERT_REQUIRED", ca_certs=context.stack.ca_file, retries=False
                 )
                 through = ThroughApi(pool, url, tenant.authorization, str(response.json()["id"]))
-                transfers = (through, RawMinio(minio, raw_bucket))
+                transfers: tuple[Transfer, ...] = (through, RawMinio(minio, raw_bucket))
+                if relay is None:
+                    console.log("storage: nginx is not installed, so no relay ceiling is measured")
+                else:
+                    console.log(f"storage: raw requests also through nginx at {relay} (the relay ceiling)")
+                    relayed = raw_minio(context.stack, endpoint=relay)
+                    transfers = (*transfers, RawMinio(relayed, raw_bucket, label="relay"))
                 runs = [compare(transfers, size, repeats[size], context) for size in SIZES]
             console.log("storage: removing the benchmark's objects")
         return summarize(runs, openssl, api_side_seconds(log))
@@ -312,6 +322,9 @@ def _parameters(runs: list[Runs]) -> dict[str, Any]:
         "order": "proxied and raw alternate; which goes first swaps every repetition",
         "proxied": "urllib3 (as the raw side), HTTP/1.1 keep-alive, verified TLS, API key, production mode",
         "raw": "minio-py put_object / get_object (3 parallel parts above 5 MiB, as the api), verified TLS",
+        "relay": "the raw requests through nginx (TLS in, verified TLS to MinIO, no buffering): the ceiling"
+        " of any proxy on this machine",
+        "nginx": nginx_version(),
         "clients": {name: importlib.metadata.version(name) for name in ("httpx", "minio", "urllib3")},
         "openssl": _openssl_version(),
     }
@@ -343,6 +356,13 @@ def summarize(runs: list[Runs], openssl: dict[str, dict[str, Any]], api_side: di
                 "met": goal.met,
                 "api_side": _api_side(run, operation, api_side),
             }
+            relay = run.samples("relay", operation) if "relay" in run.seconds else None
+            if relay is not None:
+                entry[operation] |= {
+                    "relay": relay.as_dict(),
+                    "relay_ratio": round(relay.median / raw.median, 3),
+                    "proxied_vs_relay": round(proxied.median / relay.median, 3),
+                }
             cipher = openssl["encrypt" if operation == "upload" else "decrypt"].get("mib_s")
             if cipher:
                 entry[operation]["proxied_vs_openssl"] = round(proxied.median / cipher, 3)
@@ -352,8 +372,10 @@ def summarize(runs: list[Runs], openssl: dict[str, dict[str, Any]], api_side: di
                     size_label(run.size),
                     operation,
                     f"{proxied.median:.1f}",
+                    f"{relay.median:.1f}" if relay else "-",
                     f"{raw.median:.1f}",
                     f"{goal.measured:.3f}",
+                    f"{relay.median / raw.median:.3f}" if relay else "-",
                     f"≥ {goal.required:.2f}",
                     goal.verdict,
                 )
@@ -361,11 +383,13 @@ def summarize(runs: list[Runs], openssl: dict[str, dict[str, Any]], api_side: di
         figures["sizes"][size_label(run.size)] = entry
     throughput = Table(
         "Storage throughput through the api vs raw MinIO, MiB/s (median)",
-        ("File", "Transfer", "Proxied", "Raw MinIO", "Ratio", "Goal", "Result"),
+        ("File", "Transfer", "Proxied", "Relay", "Raw MinIO", "Ratio", "Relay / raw", "Goal", "Result"),
         rows,
         notes=(
-            f"Counted repetitions after {WARMUP} warm-up, proxied and raw alternating: "
+            f"Counted repetitions after {WARMUP} warm-up, proxied, relay and raw alternating: "
             + ", ".join(f"{size_label(run.size)} {len(run.seconds['raw']['upload'])}" for run in runs),
+            "Relay: the raw requests through nginx (TLS both sides, nothing else), the most any proxy"
+            " reaches on this machine; '-' where nginx is not installed.",
         ),
     )
     cipher_rows = [
