@@ -7,7 +7,7 @@ also sends its raw PUTs and GETs through nginx — a proxy written in C that doe
 authentication, no database, no encryption — with verified TLS to MinIO, as the api has. What nginx
 reaches against raw MinIO is the most any proxy here could reach.
 
-Owns one nginx process for the length of a benchmark, in a folder of the run's own; must never listen
+Owns one nginx process for the length of a benchmark, in a temporary folder of its own; must never listen
 beyond loopback or accept an unverified MinIO.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,15 +81,24 @@ http {{
 
 
 @contextmanager
-def nginx_relay(stack: Stack, work_dir: Path) -> Iterator[str | None]:
+def nginx_relay(stack: Stack) -> Iterator[str | None]:
     """Yields ``localhost:<port>`` of an nginx relaying to the stack's MinIO, or None where nginx is
-    not installed (the benchmark then reports no ceiling). Stopped when the block ends."""
+    not installed (the benchmark then reports no ceiling). Stopped, and its folder removed, when the
+    block ends."""
     nginx = shutil.which("nginx")
     if nginx is None:
         yield None
         return
-    work = work_dir / "relay"
-    work.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="enclave-relay-") as folder:
+        work = Path(folder)
+        # Readable by nginx's workers, which drop root (nothing secret is written here).
+        work.chmod(0o755)
+        with _running(nginx, stack, work) as endpoint:
+            yield endpoint
+
+
+@contextmanager
+def _running(nginx: str, stack: Stack, work: Path) -> Iterator[str]:
     port = free_port()
     tls = Path(stack.env["ENCLAVE_API_TLS_CERT_FILE"]).parent
     config = work / "nginx.conf"
@@ -107,13 +117,18 @@ def nginx_relay(stack: Stack, work_dir: Path) -> Iterator[str | None]:
             [nginx, "-p", str(work), "-c", str(config), "-g", "daemon off;"], stdout=out, stderr=out
         )
     try:
-        _wait_until_listening(process, port, stack)
+        _wait_until_listening(process, port, stack, work)
         yield f"localhost:{port}"
     finally:
         stop_process(process)
 
 
-def _wait_until_listening(process: subprocess.Popen[bytes], port: int, stack: Stack) -> None:
+def _errors(work: Path) -> str:
+    log = work / "error.log"
+    return log.read_text(errors="replace")[-2000:] if log.exists() else "(nginx wrote no error log)"
+
+
+def _wait_until_listening(process: subprocess.Popen[bytes], port: int, stack: Stack, work: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while True:
         try:
@@ -121,9 +136,9 @@ def _wait_until_listening(process: subprocess.Popen[bytes], port: int, stack: St
             response = httpx.get(f"https://localhost:{port}/minio/health/live", verify=stack.tls, timeout=2)
         except httpx.TransportError:
             if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("nginx (the relay) did not start; see relay/error.log") from None
+                raise RuntimeError(f"nginx (the relay) did not start:\n{_errors(work)}") from None
             time.sleep(0.2)
             continue
         if response.status_code != 200:
-            raise RuntimeError(f"the relay answered {response.status_code}; see relay/error.log")
+            raise RuntimeError(f"the relay answered {response.status_code}:\n{_errors(work)}")
         return

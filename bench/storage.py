@@ -290,7 +290,7 @@ class StorageBenchmark:
                 running_api(
                     context.stack, log, "production", {"ENCLAVE_API_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT)}
                 ) as url,
-                nginx_relay(context.stack, context.work_dir) as relay,
+                nginx_relay(context.stack) as relay,
                 httpx.Client(
                     base_url=url, verify=context.stack.tls, timeout=300, headers=tenant.authorization
                 ) as client,

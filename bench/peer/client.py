@@ -22,7 +22,7 @@ import httpx
 from tests.integration.stack import Stack
 
 from bench.peer.database import Database, create_database, drop_database
-from bench.peer.install import GUNICORN_VERSION, Installation, install_label_studio
+from bench.peer.install import GUNICORN_VERSION, Installation, cache_dir, install_label_studio
 from bench.peer.server import Gunicorn, label_studio_env, migrate, provision, start_gunicorn
 from bench.platform import Image, TaskRef
 
@@ -105,7 +105,8 @@ class LabelStudio:
         self.facts: dict[str, str] = {
             "version": installation.version,
             "gunicorn": GUNICORN_VERSION,
-            "server_command": " ".join(server.command),
+            # As run, but with the machine's own cache folder named by its variable, not its path.
+            "server_command": " ".join(server.command).replace(str(cache_dir()), "$ENCLAVE_CACHE"),
             "workers": str(server.workers),
             "database": "the stack's PostgreSQL (own database and role), libpq sslmode=verify-full",
             "auth": "legacy API tokens, enabled for the benchmark's organization",

@@ -311,17 +311,18 @@ class AuditService:
 
     async def _checkpoint(self, organization_id: uuid.UUID, signed: int, seq: int) -> None:
         """Signs the head at ``seq``, writes the segment since ``signed`` with the checkpoint to the
-        locked copy, then stores the checkpoint: a checkpoint in the database always has its copy."""
+        locked copy, then stores the checkpoint: a checkpoint in the database always has its copy.
+        No transaction is held open while Vault signs and MinIO stores."""
         if not self._archive_ready:
             await anyio.to_thread.run_sync(self._archive.ensure)
             self._archive_ready = True
+        segment = await self._segment(organization_id, signed + 1, seq)
+        head_hash = segment[-1].hash
+        message = checkpoint_message(organization_id, seq, head_hash)
+        signature, version = await anyio.to_thread.run_sync(self._signer.sign, message)
+        checkpoint = StoredCheckpoint(seq, head_hash, signature)
+        await anyio.to_thread.run_sync(self._archive.put, organization_id, segment, checkpoint)
         async with self._sessions() as session, session.begin():
-            segment = await self._segment(session, organization_id, signed + 1, seq)
-            head_hash = segment[-1].hash
-            message = checkpoint_message(organization_id, seq, head_hash)
-            signature, version = await anyio.to_thread.run_sync(self._signer.sign, message)
-            checkpoint = StoredCheckpoint(seq, head_hash, signature)
-            await anyio.to_thread.run_sync(self._archive.put, organization_id, segment, checkpoint)
             await session.execute(
                 insert(AuditCheckpointRow).values(
                     organization_id=organization_id,
@@ -333,9 +334,7 @@ class AuditService:
                 )
             )
 
-    async def _segment(
-        self, session: AsyncSession, organization_id: uuid.UUID, first: int, last: int
-    ) -> list[StoredRecord]:
+    async def _segment(self, organization_id: uuid.UUID, first: int, last: int) -> list[StoredRecord]:
         """Records ``first..last``: from what this process appended if it holds them, else the log."""
         pending = self._pending.get(organization_id, [])
         if pending and pending[0].seq <= first and pending[-1].seq >= last:
@@ -344,7 +343,8 @@ class AuditService:
             del pending[: start + len(segment)]
             return segment
         self._pending.pop(organization_id, None)
-        segment = await read_records(session, organization_id, first, last)
+        async with self._sessions() as session:
+            segment = await read_records(session, organization_id, first, last)
         if len(segment) != last - first + 1:
             raise RuntimeError(f"the log of {organization_id} lacks records {first}..{last}")
         return segment
