@@ -29,7 +29,8 @@ from bench.enclave_platform import Enclave
 from bench.labeling import images, measure
 from bench.stack import prepared_stack
 
-RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
 #: Sampling interval: fine enough for requests of a few milliseconds.
 INTERVAL_S = 0.0005
 SESSION = "profile-api.pyisession"
@@ -55,8 +56,10 @@ def render(out: Path) -> None:
     saved = out / SESSION
     tree = ConsoleRenderer(unicode=False, color=False, show_all=False, time="percent_of_total")
     flat = ConsoleRenderer(unicode=False, color=False, flat=True, time="percent_of_total")
-    (out / "profile-api.txt").write_text(tree.render(Session.load(saved)))
-    (out / "profile-api-flat.txt").write_text(flat.render(Session.load(saved)))
+    for name, renderer in (("profile-api.txt", tree), ("profile-api-flat.txt", flat)):
+        # Paths relative to the checkout: the files are committed, and say nothing of this machine.
+        text = renderer.render(Session.load(saved)).replace(f"{ROOT}/", "")
+        (out / name).write_text(text)
     saved.unlink()
 
 
