@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.api_keys.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPage
@@ -15,6 +15,7 @@ from enclave.authz.principal import Principal
 from enclave.authz.scopes import Scope
 from enclave.db.models import ApiKey as KeyRow
 from enclave.db.models.base import new_id
+from enclave.db.raw import fetch_row
 from enclave.db.repositories.access import AccessRepository
 from enclave.db.repositories.base import TenantRepository
 from enclave.db.repositories.pages import page
@@ -34,18 +35,33 @@ class VerifiedKey:
     project_id: uuid.UUID | None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredKey:
+    """What verifying a key needs of its row."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    secret_hash: bytes
+    scopes: list[str]
+    project_id: uuid.UUID | None
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+
+
 class ApiKeyRepository(TenantRepository[KeyRow]):
     model = KeyRow
 
-    async def by_prefix(self, prefix: str) -> KeyRow | None:
-        found = await self.session.execute(_BY_PREFIX, {"prefix": prefix, "org": self.organization_id})
-        return found.scalar_one_or_none()
+    async def by_prefix(self, prefix: str) -> StoredKey | None:
+        row = await fetch_row(self.session, _BY_PREFIX, prefix, self.organization_id)
+        return None if row is None else StoredKey(*row)
 
 
-#: Every API-key request runs it: built once.
-_BY_PREFIX = select(KeyRow).where(
-    KeyRow.prefix == bindparam("prefix"), KeyRow.organization_id == bindparam("org")
-)
+#: Every API-key request runs it (``db.raw``).
+_BY_PREFIX = """
+SELECT id, user_id, secret_hash, scopes, project_id, expires_at, revoked_at, last_used_at
+FROM api_keys WHERE prefix = $1 AND organization_id = $2
+"""
 
 
 def to_schema(row: KeyRow) -> ApiKey:

@@ -5,21 +5,20 @@ leaves no record."""
 from __future__ import annotations
 
 import datetime as dt
-import typing
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Table, insert
+import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.audit.actions import AuditAction, Outcome
-from enclave.audit.events import AuditEvent, Detail, to_builtins
-from enclave.db.models import AuditOutboxRow
+from enclave.audit.events import AuditEvent, Detail
+from enclave.db.raw import execute
 
 MAX_USER_AGENT = 300
-#: The outbox as a Core table (no ORM bookkeeping for a row the api never reads).
-_OUTBOX = typing.cast(Table, AuditOutboxRow.__table__)
+#: Every changing request runs it (``db.raw``).
+_INSERT = "INSERT INTO audit_outbox (event_id, organization_id, event) VALUES ($1, $2, $3::jsonb)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +65,8 @@ class AuditRecorder:
             request_id=facts.request_id,
             details=details,
         )
-        # Inline: the id comes from the column's identity in the INSERT itself; nothing is fetched
-        # back (the api may not SELECT the outbox) or asked of the sequence first (a round trip).
-        await self._session.execute(
-            insert(_OUTBOX)
-            .inline()
-            .values(event_id=event.event_id, organization_id=event.organization_id, event=to_builtins(event))
+        # The id comes from the column's identity in the INSERT itself; nothing is fetched back (the
+        # api may not SELECT the outbox) or asked of the sequence first (a round trip).
+        await execute(
+            self._session, _INSERT, event.event_id, event.organization_id, msgspec.json.encode(event).decode()
         )

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.db.models import Ontology as OntologyRow
 from enclave.db.models import OntologyVersion as VersionRow
-from enclave.db.models import Project as ProjectRow
 from enclave.db.models.base import new_id
+from enclave.db.raw import fetch_row
 from enclave.db.repositories.base import TenantRepository
 from enclave.db.repositories.pages import page
 from enclave.domain.errors import Conflict, InvalidInput, NotFound
@@ -79,17 +79,7 @@ class OntologyService:
     async def project_labeling(self, project_id: uuid.UUID) -> tuple[bool, int, OntologyDefinition]:
         """What labeling a project's task needs, in one query: whether the project wants a review,
         and its ontology's current version and definition."""
-        statement = (
-            select(ProjectRow.review_required, OntologyRow.current_version, VersionRow.definition)
-            .join(OntologyRow, OntologyRow.id == ProjectRow.ontology_id)
-            .join(
-                VersionRow,
-                (VersionRow.ontology_id == OntologyRow.id)
-                & (VersionRow.version == OntologyRow.current_version),
-            )
-            .where(ProjectRow.id == project_id, ProjectRow.organization_id == self.organization_id)
-        )
-        row = (await self.session.execute(statement)).first()
+        row = await fetch_row(self.session, _PROJECT_LABELING, project_id, self.organization_id)
         if row is None:  # pragma: no cover — a task's project, and its ontology, always exist
             raise NotFound("No such project.")
         return bool(row[0]), int(row[1]), msgspec.convert(row[2], OntologyDefinition)
@@ -155,3 +145,14 @@ class OntologyService:
             OntologyRow.id == ontology_id, OntologyRow.organization_id == self.ontologies.organization_id
         )
         return (await self.session.execute(statement)).first() is not None
+
+
+#: Every submission runs it (``db.raw``): the project's review rule, its ontology's current version
+#: and that version's definition.
+_PROJECT_LABELING = """
+SELECT p.review_required, o.current_version, v.definition
+FROM projects p
+JOIN ontologies o ON o.id = p.ontology_id
+JOIN ontology_versions v ON v.ontology_id = o.id AND v.version = o.current_version
+WHERE p.id = $1 AND p.organization_id = $2
+"""

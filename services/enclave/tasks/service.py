@@ -199,14 +199,20 @@ class TaskService:
     async def _payload(self, row: AnnotationRow) -> Any:
         return await self.cipher.open_json(row.payload, ANNOTATIONS, row.id, "payload")
 
-    async def annotation_schema(self, row: AnnotationRow) -> AnnotationVersion:
+    async def annotation_schema(
+        self, row: AnnotationRow, payload: AnnotationPayload | None = None
+    ) -> AnnotationVersion:
+        """``payload``: the version's content when the caller holds it (it has just sealed it), so
+        it is not opened again."""
         return AnnotationVersion(
             id=row.id,
             task_id=row.task_id,
             version=row.version,
             author_id=row.author_id,
             ontology_version=row.ontology_version,
-            payload=msgspec.convert(await self._payload(row), AnnotationPayload),
+            payload=payload
+            if payload is not None
+            else msgspec.convert(await self._payload(row), AnnotationPayload),
             created_at=row.created_at,
         )
 
@@ -258,7 +264,7 @@ class TaskService:
         )
         row.stage = TaskStage.REVIEW if review_required else TaskStage.DONE
         await self.session.flush()
-        return await self.annotation_schema(version), True
+        return await self.annotation_schema(version, payload), True
 
     # --- reviews -------------------------------------------------------------------------------
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enclave.db.models import DataItem, Organization, OrgMembership, ProjectMember, Task, User
+from enclave.db.models import OrgMembership, ProjectMember, User
 from enclave.db.models.project import Project
+from enclave.db.raw import fetch_row, fetch_rows
 from enclave.domain.roles import OrgRole, ProjectRole
 
 
@@ -53,9 +54,8 @@ class AccessRepository:
 
     async def caller(self, user_id: uuid.UUID) -> CallerFacts | None:
         """The caller's current org role and their organization's MFA rule and state, in one query."""
-        found = await self.session.execute(_CALLER, {"user_id": user_id, "org": self.organization_id})
-        row = found.first()
-        return None if row is None else CallerFacts(row[0], bool(row[1]), bool(row[2]), bool(row[3]))
+        row = await fetch_row(self.session, _CALLER, user_id, self.organization_id)
+        return None if row is None else CallerFacts(OrgRole(row[0]), bool(row[1]), row[2], row[3])
 
     async def project_exists(self, project_id: uuid.UUID) -> bool:
         statement = select(Project.id).where(
@@ -69,11 +69,8 @@ class AccessRepository:
         self, project_id: uuid.UUID, user_id: uuid.UUID
     ) -> tuple[bool, ProjectRole | None]:
         """Whether the project exists (and is not archived), and the user's role in it: one query."""
-        found = await self.session.execute(
-            _PROJECT_ACCESS, {"project_id": project_id, "user_id": user_id, "org": self.organization_id}
-        )
-        row = found.first()
-        return (False, None) if row is None else (True, row[1])
+        row = await fetch_row(self.session, _PROJECT_ACCESS, project_id, user_id, self.organization_id)
+        return (False, None) if row is None else (True, _project_role(row[1]))
 
     async def project_role(self, project_id: uuid.UUID, user_id: uuid.UUID) -> ProjectRole | None:
         statement = select(ProjectMember.role).where(
@@ -84,70 +81,49 @@ class AccessRepository:
         return (await self.session.execute(statement)).scalar_one_or_none()
 
     async def task_facts(self, task_id: uuid.UUID, user_id: uuid.UUID) -> TaskFacts | None:
-        found = await self.session.execute(
-            _TASK_FACTS, {"task_id": task_id, "user_id": user_id, "org": self.organization_id}
-        )
-        row = found.first()
-        return None if row is None else TaskFacts(*row)
+        row = await fetch_row(self.session, _TASK_FACTS, task_id, user_id, self.organization_id)
+        return None if row is None else TaskFacts(row[0], row[1], row[2], _project_role(row[3]))
 
     async def item_facts(self, item_id: uuid.UUID, user_id: uuid.UUID) -> list[TaskFacts] | None:
         """The open tasks on a data item, each with the caller's role in its project; None when the
         item is not visible, an empty list when no task uses it."""
-        statement = (
-            select(DataItem.id, Task.project_id, Task.assignee_id, Task.reviewer_id, ProjectMember.role)
-            .outerjoin(Task, and_(Task.data_item_id == DataItem.id, Task.removed_at.is_(None)))
-            .outerjoin(
-                ProjectMember,
-                and_(ProjectMember.project_id == Task.project_id, ProjectMember.user_id == user_id),
-            )
-            .where(DataItem.id == item_id, DataItem.organization_id == self.organization_id)
-        )
-        rows = (await self.session.execute(statement)).all()
+        rows = await fetch_rows(self.session, _ITEM_FACTS, item_id, user_id, self.organization_id)
         if not rows:
             return None
-        return [TaskFacts(*row[1:]) for row in rows if row[1] is not None]
+        return [TaskFacts(r[0], r[1], r[2], _project_role(r[3])) for r in rows if r[0] is not None]
 
 
-# The statements every request's authorization runs, built once (building one costs more than
-# sending it); each still names the organization, besides row-level security.
-_CALLER = (
-    select(
-        OrgMembership.role,
-        Organization.settings["mfa_required"].as_boolean(),
-        Organization.terminated_at.is_not(None),
-        Organization.shredded_at.is_not(None),
-    )
-    .join(User, User.id == OrgMembership.user_id)
-    .join(Organization, Organization.id == OrgMembership.organization_id)
-    .where(
-        OrgMembership.user_id == bindparam("user_id"),
-        OrgMembership.organization_id == bindparam("org"),
-        User.disabled.is_(False),
-    )
-)
-_PROJECT_ACCESS = (
-    select(Project.id, ProjectMember.role)
-    .outerjoin(
-        ProjectMember,
-        and_(
-            ProjectMember.project_id == Project.id,
-            ProjectMember.user_id == bindparam("user_id"),
-            ProjectMember.organization_id == bindparam("org"),
-        ),
-    )
-    .where(
-        Project.id == bindparam("project_id"),
-        Project.organization_id == bindparam("org"),
-        Project.archived_at.is_(None),
-    )
-)
-_TASK_FACTS = (
-    select(Task.project_id, Task.assignee_id, Task.reviewer_id, ProjectMember.role)
-    .outerjoin(
-        ProjectMember,
-        and_(ProjectMember.project_id == Task.project_id, ProjectMember.user_id == bindparam("user_id")),
-    )
-    .where(
-        Task.id == bindparam("task_id"), Task.organization_id == bindparam("org"), Task.removed_at.is_(None)
-    )
-)
+def _project_role(value: str | None) -> ProjectRole | None:
+    return None if value is None else ProjectRole(value)
+
+
+# The statements every request's authorization runs (``db.raw``: asyncpg's prepared statements);
+# each still names the organization, besides row-level security.
+_CALLER = """
+SELECT m.role, (o.settings ->> 'mfa_required')::boolean, o.terminated_at IS NOT NULL,
+       o.shredded_at IS NOT NULL
+FROM org_memberships m
+JOIN users u ON u.id = m.user_id
+JOIN organizations o ON o.id = m.organization_id
+WHERE m.user_id = $1 AND m.organization_id = $2 AND u.disabled IS false
+"""
+_PROJECT_ACCESS = """
+SELECT p.id, pm.role
+FROM projects p
+LEFT JOIN project_members pm
+  ON pm.project_id = p.id AND pm.user_id = $2 AND pm.organization_id = $3
+WHERE p.id = $1 AND p.organization_id = $3 AND p.archived_at IS NULL
+"""
+_TASK_FACTS = """
+SELECT t.project_id, t.assignee_id, t.reviewer_id, pm.role
+FROM tasks t
+LEFT JOIN project_members pm ON pm.project_id = t.project_id AND pm.user_id = $2
+WHERE t.id = $1 AND t.organization_id = $3 AND t.removed_at IS NULL
+"""
+_ITEM_FACTS = """
+SELECT t.project_id, t.assignee_id, t.reviewer_id, pm.role
+FROM data_items i
+LEFT JOIN tasks t ON t.data_item_id = i.id AND t.removed_at IS NULL
+LEFT JOIN project_members pm ON pm.project_id = t.project_id AND pm.user_id = $2
+WHERE i.id = $1 AND i.organization_id = $3
+"""

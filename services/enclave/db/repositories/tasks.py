@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 
 from enclave.db.models import AnnotationVersion, DataItem, ProjectDataset, Review, Task
+from enclave.db.raw import fetch_row
 from enclave.db.repositories.base import TenantRepository
 from enclave.domain.roles import TaskStage
 
@@ -96,10 +97,8 @@ class AnnotationRepository(TenantRepository[AnnotationVersion]):
 
     async def latest_version(self, task_id: uuid.UUID) -> int:
         """The task's newest version number (0: none yet); the task row is locked by the caller."""
-        statement = select(func.coalesce(func.max(AnnotationVersion.version), 0)).where(
-            AnnotationVersion.task_id == task_id, AnnotationVersion.organization_id == self.organization_id
-        )
-        return int((await self.session.execute(statement)).scalar_one())
+        row = await fetch_row(self.session, _LATEST_VERSION, task_id, self.organization_id)
+        return int(row[0]) if row is not None else 0
 
     async def by_idempotency_key(self, task_id: uuid.UUID, key: str) -> AnnotationVersion | None:
         statement = self.select().where(
@@ -114,3 +113,9 @@ class ReviewRepository(TenantRepository[Review]):
     async def of_task(self, task_id: uuid.UUID) -> list[Review]:
         statement = self.select().where(Review.task_id == task_id).order_by(Review.created_at, Review.id)
         return list(await self.list(statement))
+
+
+#: Every submission runs it (``db.raw``).
+_LATEST_VERSION = """
+SELECT coalesce(max(version), 0) FROM annotation_versions WHERE task_id = $1 AND organization_id = $2
+"""
