@@ -184,15 +184,21 @@ class TaskService:
             raise Forbidden("Your project role does not take work from this queue.")
         if stage is TaskStage.REVIEW and not role.reviews:
             raise Forbidden("Your project role does not take work from this queue.")
-        row = await self.tasks.take_next(project_id, principal.user_id, stage)
-        if row is None:
+        taken = await self.tasks.take_next(project_id, principal.user_id, stage)
+        if taken is None:
             return None
-        if stage is TaskStage.ANNOTATE:
-            row.assignee_id = principal.user_id
-        else:
-            row.reviewer_id = principal.user_id
-        await self.session.flush()
-        return to_schema(row)
+        return Task(
+            id=taken["id"],
+            project_id=taken["project_id"],
+            data_item_id=taken["data_item_id"],
+            stage=TaskStage(taken["stage"]),
+            assignee_id=taken["assignee_id"],
+            reviewer_id=taken["reviewer_id"],
+            priority=taken["priority"],
+            version=taken["version"],
+            created_at=taken["created_at"],
+            updated_at=taken["updated_at"],
+        )
 
     # --- sealed content ------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 from sqlalchemy import Select, func, literal, select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -52,28 +53,21 @@ class TaskRepository(TenantRepository[Task]):
         result = await self.session.execute(statement)
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
-    async def take_next(self, project_id: uuid.UUID, user_id: uuid.UUID, stage: TaskStage) -> Task | None:
-        """The next task of ``stage`` for ``user_id``, locked so no concurrent caller gets it too.
+    async def take_next(
+        self, project_id: uuid.UUID, user_id: uuid.UUID, stage: TaskStage
+    ) -> asyncpg.Record | None:
+        """Takes the next task of ``stage`` for ``user_id`` — it becomes its assignee (or reviewer) —
+        and returns the task's columns as stored (``TASK_COLUMNS``); None when the queue is empty.
 
         Work already assigned to the caller comes first, then unassigned work by priority and age.
-        ``SKIP LOCKED`` makes concurrent callers pass over a row another transaction is taking.
+        ``SKIP LOCKED`` makes concurrent callers pass over a row another transaction is taking; the
+        row is locked and updated in one statement. Two index walks that stop at their first row,
+        rather than one query ordered by "is it mine", which would sort the project's whole queue.
         """
-        holder = Task.assignee_id if stage is TaskStage.ANNOTATE else Task.reviewer_id
-        queue = self.open_tasks().where(Task.project_id == project_id, Task.stage == stage)
-        if stage is TaskStage.REVIEW:  # nobody reviews their own work
-            queue = queue.where(Task.assignee_id.is_distinct_from(user_id))
-        # Two index walks that stop at their first row, rather than one query ordered by "is it
-        # mine", which would sort the project's whole queue on every call.
-        for whose in (holder == user_id, holder.is_(None)):
-            statement = (
-                queue.where(whose)
-                .order_by(Task.priority.desc(), Task.created_at, Task.id)
-                .limit(1)
-                .with_for_update(skip_locked=True)
-            )
-            task = (await self.session.execute(statement)).scalar_one_or_none()
-            if task is not None:
-                return task
+        for statement in _TAKE[stage]:
+            row = await fetch_row(self.session, statement, user_id, self.organization_id, project_id)
+            if row is not None:
+                return row
         return None
 
 
@@ -119,3 +113,38 @@ class ReviewRepository(TenantRepository[Review]):
 _LATEST_VERSION = """
 SELECT coalesce(max(version), 0) FROM annotation_versions WHERE task_id = $1 AND organization_id = $2
 """
+
+
+#: The columns of a task as ``take_next`` returns them.
+TASK_COLUMNS = (
+    "id, project_id, data_item_id, stage, assignee_id, reviewer_id, priority, version, created_at, updated_at"
+)
+
+
+def _take(stage: TaskStage, mine: bool) -> str:
+    """Takes one task off a queue (``db.raw``), built once per queue from constants. The ETag's
+    version moves only when the holder changes, as an ORM update of the same value would not."""
+    holder = "assignee_id" if stage is TaskStage.ANNOTATE else "reviewer_id"
+    whose = f"{holder} = $1" if mine else f"{holder} IS NULL"
+    # Nobody reviews their own work.
+    own_work = " AND assignee_id IS DISTINCT FROM $1" if stage is TaskStage.REVIEW else ""
+    return f"""
+UPDATE tasks SET {holder} = $1,
+  version = version + CASE WHEN {holder} IS DISTINCT FROM $1 THEN 1 ELSE 0 END,
+  updated_at = CASE WHEN {holder} IS DISTINCT FROM $1 THEN now() ELSE updated_at END
+WHERE id = (
+  SELECT id FROM tasks
+  WHERE organization_id = $2 AND project_id = $3 AND stage = '{stage.value}' AND removed_at IS NULL
+    AND {whose}{own_work}
+  ORDER BY priority DESC, created_at, id
+  LIMIT 1
+  FOR UPDATE SKIP LOCKED
+) AND organization_id = $2
+RETURNING {TASK_COLUMNS}
+"""  # noqa: S608 — made at import from the enum's constants only
+
+
+_TAKE = {
+    stage: (_take(stage, mine=True), _take(stage, mine=False))
+    for stage in (TaskStage.ANNOTATE, TaskStage.REVIEW)
+}
