@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from enclave.db.models import Ontology as OntologyRow
 from enclave.db.models import OntologyVersion as VersionRow
 from enclave.db.models.base import new_id
-from enclave.db.raw import fetch_row
 from enclave.db.repositories.base import TenantRepository
 from enclave.db.repositories.pages import page
 from enclave.domain.errors import Conflict, InvalidInput, NotFound
@@ -76,14 +75,6 @@ class OntologyService:
     async def get(self, ontology_id: uuid.UUID) -> Ontology:
         return await self._schema(await self._row(ontology_id))
 
-    async def project_labeling(self, project_id: uuid.UUID) -> tuple[bool, int, OntologyDefinition]:
-        """What labeling a project's task needs, in one query: whether the project wants a review,
-        and its ontology's current version and definition."""
-        row = await fetch_row(self.session, _PROJECT_LABELING, project_id, self.organization_id)
-        if row is None:  # pragma: no cover — a task's project, and its ontology, always exist
-            raise NotFound("No such project.")
-        return bool(row[0]), int(row[1]), msgspec.convert(row[2], OntologyDefinition)
-
     async def current_definition(self, ontology_id: uuid.UUID) -> tuple[int, OntologyDefinition]:
         row = await self._row(ontology_id)
         ontology = await self._schema(row)
@@ -145,14 +136,3 @@ class OntologyService:
             OntologyRow.id == ontology_id, OntologyRow.organization_id == self.ontologies.organization_id
         )
         return (await self.session.execute(statement)).first() is not None
-
-
-#: Every submission runs it (``db.raw``): the project's review rule, its ontology's current version
-#: and that version's definition.
-_PROJECT_LABELING = """
-SELECT p.review_required, o.current_version, v.definition
-FROM projects p
-JOIN ontologies o ON o.id = p.ontology_id
-JOIN ontology_versions v ON v.ontology_id = o.id AND v.version = o.current_version
-WHERE p.id = $1 AND p.organization_id = $2
-"""

@@ -27,7 +27,6 @@ from enclave.db.repositories.tasks import AnnotationRepository, ReviewRepository
 from enclave.domain.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
 from enclave.domain.roles import OrgRole, ProjectRole, ReviewDecision, TaskStage
 from enclave.ontologies.schemas import OntologyDefinition
-from enclave.ontologies.service import OntologyService
 from enclave.tasks.schemas import (
     AnnotationHistory,
     AnnotationPayload,
@@ -205,20 +204,14 @@ class TaskService:
     async def _payload(self, row: AnnotationRow) -> Any:
         return await self.cipher.open_json(row.payload, ANNOTATIONS, row.id, "payload")
 
-    async def annotation_schema(
-        self, row: AnnotationRow, payload: AnnotationPayload | None = None
-    ) -> AnnotationVersion:
-        """``payload``: the version's content when the caller holds it (it has just sealed it), so
-        it is not opened again."""
+    async def annotation_schema(self, row: AnnotationRow) -> AnnotationVersion:
         return AnnotationVersion(
             id=row.id,
             task_id=row.task_id,
             version=row.version,
             author_id=row.author_id,
             ontology_version=row.ontology_version,
-            payload=payload
-            if payload is not None
-            else msgspec.convert(await self._payload(row), AnnotationPayload),
+            payload=msgspec.convert(await self._payload(row), AnnotationPayload),
             created_at=row.created_at,
         )
 
@@ -243,7 +236,9 @@ class TaskService:
         self, task_id: uuid.UUID, author: Principal, payload: AnnotationPayload, idempotency_key: str | None
     ) -> tuple[AnnotationVersion, bool]:
         """Appends a version; returns it and whether it is new. A retried key returns the first one."""
-        row = await self.row(task_id, for_update=True)
+        facts = await self.annotations.submission_facts(task_id)  # the task is locked from here on
+        if facts is None:
+            raise NotFound("No such task.")
         if idempotency_key is not None:
             earlier = await self.annotations.by_idempotency_key(task_id, idempotency_key)
             if earlier is not None:
@@ -251,26 +246,31 @@ class TaskService:
                 if not same or earlier.author_id != author.user_id:
                     raise Conflict("This Idempotency-Key was used for a different submission.")
                 return await self.annotation_schema(earlier), False
-        if row.stage is not TaskStage.ANNOTATE:
+        if facts.stage is not TaskStage.ANNOTATE:
             raise InvalidState("This task is not open for annotation.")
-        labeling = OntologyService(self.session, self.organization_id)
-        review_required, ontology_version, definition = await labeling.project_labeling(row.project_id)
-        check_payload(payload, definition)
+        check_payload(payload, msgspec.convert(facts.definition, OntologyDefinition))
         version_id = new_id()
-        version = self.annotations.add(
-            AnnotationRow(
-                id=version_id,
-                task_id=task_id,
-                version=await self.annotations.latest_version(task_id) + 1,
-                author_id=author.user_id,
-                ontology_version=ontology_version,
-                payload=await self.cipher.seal_json(payload, ANNOTATIONS, version_id, "payload"),
-                idempotency_key=idempotency_key,
-            )
+        version = facts.latest_version + 1
+        created_at = await self.annotations.append(
+            task_id,
+            version_id,
+            version,
+            author.user_id,
+            facts.ontology_version,
+            await self.cipher.seal_json(payload, ANNOTATIONS, version_id, "payload"),
+            idempotency_key,
+            TaskStage.REVIEW if facts.review_required else TaskStage.DONE,
         )
-        row.stage = TaskStage.REVIEW if review_required else TaskStage.DONE
-        await self.session.flush()
-        return await self.annotation_schema(version, payload), True
+        created = AnnotationVersion(
+            id=version_id,
+            task_id=task_id,
+            version=version,
+            author_id=author.user_id,
+            ontology_version=facts.ontology_version,
+            payload=payload,  # as just sealed: not opened again
+            created_at=created_at,
+        )
+        return created, True
 
     # --- reviews -------------------------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
@@ -89,10 +91,35 @@ class AnnotationRepository(TenantRepository[AnnotationVersion]):
         )
         return (await self.session.execute(statement)).scalar_one_or_none()
 
-    async def latest_version(self, task_id: uuid.UUID) -> int:
-        """The task's newest version number (0: none yet); the task row is locked by the caller."""
-        row = await fetch_row(self.session, _LATEST_VERSION, task_id, self.organization_id)
-        return int(row[0]) if row is not None else 0
+    async def submission_facts(self, task_id: uuid.UUID) -> SubmissionFacts | None:
+        """Locks the open task (FOR UPDATE) and reads what a submission to it needs, in one query;
+        None when the task is not visible or removed."""
+        row = await fetch_row(self.session, _SUBMISSION_FACTS, task_id, self.organization_id)
+        if row is None:
+            return None
+        return SubmissionFacts(TaskStage(row[0]), bool(row[1]), int(row[2]), row[3], int(row[4]))
+
+    async def append(
+        self,
+        task_id: uuid.UUID,
+        version_id: uuid.UUID,
+        version: int,
+        author_id: uuid.UUID,
+        ontology_version: int,
+        sealed_payload: bytes,
+        idempotency_key: str | None,
+        next_stage: TaskStage,
+    ) -> dt.datetime:
+        """Adds the version and moves the (locked) task to ``next_stage``, bumping its ETag, in one
+        statement; returns the version's creation time."""
+        row = await fetch_row(
+            self.session, _APPEND, version_id, self.organization_id, task_id, version, author_id,
+            ontology_version, sealed_payload, idempotency_key, next_stage.value,
+        )  # fmt: skip
+        if row is None:  # pragma: no cover — the INSERT always returns its row
+            raise RuntimeError("the annotation version was not stored")
+        created_at: dt.datetime = row[0]
+        return created_at
 
     async def by_idempotency_key(self, task_id: uuid.UUID, key: str) -> AnnotationVersion | None:
         statement = self.select().where(
@@ -109,9 +136,39 @@ class ReviewRepository(TenantRepository[Review]):
         return list(await self.list(statement))
 
 
-#: Every submission runs it (``db.raw``).
-_LATEST_VERSION = """
-SELECT coalesce(max(version), 0) FROM annotation_versions WHERE task_id = $1 AND organization_id = $2
+@dataclass(frozen=True, slots=True)
+class SubmissionFacts:
+    stage: TaskStage
+    review_required: bool
+    ontology_version: int
+    #: The ontology's current definition, as stored (JSON).
+    definition: Any
+    latest_version: int
+
+
+#: Every submission runs these two (``db.raw``). The first locks the task and reads its stage, its
+#: project's review rule, the ontology's current version and definition, and the task's newest
+#: annotation version (0: none yet); the second appends the next version and moves the task on.
+_SUBMISSION_FACTS = """
+SELECT t.stage, p.review_required, o.current_version, v.definition,
+       (SELECT coalesce(max(a.version), 0) FROM annotation_versions a
+        WHERE a.task_id = t.id AND a.organization_id = t.organization_id)
+FROM tasks t
+JOIN projects p ON p.id = t.project_id
+JOIN ontologies o ON o.id = p.ontology_id
+JOIN ontology_versions v ON v.ontology_id = o.id AND v.version = o.current_version
+WHERE t.id = $1 AND t.organization_id = $2 AND t.removed_at IS NULL
+FOR UPDATE OF t
+"""
+_APPEND = """
+WITH moved AS (
+  UPDATE tasks SET stage = $9::task_stage, version = version + 1, updated_at = now()
+  WHERE id = $3 AND organization_id = $2
+)
+INSERT INTO annotation_versions
+  (id, organization_id, task_id, version, author_id, ontology_version, payload, idempotency_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+RETURNING created_at
 """
 
 
