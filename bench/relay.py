@@ -114,7 +114,10 @@ def _running(nginx: str, stack: Stack, work: Path) -> Iterator[str]:
     )
     with (work / "nginx.log").open("wb") as out:
         process = subprocess.Popen(  # noqa: S603
-            [nginx, "-p", str(work), "-c", str(config), "-g", "daemon off;"], stdout=out, stderr=out
+            [nginx, "-p", str(work), "-c", str(config), "-g", "daemon off;"],
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
         )
     try:
         _wait_until_listening(process, port, stack, work)

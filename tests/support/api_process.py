@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -61,7 +63,8 @@ def running_api_process(
         | dict(settings or {})
     )
     with log.open("wb") as out:
-        process = subprocess.Popen(list(command), env=env, stdout=out, stderr=out)
+        # Its own process group: stop_process ends its worker processes with it, however it ends.
+        process = subprocess.Popen(list(command), env=env, stdout=out, stderr=out, start_new_session=True)
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
@@ -78,10 +81,15 @@ def running_api_process(
 
 
 def stop_process(process: subprocess.Popen[bytes]) -> None:
-    """Asks a service process to stop (SIGTERM: it finishes what is in flight), then insists."""
+    """Asks a service process to stop (SIGTERM: it finishes what is in flight), then insists; then
+    ends whatever is left of its process group (the workers of a supervisor that died). Every
+    service process of the suites and benchmarks starts in a group of its own
+    (``start_new_session=True``)."""
     process.terminate()
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+    with contextlib.suppress(ProcessLookupError):  # nothing left of the group
+        os.killpg(process.pid, signal.SIGKILL)

@@ -84,7 +84,11 @@ def audit_service(
     )
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "enclave.audit", "run"], env=env, stdout=out, stderr=out
+            [sys.executable, "-m", "enclave.audit", "run"],
+            env=env,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
         )
     try:
         time.sleep(0.5)

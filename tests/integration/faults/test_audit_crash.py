@@ -19,7 +19,7 @@ import pytest
 
 from tests.integration.domain.world import Tenant, sql_as_tenant
 from tests.integration.stack import Stack
-from tests.support.api_process import free_port
+from tests.support.api_process import free_port, stop_process
 
 BURST_SECONDS = 20
 SEED = 20261123
@@ -35,18 +35,21 @@ class Restartable:
 
     def start(self) -> None:
         with self._log.open("ab") as out:
-            self.process = subprocess.Popen(self._command, env=self._env, stdout=out, stderr=out)
+            # A process group of its own: the api's worker processes die with it (killing only the
+            # supervisor would leave them serving, and the "killed" api would go on answering).
+            self.process = subprocess.Popen(
+                self._command, env=self._env, stdout=out, stderr=out, start_new_session=True
+            )
 
     def kill(self) -> None:
         assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
         self.kills += 1
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
+        if self.process is not None:
+            stop_process(self.process)
 
 
 @pytest.fixture
