@@ -75,6 +75,16 @@ class ExportLine(msgspec.Struct):
 
 
 def _statement(project_id: uuid.UUID) -> Select[Any]:
+    # Each task's item, latest version and latest review are looked up per task (LATERAL ... LIMIT 1:
+    # a primary-key or index probe each). As a plain join, a project imported moments ago — before
+    # autovacuum has counted its rows — let the planner probe items by their organization instead,
+    # reading every item of the organization for every task (0.28 s instead of 0.02 s for 2,000).
+    item = (
+        select(DataItemRow.id, DataItemRow.dataset_id, DataItemRow.name, DataItemRow.media_type)
+        .where(DataItemRow.id == TaskRow.data_item_id)
+        .limit(1)
+        .lateral("item")
+    )
     latest = (
         select(
             AnnotationVersionRow.id,
@@ -103,14 +113,12 @@ def _statement(project_id: uuid.UUID) -> Select[Any]:
             TaskRow.priority,
             TaskRow.created_at,
             TaskRow.updated_at,
-            DataItemRow.id,
-            DataItemRow.dataset_id,
-            DataItemRow.name,
-            DataItemRow.media_type,
+            *item.c,
             *latest.c,
             *reviewed.c,
         )
-        .join(DataItemRow, DataItemRow.id == TaskRow.data_item_id)
+        .select_from(TaskRow)
+        .join(item, true())
         .outerjoin(latest, true())
         .outerjoin(reviewed, true())
         .where(TaskRow.project_id == project_id, TaskRow.removed_at.is_(None))
