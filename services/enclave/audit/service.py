@@ -38,6 +38,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.types import TypeEngine
 
@@ -156,12 +157,32 @@ class AuditService:
         #: next locked segment, kept so sealing it needs no read of the log (bounded: see _remember).
         self._pending: dict[uuid.UUID, list[StoredRecord]] = {}
         self._heads: dict[uuid.UUID, int] = {}  # organization → head seq this process appended
+        #: organization → the head of its chain as this process last appended it. Stale when
+        #: another replica appended since: its next append collides on the primary key
+        #: (organization, seq), is rolled back and done again from the log (see drain_once).
+        self._chain_heads: dict[uuid.UUID, _Head] = {}
+        #: How often that happened (a replica appended in between).
+        self.stale_heads = 0
         self._unsigned_since: dict[uuid.UUID, float] = {}  # ... and since when it was unsigned
         self._signed: dict[uuid.UUID, int] = {}  # organization → seq of its last checkpoint
         self._grew = asyncio.Event()  # set by the drain loop: the checkpoint loop has work to look at
 
     async def drain_once(self) -> int:
         """Appends one batch from the outbox; returns how many events it moved."""
+        try:
+            return await self._drain_batch()
+        except IntegrityError:
+            if not self._chain_heads:
+                raise  # no remembered head to blame: a real fault
+            # Another replica appended since this process last did: the first record appended
+            # after a stale head collided with its own (organization, seq), and the whole batch
+            # was rolled back, outbox rows included. Once more, from the log's heads.
+            self._chain_heads.clear()
+            self.stale_heads += 1
+            log.info("audit_head_stale")
+            return await self._drain_batch()
+
+    async def _drain_batch(self) -> int:
         appended: dict[uuid.UUID, list[StoredRecord]] = {}
         async with self._sessions() as session, session.begin():
             # The commit need not wait for the disk: the events leave the outbox and enter the log
@@ -200,6 +221,7 @@ class AuditService:
         for organization_id, records in appended.items():
             self._unsigned_since.setdefault(organization_id, now)
             self._heads[organization_id] = records[-1].seq
+            self._chain_heads[organization_id] = _Head(records[-1].seq, records[-1].hash)
             self._remember(organization_id, records)
         return len(rows)
 
@@ -215,8 +237,12 @@ class AuditService:
         self, session: AsyncSession, organization_id: uuid.UUID, rows: list[_Outboxed]
     ) -> list[StoredRecord]:
         """Appends the events to the organization's chain; returns the records as stored. The drain
-        lock makes this the chain's only writer, so the head read here stays the head."""
-        head = await self._head(session, organization_id)
+        lock makes this the chain's only writer while it runs; the head is the one this process
+        appended last (no read of the log per batch), or read from the log."""
+        known = self._chain_heads.get(organization_id)
+        head = (
+            _Head(known.seq, known.hash) if known is not None else await self._head(session, organization_id)
+        )
         columns: dict[str, list[Any]] = {name: [] for name in _APPEND_COLUMNS}
         stored = []
         for row in rows:
