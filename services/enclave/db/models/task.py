@@ -26,6 +26,8 @@ class Task(TenantMixin, VersionedMixin, Base):
             "created_at",
             postgresql_where=text("removed_at IS NULL"),
         ),
+        # The tasks on an item: the content route's policy check (migration 0010).
+        Index("ix_tasks_data_item_id", "data_item_id", postgresql_where=text("removed_at IS NULL")),
     )
 
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
