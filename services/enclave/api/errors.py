@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -101,11 +102,17 @@ def domain_error_handler(
 
 # PostgreSQL's SQLSTATE classes that mean "the client sent something the database cannot take":
 # 22 data exceptions (a NUL byte, a number out of range, a string too long) and 23 constraint
-# violations. Anything else from the database is a fault, answered 503 without detail.
-def database_error_handler(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[dict[str, Any]]:
-    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(
-        getattr(exc.orig, "__cause__", None), "sqlstate", ""
-    )
+# violations. Anything else from the database is a fault, answered 503 without detail. The same for
+# errors from SQLAlchemy (DBAPIError) and from the statements sent by asyncpg itself (``db.raw``).
+def database_error_handler(
+    request: Request[Any, Any, Any], exc: DBAPIError | asyncpg.PostgresError
+) -> Response[dict[str, Any]]:
+    if isinstance(exc, asyncpg.PostgresError):
+        sqlstate = exc.sqlstate
+    else:
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(
+            getattr(exc.orig, "__cause__", None), "sqlstate", ""
+        )
     if isinstance(exc, IntegrityError) or str(sqlstate).startswith("23"):
         return problem(
             409, "Conflict", "The request conflicts with existing data (a duplicate or a missing reference)."
@@ -129,7 +136,9 @@ def stale_data_handler(request: Request[Any, Any, Any], exc: StaleDataError) -> 
     return domain_error_handler(request, changed)
 
 
-def connection_error_handler(request: Request[Any, Any, Any], exc: OSError) -> Response[dict[str, Any]]:
+def connection_error_handler(
+    request: Request[Any, Any, Any], exc: OSError | asyncpg.InterfaceError
+) -> Response[dict[str, Any]]:
     log.error("dependency_unreachable", exc_info=exc)
     return problem(
         503, "Service Unavailable", "A component Enclave depends on is unreachable; nothing was changed."
@@ -201,8 +210,11 @@ EXCEPTION_HANDLERS = {
     HTTPException: http_exception_handler,
     domain.DomainError: domain_error_handler,
     DBAPIError: database_error_handler,
+    asyncpg.PostgresError: database_error_handler,
     StaleDataError: stale_data_handler,
     OSError: connection_error_handler,
+    # asyncpg's own connection faults (a connection closed under a statement, a protocol error).
+    asyncpg.InterfaceError: connection_error_handler,
     Exception: internal_error_handler,
 }
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+import pytest
 from litestar import Litestar, get, post
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 from litestar.testing import TestClient
 
 from enclave.api.errors import EXCEPTION_HANDLERS
@@ -15,6 +17,21 @@ def boom() -> None:
     raise RuntimeError("database password is hunter2")
 
 
+#: What asyncpg raises for statements it sends itself (``enclave.db.raw``), by name.
+RAW_ERRORS = {
+    "too-long": asyncpg.StringDataRightTruncationError("value too long for type character varying(128)"),
+    "duplicate": asyncpg.UniqueViolationError("duplicate key value violates unique constraint"),
+    "refused": asyncpg.InsufficientPrivilegeError("permission denied for table audit_outbox"),
+    "fault": asyncpg.DiskFullError("could not extend file"),
+    "closed": asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+}
+
+
+@get("/raw/{kind:str}", sync_to_thread=False)
+def raw_error(kind: FromPath[str]) -> None:
+    raise RAW_ERRORS[kind]
+
+
 @post("/items", sync_to_thread=False)
 def create_item(data: JSONBody[dict[str, int]]) -> dict[str, int]:
     return data
@@ -22,7 +39,9 @@ def create_item(data: JSONBody[dict[str, int]]) -> dict[str, int]:
 
 def _client() -> TestClient[Litestar]:
     app = Litestar(
-        [boom, create_item], exception_handlers=EXCEPTION_HANDLERS, middleware=[request_id_middleware]
+        [boom, create_item, raw_error],
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[request_id_middleware],
     )  # type: ignore[arg-type]
     return TestClient(app, raise_server_exceptions=False)
 
@@ -56,3 +75,14 @@ class TestProblemDetails:
             "status": 404,
             "detail": "Not Found",
         }
+
+    @pytest.mark.parametrize(
+        ("kind", "status"),
+        [("too-long", 400), ("duplicate", 409), ("refused", 403), ("fault", 503), ("closed", 503)],
+    )
+    def test_errors_of_raw_statements_map_as_the_orms_do(self, kind: str, status: int) -> None:
+        with _client() as client:
+            response = client.get(f"/raw/{kind}")
+        assert response.status_code == status
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert str(RAW_ERRORS[kind]) not in response.text
