@@ -10,7 +10,7 @@ security.
 Must never run outside the session's transaction: the tenant binding (``db.session.bind_tenant``)
 is transaction-local, so a statement sent before the transaction began would run without it. The
 session begins its transaction on its first statement through SQLAlchemy (the binding is always that
-first statement); ``fetch_row`` refuses to run before.
+first statement); every function here refuses to run before.
 """
 
 from __future__ import annotations
