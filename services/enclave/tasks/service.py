@@ -186,18 +186,7 @@ class TaskService:
         taken = await self.tasks.take_next(project_id, principal.user_id, stage)
         if taken is None:
             return None
-        return Task(
-            id=taken["id"],
-            project_id=taken["project_id"],
-            data_item_id=taken["data_item_id"],
-            stage=TaskStage(taken["stage"]),
-            assignee_id=taken["assignee_id"],
-            reviewer_id=taken["reviewer_id"],
-            priority=taken["priority"],
-            version=taken["version"],
-            created_at=taken["created_at"],
-            updated_at=taken["updated_at"],
-        )
+        return msgspec.convert(dict(taken), Task)  # TASK_COLUMNS are Task's fields
 
     # --- sealed content ------------------------------------------------------------------------
 
