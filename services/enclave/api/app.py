@@ -14,6 +14,7 @@ from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
+from enclave.api.allocator import keep_large_buffers
 from enclave.api.audit import provide_audit_note
 from enclave.api.auth.authenticate import authentication_middleware, authenticators_for
 from enclave.api.auth.guard import authorize
@@ -47,6 +48,7 @@ from enclave.tls import client_context
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     configure_logging()
+    keep_large_buffers()
     engine = create_engine(settings.db, settings.tls)
     sessions_db = session_factory(engine)
     redis = create_redis(settings.redis, settings.tls)

@@ -233,11 +233,11 @@ class _SegmentCipher:
         position = index.to_bytes(8, "big")
         return _NONCE_PAD + position, self._ad_prefix + position + (_FINAL if final else _NOT_FINAL)
 
-    def seal(self, index: int, plaintext: bytes | memoryview, *, final: bool) -> bytes:
+    def seal(self, index: int, plaintext: bytes | bytearray | memoryview, *, final: bool) -> bytes:
         nonce, ad = self._nonce_and_ad(index, final)
         return self._aead.encrypt(nonce, plaintext, ad)
 
-    def open(self, index: int, stored: bytes | memoryview, *, final: bool) -> bytes:
+    def open(self, index: int, stored: bytes | bytearray | memoryview, *, final: bool) -> bytes:
         nonce, ad = self._nonce_and_ad(index, final)
         try:
             return self._aead.decrypt(nonce, stored, ad)
@@ -248,14 +248,16 @@ class _SegmentCipher:
             ) from None
 
 
-def _pieces(chunks: Iterable[bytes | memoryview], size: int) -> Iterator[tuple[bytes | memoryview, bool]]:
+def _pieces(
+    chunks: Iterable[bytes | memoryview], size: int
+) -> Iterator[tuple[bytes | bytearray | memoryview, bool]]:
     """Re-cuts ``chunks`` into pieces of exactly ``size`` bytes but the last (0..size bytes), flagging
     the last; a full piece is held back until one more byte or the end shows whether it is the last.
 
     Pieces that lie whole inside a chunk are handed out as views of it, not copies (a reader that
     fetches exactly one stored segment per chunk copies nothing here); only pieces that straddle
     chunks are assembled in a buffer."""
-    pending: bytes | memoryview | None = None  # a full piece, held back
+    pending: bytes | bytearray | memoryview | None = None  # a full piece, held back
     held = bytearray()  # the start of a piece that straddles chunks
     for chunk in chunks:
         rest = memoryview(chunk)
@@ -270,13 +272,12 @@ def _pieces(chunks: Iterable[bytes | memoryview], size: int) -> Iterator[tuple[b
             take = size - len(held)
             held += rest[:take]
             rest = rest[take:]
-            if len(held) == size:
-                pending = bytes(held)
-                held.clear()
+            if len(held) == size:  # handed over whole: a new buffer starts the next piece
+                pending, held = held, bytearray()
     if held:
         if pending is not None:
             yield pending, False
-        yield bytes(held), True
+        yield held, True
     elif pending is not None:
         yield pending, True
     else:
