@@ -22,7 +22,7 @@ from enclave.audit.signer import CheckpointSigner
 from enclave.audit.trail import read_chain
 from enclave.audit.verify import verify_chain
 from enclave.db.engine import create_engine
-from enclave.db.models import AuditLogRow, AuditOutboxRow
+from enclave.db.models import AuditCheckpointRow, AuditLogRow, AuditOutboxRow
 from enclave.db.session import bind_tenant, session_factory
 from enclave.settings import AuditSettings, DatabaseSettings, S3Settings, TLSSettings, VaultSettings
 from tests.integration.domain.world import provision
@@ -115,3 +115,64 @@ async def test_replicas_taking_turns_keep_one_chain_with_every_event_once(
     assert len({r.event_id for r in records}) == filled == await _count(audit, AuditLogRow, organization_id)
     verdict = verify_chain(organization_id, records, [], {})
     assert verdict.ok, verdict.problem
+
+
+async def _heads(audit: async_sessionmaker[AsyncSession], organization_id: uuid.UUID) -> tuple[int, int]:
+    """The organization's last record and last checkpoint, as the database has them."""
+    async with audit() as session:
+        head = await session.scalar(
+            select(func.coalesce(func.max(AuditLogRow.seq), 0)).where(
+                AuditLogRow.organization_id == organization_id
+            )
+        )
+        signed = await session.scalar(
+            select(func.coalesce(func.max(AuditCheckpointRow.seq), 0)).where(
+                AuditCheckpointRow.organization_id == organization_id
+            )
+        )
+    return int(head or 0), int(signed or 0)
+
+
+async def _started(audit: async_sessionmaker[AsyncSession], organization_id: uuid.UUID) -> AuditService:
+    """A replica that has just started (``load_unsigned``) while the organization's chain stood
+    still (another running service may sign it meanwhile: then it starts again)."""
+    for _ in range(ATTEMPTS):
+        before = await _heads(audit, organization_id)
+        replica = _replica(audit)
+        await replica.load_unsigned()
+        if await _heads(audit, organization_id) == before:
+            head, signed = before
+            assert replica.signed_through(organization_id) == signed
+            assert replica.appended_through(organization_id) == head
+            return replica
+    pytest.fail(f"the chain did not stand still for {ATTEMPTS} starts")
+
+
+async def test_a_starting_replica_knows_each_chain_and_its_last_checkpoint(
+    sessions: tuple[async_sessionmaker[AsyncSession], async_sessionmaker[AsyncSession]],
+) -> None:
+    api, audit = sessions
+    organization_id, _ = await asyncio.to_thread(provision)
+    first = _replica(audit)
+    while await first.drain_once() == 0:  # a running audit service may take a batch first
+        await _fill(api, organization_id, BATCH)
+    while await _count(audit, AuditOutboxRow, organization_id):
+        await first.drain_once()
+    assert await first.checkpoint_due(force=True) >= 1
+    signed = first.signed_through(organization_id)
+
+    assert signed > 0
+    # Everything signed: the starting replica knows the checkpoint, and nothing of it is due.
+    starting = await _started(audit, organization_id)
+    assert await starting.checkpoint_due() == 0
+
+    await _fill(api, organization_id, BATCH)
+    while await _count(audit, AuditOutboxRow, organization_id):
+        await first.drain_once()
+    # Records past the checkpoint: due, and signed from where the last checkpoint ended.
+    later = await _started(audit, organization_id)
+    head, _ = await _heads(audit, organization_id)
+    assert later.appended_through(organization_id) == head > signed
+    await later.checkpoint_due(force=True)
+    assert later.signed_through(organization_id) == head
+    assert await _heads(audit, organization_id) == (head, head)
