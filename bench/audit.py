@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import statistics
 import time
 import uuid
 from typing import Any
@@ -37,6 +38,12 @@ from enclave.settings import AuditSettings, DatabaseSettings, S3Settings, TLSSet
 EVENTS = 100_000
 QUICK_EVENTS = 1_000
 BATCH = 500
+#: How often the benchmark looks whether the service is done: it runs in the service's own process
+#: and thread, so each look takes time from the service (at 1 ms, about 0.2 s of a 7 s run); at
+#: 5 ms the run's end is seen at most 5 ms late.
+POLL_S = 0.005
+#: Verifications (and SHA-256 runs) of the chain, alternating; their medians are compared.
+VERIFY_REPEATS = 5
 
 
 def _events(organization_id: uuid.UUID, count: int) -> list[dict[str, Any]]:
@@ -105,7 +112,7 @@ async def _measure(context: Context, count: int, tenant: BenchTenant) -> dict[st
             if loops.done():
                 loops.result()  # the service failed: raise its error
                 raise RuntimeError("the audit service stopped before appending every record")
-            await asyncio.sleep(0.001)
+            await asyncio.sleep(POLL_S)
         stop.set()
         await loops
         await service.checkpoint_due(force=True)
@@ -172,22 +179,28 @@ async def _measure(context: Context, count: int, tenant: BenchTenant) -> dict[st
         await owner_engine.dispose()
 
         public_keys = await asyncio.to_thread(service._signer.public_keys)
-        started = time.perf_counter()
-        verdict = verify_chain(
-            tenant.organization_id, records, checkpoints, public_keys, copies_guarded=guarded
-        )
-        verify_s = time.perf_counter() - started + guard_s
+        # A verification of 100,000 records takes about a tenth of a second, where one stall of the
+        # shared machine weighs: each side runs VERIFY_REPEATS times, alternating, and the medians
+        # are compared (the guard's queries, timed once above, are added to every verification).
+        verify_runs, sha_runs = [], []
+        for _ in range(VERIFY_REPEATS):
+            started = time.perf_counter()
+            verdict = verify_chain(
+                tenant.organization_id, records, checkpoints, public_keys, copies_guarded=guarded
+            )
+            verify_runs.append(time.perf_counter() - started + guard_s)
+            if not verdict.ok:
+                raise RuntimeError(f"the benchmark's own chain does not verify: {verdict.problem}")
+            started = time.perf_counter()
+            for record in records:
+                hashlib.sha256(record.content).digest()
+            sha_runs.append(time.perf_counter() - started)
+        verify_s, sha_s = statistics.median(verify_runs), statistics.median(sha_runs)
         started = time.perf_counter()
         every = verify_chain(tenant.organization_id, records, checkpoints, public_keys)
         every_record_s = time.perf_counter() - started
-        if not verdict.ok or not every.ok:
-            raise RuntimeError(
-                f"the benchmark's own chain does not verify: {verdict.problem or every.problem}"
-            )
-        started = time.perf_counter()
-        for record in records:
-            hashlib.sha256(record.content).digest()
-        sha_s = time.perf_counter() - started
+        if not every.ok:
+            raise RuntimeError(f"the benchmark's own chain does not verify: {every.problem}")
     finally:
         await api_engine.dispose()
         await audit_engine.dispose()
