@@ -27,6 +27,7 @@ from enclave.audit.events import AuditEvent, to_builtins
 from enclave.audit.guard import standing_guard
 from enclave.audit.service import AuditService
 from enclave.audit.signer import CheckpointSigner
+from enclave.audit.startup import freeze_startup_objects
 from enclave.audit.trail import read_chain
 from enclave.audit.verify import verify_chain
 from enclave.authz.scopes import Scope
@@ -101,6 +102,7 @@ async def _measure(context: Context, count: int, tenant: BenchTenant) -> dict[st
 
         context.console.log("audit: the service's own loops drain and sign, a checkpoint every 1000 records")
         stop = asyncio.Event()
+        freeze_startup_objects()  # as `enclave-audit run` does before its loops start
         started = time.perf_counter()
         loops = asyncio.create_task(service.run(stop))
         # Done when the last record is covered by a signed checkpoint (and so has its locked copy).

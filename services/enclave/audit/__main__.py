@@ -27,6 +27,7 @@ from enclave.audit.export import verify_export
 from enclave.audit.keycloak_events import KeycloakEventSource
 from enclave.audit.service import AuditService
 from enclave.audit.signer import CheckpointSigner
+from enclave.audit.startup import freeze_startup_objects
 from enclave.audit.verification import verify_organization
 from enclave.audit.verify import Verdict
 from enclave.db.engine import create_engine
@@ -61,6 +62,7 @@ async def _run() -> None:
     # Keycloak's own events (failed sign-ins, MFA enrolment) are part of the trail: without the
     # client that reads them, the service does not start rather than keep a trail with a hole.
     keycloak = KeycloakEventSource(sessions, AuditSettings(), KeycloakSettings(), TLSSettings())
+    freeze_startup_objects()
     try:
         async with asyncio.TaskGroup() as loops:
             loops.create_task(AuditService(sessions, _signer(), _archive(), AuditSettings()).run(stop))

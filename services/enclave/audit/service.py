@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import gc
 import hashlib
 import time
 import uuid
@@ -218,11 +217,9 @@ class AuditService:
         head = (
             _Head(known.seq, known.hash) if known is not None else await self._head(session, organization_id)
         )
+        events = [_event_of(row) for row in rows]
         stored = []
-        occurred = []
-        for row in rows:
-            event = _event_of(row)
-            occurred.append(event.occurred_at)
+        for event in events:
             head.seq += 1
             content = canonical(AuditRecord(format=1, seq=head.seq, event=event))
             digest = chain_hash(head.hash, content)
@@ -234,7 +231,7 @@ class AuditService:
             organization_id,
             [r.seq for r in stored],
             [r.event_id for r in stored],
-            occurred,
+            [e.occurred_at for e in events],
             [r.action for r in stored],
             [r.actor for r in stored],
             [r.target for r in stored],
@@ -385,11 +382,6 @@ class AuditService:
         (Vault) and writing its locked copy (MinIO) overlap with appending the next batches."""
         await anyio.to_thread.run_sync(self._signer.ensure_key)
         await self.load_unsigned()
-        # What the process holds for its lifetime (modules, clients, settings) is moved out of the
-        # collector's sight: each full collection would otherwise walk all of it again, which was
-        # a seventh of the service's CPU time while appending (docs/performance.md).
-        gc.collect()
-        gc.freeze()
         async with asyncio.TaskGroup() as loops:
             loops.create_task(self._drain_loop(stop))
             loops.create_task(self._checkpoint_loop(stop))
