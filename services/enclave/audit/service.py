@@ -28,11 +28,11 @@ from sqlalchemy import (
     Uuid,
     bindparam,
     func,
-    insert,
     select,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from enclave.audit.actions import AuditAction, Outcome
@@ -341,8 +341,12 @@ class AuditService:
         checkpoint = StoredCheckpoint(seq, head_hash, signature)
         await anyio.to_thread.run_sync(self._archive.put, organization_id, segment, checkpoint)
         async with self._sessions() as session, session.begin():
+            # Another replica may have signed the same head meanwhile (the same record, key and
+            # message, so the same checkpoint): its row stands and this one is not an error.
             await session.execute(
-                insert(AuditCheckpointRow).values(
+                pg_insert(AuditCheckpointRow)
+                .on_conflict_do_nothing()
+                .values(
                     organization_id=organization_id,
                     seq=seq,
                     head_hash=head_hash,
