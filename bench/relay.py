@@ -39,8 +39,13 @@ def nginx_version() -> str | None:
 
 def relay_config(listen_port: int, upstream: str, cert: str, key: str, ca: str, work: Path) -> str:
     """An nginx configuration that relays everything to ``upstream`` (host:port of MinIO) unchanged —
-    the Host header too, so MinIO's request signatures still match — streaming both ways (no request
-    or response buffering), over kept-alive, verified TLS."""
+    the Host header too, so MinIO's request signatures still match — over kept-alive, verified TLS.
+
+    Request bodies stream through unbuffered. Responses go through memory buffers (never a temporary
+    file): with ``proxy_buffering off`` nginx reads a response one 4 KiB page at a time, and measured
+    here that made the relay look slower than it is (100 MiB GET at 0.36 of raw MinIO instead of
+    0.55 to 0.63, 1 MiB at 0.58 instead of 0.60 to 0.71). Of the buffer sizes tried (64 KiB to 1 MiB), these
+    did best; the ceiling is what the best-tuned relay reaches, not a default one."""
     return f"""
 worker_processes auto;
 pid {work}/nginx.pid;
@@ -68,7 +73,12 @@ http {{
             proxy_set_header Host $http_host;
             proxy_set_header Connection "";
             proxy_request_buffering off;
-            proxy_buffering off;
+            proxy_buffering on;
+            proxy_buffer_size 256k;
+            proxy_buffers 256 256k;
+            proxy_busy_buffers_size 8m;
+            proxy_max_temp_file_size 0;
+            output_buffers 4 1m;
             proxy_ssl_verify on;
             proxy_ssl_trusted_certificate {ca};
             proxy_ssl_name localhost;

@@ -322,8 +322,8 @@ def _parameters(runs: list[Runs]) -> dict[str, Any]:
         "order": "proxied and raw alternate; which goes first swaps every repetition",
         "proxied": "urllib3 (as the raw side), HTTP/1.1 keep-alive, verified TLS, API key, production mode",
         "raw": "minio-py put_object / get_object (3 parallel parts above 5 MiB, as the api), verified TLS",
-        "relay": "the raw requests through nginx (TLS in, verified TLS to MinIO, no buffering): the ceiling"
-        " of any proxy on this machine",
+        "relay": "the raw requests through nginx (TLS in, verified TLS to MinIO, request bodies streamed,"
+        " responses through memory buffers): the ceiling of any proxy on this machine",
         "nginx": nginx_version(),
         "clients": {name: importlib.metadata.version(name) for name in ("httpx", "minio", "urllib3")},
         "openssl": _openssl_version(),
