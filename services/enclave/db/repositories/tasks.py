@@ -198,7 +198,7 @@ WHERE id = (
   FOR UPDATE SKIP LOCKED
 ) AND organization_id = $2
 RETURNING {TASK_COLUMNS}
-"""  # noqa: S608 — made at import from the enum's constants only
+"""  # noqa: S608  # nosec B608 — made at import from the enum's constants only
 
 
 _TAKE = {
