@@ -16,6 +16,7 @@ from enclave.domain.roles import ReviewDecision
 class AnnotationVersion(TenantMixin, Base):
     __tablename__ = "annotation_versions"
     __table_args__ = (UniqueConstraint("task_id", "version"), UniqueConstraint("task_id", "idempotency_key"))
+    organization_indexed_alone = False  # see TenantMixin
 
     task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
     version: Mapped[int]
@@ -28,6 +29,7 @@ class AnnotationVersion(TenantMixin, Base):
 
 class Review(TenantMixin, Base):
     __tablename__ = "reviews"
+    organization_indexed_alone = False  # see TenantMixin
 
     task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
     annotation_version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("annotation_versions.id"))

@@ -31,6 +31,7 @@ class DataItem(TenantMixin, Base):
 
     __tablename__ = "data_items"
     __table_args__ = (UniqueConstraint("dataset_id", "name_index"),)
+    organization_indexed_alone = False  # see TenantMixin
 
     dataset_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
     name: Mapped[bytes] = mapped_column(LargeBinary)

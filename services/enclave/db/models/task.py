@@ -29,6 +29,7 @@ class Task(TenantMixin, VersionedMixin, Base):
         # The tasks on an item: the content route's policy check (migration 0010).
         Index("ix_tasks_data_item_id", "data_item_id", postgresql_where=text("removed_at IS NULL")),
     )
+    organization_indexed_alone = False  # see TenantMixin
 
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     data_item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("data_items.id", ondelete="CASCADE"))
