@@ -121,6 +121,8 @@ async def _append(
     return elapsed
 
 
+#: The baseline's table: made like the log, dropped afterwards.
+_PLAIN_TABLE = "bench_plain_log"
 _PLAIN_INSERT = text(
     "INSERT INTO bench_plain_log (organization_id, seq, event_id, occurred_at, action, actor,"
     " target, outcome, content, prev_hash, hash) VALUES (:organization_id, :seq, :event_id,"
@@ -156,14 +158,16 @@ async def _plain_insert(
     return time.perf_counter() - started
 
 
-async def _settle(owner_engine: AsyncEngine) -> None:
-    """Vacuums what the last run left behind (the outbox's dead rows, the logs' new ones), untimed, so
-    that neither side's next run pays for it through autovacuum."""
+#: What an append leaves behind: the outbox's dead rows, the log's and checkpoints' new ones.
+_APPENDED_TABLES = ("audit_outbox", "audit_log", "audit_checkpoints")
+
+
+async def _settle(owner_engine: AsyncEngine, *tables: str) -> None:
+    """Vacuums ``tables`` (fixed names of this module), untimed, so that neither side's next run pays
+    for the last one through autovacuum."""
     async with owner_engine.connect() as connection:
         settled = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        tables = "audit_outbox, audit_log, audit_checkpoints"
-        exists = await settled.scalar(text("SELECT to_regclass('bench_plain_log') IS NOT NULL"))
-        await settled.execute(text(f"VACUUM (ANALYZE) {tables}{', bench_plain_log' if exists else ''}"))
+        await settled.execute(text(f"VACUUM (ANALYZE) {', '.join(tables)}"))
 
 
 async def _measure(context: Context, count: int, repeats: int, tenant: BenchTenant) -> dict[str, Any]:
@@ -190,11 +194,11 @@ async def _measure(context: Context, count: int, repeats: int, tenant: BenchTena
 
         append_runs, plain_runs = [], []
         async with owner_engine.connect() as connection:
-            await connection.execute(text("DROP TABLE IF EXISTS bench_plain_log"))
-            await connection.execute(text("CREATE TABLE bench_plain_log (LIKE audit_log INCLUDING ALL)"))
+            await connection.execute(text(f"DROP TABLE IF EXISTS {_PLAIN_TABLE}"))
+            await connection.execute(text(f"CREATE TABLE {_PLAIN_TABLE} (LIKE audit_log INCLUDING ALL)"))
             await connection.commit()
             for _ in range(repeats):
-                await _settle(owner_engine)
+                await _settle(owner_engine, *_APPENDED_TABLES, _PLAIN_TABLE)
                 first = service.appended_through(organization_id)
                 append_runs.append(await _append(context, service, api_sessions, organization_id, count))
                 async with audit_sessions() as session:
@@ -202,10 +206,10 @@ async def _measure(context: Context, count: int, repeats: int, tenant: BenchTena
                 context.console.log("audit: the same rows by plain batched INSERT into a table like the log")
                 fresh = [r for r in made if r.seq > first]
                 plain_runs.append(await _plain_insert(connection, organization_id, fresh))
-            await connection.execute(text("DROP TABLE bench_plain_log"))
+            await connection.execute(text(f"DROP TABLE {_PLAIN_TABLE}"))
             await connection.commit()
         # Left settled for the next benchmark too.
-        await _settle(owner_engine)
+        await _settle(owner_engine, *_APPENDED_TABLES)
         append_s, plain_s = statistics.median(append_runs), statistics.median(plain_runs)
 
         async with audit_sessions() as session:
