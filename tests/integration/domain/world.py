@@ -5,9 +5,7 @@ created by calling the API as that organization's admin."""
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,21 +62,6 @@ def sql_as_tenant(org_id: uuid.UUID, statement: str, **params: Any) -> list[tupl
     applies), past the api's checks: to read what the api stored, or to make states the api refuses
     to create but must still handle safely."""
     return asyncio.run(_sql_as_tenant(org_id, statement, params))
-
-
-def explained(org_id: uuid.UUID, statement: str, **params: Any) -> dict[str, Any]:
-    """The plan PostgreSQL ran ``statement`` with, as the api's role bound to ``org_id`` (``EXPLAIN
-    (ANALYZE, FORMAT JSON)``: the statement really runs, in a transaction of its own)."""
-    ((document,),) = sql_as_tenant(org_id, f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}", **params)
-    plan: dict[str, Any] = (json.loads(document) if isinstance(document, str) else document)[0]["Plan"]
-    return plan
-
-
-def plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """A plan's nodes, the root first."""
-    yield node
-    for child in node.get("Plans", []):
-        yield from plan_nodes(child)
 
 
 def force_org_role(org_id: uuid.UUID, user_id: uuid.UUID, role: str) -> None:

@@ -24,23 +24,10 @@ class Task(TenantMixin, VersionedMixin, Base):
             "stage",
             text("priority DESC"),
             "created_at",
-            "id",
             postgresql_where=text("removed_at IS NULL"),
         ),
         # The tasks on an item: the content route's policy check (migration 0010).
         Index("ix_tasks_data_item_id", "data_item_id", postgresql_where=text("removed_at IS NULL")),
-        # The free tasks of each queue in the order `tasks/next` takes them (migration 0012).
-        *(
-            Index(
-                f"ix_tasks_free_{stage}",
-                "project_id",
-                text("priority DESC"),
-                "created_at",
-                "id",
-                postgresql_where=text(f"removed_at IS NULL AND stage = '{stage}' AND {holder} IS NULL"),
-            )
-            for stage, holder in (("annotate", "assignee_id"), ("review", "reviewer_id"))
-        ),
     )
     organization_indexed_alone = False  # see TenantMixin
 
