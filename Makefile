@@ -44,10 +44,12 @@ bench: deps ## benchmarks on the real services: a table, and bench/results/lates
 	scripts/stack up
 	$(PY) -m bench $(BENCH_ARGS)
 
-check: python-deps ## linters, types and security scanners
+check: python-deps ## linters, types, layer contracts and security scanners
 	$(UV) run --frozen ruff check services tests bench scripts/authz-matrix
 	$(UV) run --frozen ruff format --check services tests bench scripts/authz-matrix
 	$(UV) run --frozen mypy
+	$(UV) run --frozen lint-imports --no-cache
+	$(UV) run --frozen pytest -q -p no:cacheprovider tests/unit/db/test_migrations_frozen.py
 	$(UV) run --frozen bandit -q -r services
 	shellcheck -x scripts/stack scripts/up scripts/system-deps scripts/lib/*.sh
 

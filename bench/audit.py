@@ -22,14 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from bench.core import Context, Goal, Result, Table
 from bench.tenant import BenchTenant, provision_with_api_key
 from enclave.audit.actions import AuditAction
-from enclave.audit.archive import LockedArchive
 from enclave.audit.events import AuditEvent, to_builtins
-from enclave.audit.guard import standing_guard
-from enclave.audit.service import AuditService
-from enclave.audit.signer import CheckpointSigner
-from enclave.audit.startup import freeze_startup_objects
-from enclave.audit.trail import read_chain
-from enclave.audit.verify import StoredRecord, verify_chain
+from enclave.audit_service.drain import AuditService
+from enclave.audit_service.startup import freeze_startup_objects
+from enclave.audit_trail.archive import LockedArchive
+from enclave.audit_trail.guard import standing_guard
+from enclave.audit_trail.signer import CheckpointSigner
+from enclave.audit_trail.trail import read_chain
+from enclave.audit_trail.verify import StoredRecord, verify_chain
 from enclave.authz.scopes import Scope
 from enclave.db.engine import create_engine
 from enclave.db.models import AuditOutboxRow

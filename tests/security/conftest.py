@@ -162,7 +162,7 @@ def verify(stack: Stack, tenant: Tenant | None = None, *options: str) -> subproc
         [
             sys.executable,
             "-m",
-            "enclave.audit",
+            "enclave.audit_service",
             "verify",
             *options,
             *([str(tenant.org_id)] if tenant else []),

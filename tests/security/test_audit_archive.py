@@ -15,7 +15,7 @@ from minio.commonconfig import COMPLIANCE, GOVERNANCE
 from minio.error import S3Error
 from minio.retention import Retention
 
-from enclave.audit.archive import segment_name
+from enclave.audit_trail.archive import segment_name
 from enclave.settings import AuditSettings
 from tests.integration.domain.world import Tenant
 from tests.integration.stack import Stack

@@ -3,7 +3,7 @@ change — a record modified, deleted, inserted, reordered or cut off, a chain r
 onwards, a checkpoint forged — is found by ``enclave-audit verify``, which names the first bad record.
 
 Changes that make a row's search columns disagree with its content are refused by the database's guard
-(``enclave.audit.guard``) while it stands; the attacker here drops it first, and verify, finding it
+(``enclave.audit_trail.guard``) while it stands; the attacker here drops it first, and verify, finding it
 gone, compares every record itself. Every test puts the guard back (without the rows it damaged)."""
 
 from __future__ import annotations

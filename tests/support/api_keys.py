@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import redis
 
-from enclave.api.auth.api_key_auth import FAILURE_PREFIX
+from enclave.web.api_key_auth import FAILURE_PREFIX
 from tests.integration.stack import Stack
 
 #: Where the api sees these tests come from (they connect to localhost over IPv4 or IPv6).

@@ -84,7 +84,7 @@ def audit_service(
     )
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "enclave.audit", "run"],
+            [sys.executable, "-m", "enclave.audit_service", "run"],
             env=env,
             stdout=out,
             stderr=out,

@@ -15,17 +15,13 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 
 from enclave.api.allocator import keep_large_buffers
-from enclave.api.audit import provide_audit_note
 from enclave.api.auth.authenticate import authentication_middleware, authenticators_for
-from enclave.api.auth.guard import authorize
-from enclave.api.db import close_session_middleware, provide_session
 from enclave.api.errors import EXCEPTION_HANDLERS
 from enclave.api.health.controllers import HealthController
 from enclave.api.health.probes import ReadinessProbes
 from enclave.api.request_id import request_id_middleware
-from enclave.api.v1.http import principal_of, provide_cipher
 from enclave.api.v1.routes import V1_CONTROLLERS
-from enclave.audit.archive import LockedArchive
+from enclave.audit_trail.archive import LockedArchive
 from enclave.crypto.keyring import KeyRing
 from enclave.crypto.kms import TenantKeys
 from enclave.crypto.rotation import KeyRotation
@@ -43,6 +39,10 @@ from enclave.redis_client import create_redis
 from enclave.settings import Settings, get_settings, read_secret
 from enclave.storage.objects import ObjectStore
 from enclave.tls import client_context
+from enclave.web.audit import provide_audit_note
+from enclave.web.guard import authorize
+from enclave.web.http import principal_of, provide_cipher
+from enclave.web.transaction import close_session_middleware, provide_session
 
 
 def create_app(settings: Settings | None = None) -> Litestar:

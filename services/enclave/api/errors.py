@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 import structlog
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -23,17 +23,9 @@ from enclave.domain import errors as domain
 from enclave.identity.realms import IdentityError, IdentityProviderInvalid, RealmNotFound, RealmRefused
 from enclave.storage.locations import LocationRefused
 from enclave.storage.objects import ObjectMissing, StorageError
+from enclave.web.responses import problem
 
-PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
-
-
-def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> Response[dict[str, Any]]:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    body.update(extra)
-    return Response(body, status_code=status, media_type=PROBLEM_JSON)
 
 
 def _title(status: int) -> str:
@@ -218,4 +210,4 @@ EXCEPTION_HANDLERS = {
     Exception: internal_error_handler,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "MediaType", "problem"]
+__all__ = ["EXCEPTION_HANDLERS"]

@@ -7,14 +7,14 @@ import uuid
 from litestar import Controller, Response, delete, get, post
 from litestar.params import FromPath, JSONBody
 
-from enclave.api.audit import audited
-from enclave.api.auth.guard import Target, access
-from enclave.api.v1.http import Audit, Caller, Cursor, Limit, Session
-from enclave.api.v1.responses import problems
 from enclave.api_keys.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPage
 from enclave.api_keys.service import ApiKeyService
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
+from enclave.web.audit import audited
+from enclave.web.guard import Target, access
+from enclave.web.http import Audit, Caller, Cursor, Limit, Session
+from enclave.web.responses import problems
 
 
 class ApiKeyController(Controller):

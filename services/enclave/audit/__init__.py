@@ -1,8 +1,8 @@
-"""The audit trail: every security-relevant action recorded exactly once, hash-chained per
-organization, checkpoints signed by a key only the audit service may use, verifiable by anyone who
-holds the checkpoint key's public half.
+"""The api's side of the audit trail: what it records and how.
 
-The api records (``recorder``) into an outbox in the same transaction as the change; the audit
-service (``service``, its own process and database role) moves outbox rows into the chained log
-(``chain``) in one transaction each, so nothing is lost or doubled; ``verify`` walks it.
+Every security-relevant action is one event (``events``; its name from ``actions``), written by the
+``recorder`` into the outbox in the same transaction as the change it describes, so an action whose
+record cannot be written does not happen. Owns the event format (v1) that the chain and the
+signatures cover. Must never read, chain or sign the log: that is the audit service's
+(``enclave.audit_service``), in its own process and database role.
 """

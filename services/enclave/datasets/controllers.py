@@ -9,10 +9,6 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, HeaderParameter, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enclave.api.audit import audited
-from enclave.api.auth.guard import access
-from enclave.api.v1.http import Audit, Caller, Cipher, Cursor, Limit, Session, Store
-from enclave.api.v1.responses import problems
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.authz.principal import Principal
@@ -33,6 +29,10 @@ from enclave.datasets.service import DatasetService, location
 from enclave.datasets.uploads import UploadService, read_limited, upload_name
 from enclave.settings import Settings
 from enclave.storage.objects import ObjectStore
+from enclave.web.audit import audited
+from enclave.web.guard import access
+from enclave.web.http import Audit, Caller, Cipher, Cursor, Limit, Session, Store
+from enclave.web.responses import problems
 
 
 class DatasetController(Controller):

@@ -9,15 +9,15 @@ from litestar import Controller, Response, get
 from litestar.params import FromPath, HeaderParameter
 from litestar.response import Stream
 
-from enclave.api.audit import audited
-from enclave.api.auth.guard import Target, access
-from enclave.api.v1.http import Audit, Caller, Cipher, Session, Store
-from enclave.api.v1.ranges import RangeNotSatisfiable, content_range, parse_range
-from enclave.api.v1.responses import problems
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.datasets.content import ContentService
 from enclave.datasets.service import DatasetService
+from enclave.web.audit import audited
+from enclave.web.guard import Target, access
+from enclave.web.http import Audit, Caller, Cipher, Session, Store
+from enclave.web.ranges import RangeNotSatisfiable, content_range, parse_range
+from enclave.web.responses import problems
 
 #: Customer content is never cached by anything between us and the user, nor run by the browser.
 CONTENT_HEADERS = {

@@ -16,12 +16,12 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect
 
-from enclave.api.audit import record_own_transaction
-from enclave.api.auth.session_auth import COOKIE
 from enclave.audit.actions import AuditAction
 from enclave.audit.events import Detail
 from enclave.domain.errors import Forbidden, Unauthenticated
 from enclave.identity.login import LoginService
+from enclave.identity.session_auth import COOKIE
+from enclave.web.audit import record_own_transaction
 
 Slug = Annotated[
     str, QueryParameter(name="org", min_length=1, max_length=63, pattern=r"^[a-z0-9][a-z0-9-]*$")

@@ -7,10 +7,6 @@ from typing import Any
 from litestar import Controller, Request, Response, post
 from litestar.params import JSONBody
 
-from enclave.api.audit import audited
-from enclave.api.auth.guard import Target, access
-from enclave.api.v1.http import Caller, Session
-from enclave.api.v1.responses import problems
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.db.session import bind_tenant
@@ -18,6 +14,10 @@ from enclave.domain.errors import InvalidInput
 from enclave.identity.login import login_url
 from enclave.invites.schemas import InviteAccept, InviteAccepted, InviteCreate, InviteCreated
 from enclave.invites.service import InviteService, organization_of
+from enclave.web.audit import audited
+from enclave.web.guard import Target, access
+from enclave.web.http import Caller, Session
+from enclave.web.responses import problems
 
 
 class InviteController(Controller):

@@ -7,15 +7,15 @@ import uuid
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from enclave.api.audit import audited
-from enclave.api.auth.guard import Target, access
-from enclave.api.v1.http import Audit, Caller, Cursor, IfMatch, Limit, Session, check_if_match, etag
-from enclave.api.v1.responses import problems
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.domain.roles import OrgRole
 from enclave.members.schemas import Member, MemberCreate, MemberPage, MemberUpdate
 from enclave.members.service import MemberService, to_schema
+from enclave.web.audit import audited
+from enclave.web.guard import Target, access
+from enclave.web.http import Audit, Caller, Cursor, IfMatch, Limit, Session, check_if_match, etag
+from enclave.web.responses import problems
 
 
 class MeController(Controller):

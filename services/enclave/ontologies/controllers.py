@@ -7,10 +7,6 @@ import uuid
 from litestar import Controller, Response, get, post
 from litestar.params import FromPath, JSONBody
 
-from enclave.api.audit import audited
-from enclave.api.auth.guard import access
-from enclave.api.v1.http import Audit, Caller, Cursor, Limit, Session
-from enclave.api.v1.responses import problems
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.ontologies.schemas import (
@@ -22,6 +18,10 @@ from enclave.ontologies.schemas import (
     OntologyVersionList,
 )
 from enclave.ontologies.service import OntologyService
+from enclave.web.audit import audited
+from enclave.web.guard import access
+from enclave.web.http import Audit, Caller, Cursor, Limit, Session
+from enclave.web.responses import problems
 
 
 class OntologyController(Controller):

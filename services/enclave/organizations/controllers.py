@@ -7,14 +7,14 @@ from typing import Any
 from litestar import Controller, Request, Response, get, patch
 from litestar.params import JSONBody
 
-from enclave.api.audit import audited
-from enclave.api.auth.guard import access
-from enclave.api.v1.http import Caller, IfMatch, Session, check_if_match, etag
-from enclave.api.v1.responses import problems
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.organizations.schemas import Organization, OrganizationUpdate
 from enclave.organizations.service import OrganizationService, to_schema
+from enclave.web.audit import audited
+from enclave.web.guard import access
+from enclave.web.http import Caller, IfMatch, Session, check_if_match, etag
+from enclave.web.responses import problems
 
 
 class OrganizationController(Controller):

@@ -14,15 +14,15 @@ import msgspec
 from litestar import Controller, Request, delete, put
 from litestar.params import FromPath, JSONBody, PathParameter
 
-from enclave.api.audit import audited
-from enclave.api.auth.guard import access
-from enclave.api.v1.http import Caller, Session
-from enclave.api.v1.responses import problems
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.domain.errors import Unavailable
 from enclave.identity.realms import IdentityProviderSpec, RealmService
 from enclave.organizations.service import OrganizationService
+from enclave.web.audit import audited
+from enclave.web.guard import access
+from enclave.web.http import Caller, Session
+from enclave.web.responses import problems
 
 Alias = Annotated[str, PathParameter(min_length=1, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$")]
 

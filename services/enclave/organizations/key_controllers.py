@@ -9,16 +9,16 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 
-from enclave.api.audit import audited
-from enclave.api.auth.guard import access
-from enclave.api.v1.http import Audit, Caller, Session
-from enclave.api.v1.responses import problems
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.crypto.rotation import KeyRotation
 from enclave.organizations import termination
 from enclave.organizations.schemas import KeyRotationStarted, KeyStatus, Termination, TerminationRequest
 from enclave.organizations.service import OrganizationService
+from enclave.web.audit import audited
+from enclave.web.guard import access
+from enclave.web.http import Audit, Caller, Session
+from enclave.web.responses import problems
 
 
 class OrganizationKeyController(Controller):

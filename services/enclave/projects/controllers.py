@@ -9,11 +9,6 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 
-from enclave.api.audit import audited
-from enclave.api.auth.guard import Target, access
-from enclave.api.v1.http import Audit, Caller, Cursor, IfMatch, Limit, Session, check_if_match, etag
-from enclave.api.v1.responses import problems
-from enclave.api.v1.streaming import attachment, primed, tenant_lines
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.ontologies.schemas import Ontology
@@ -32,6 +27,11 @@ from enclave.projects.schemas import (
     ProjectUpdate,
 )
 from enclave.projects.service import ProjectService, to_schema
+from enclave.web.audit import audited
+from enclave.web.guard import Target, access
+from enclave.web.http import Audit, Caller, Cursor, IfMatch, Limit, Session, check_if_match, etag
+from enclave.web.responses import problems
+from enclave.web.streaming import attachment, primed, tenant_lines
 
 PROJECT = "/{project_id:uuid}"
 MEMBER = "/{project_id:uuid}/members/{user_id:uuid}"

@@ -10,21 +10,6 @@ from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from enclave.api.audit import audited
-from enclave.api.auth.guard import Target, access
-from enclave.api.v1.http import (
-    Audit,
-    Caller,
-    Cipher,
-    Cursor,
-    IdempotencyKey,
-    IfMatch,
-    Limit,
-    Session,
-    check_if_match,
-    etag,
-)
-from enclave.api.v1.responses import problems
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.authz.principal import Resource
@@ -45,6 +30,21 @@ from enclave.tasks.schemas import (
     TaskUpdate,
 )
 from enclave.tasks.service import TaskService, to_schema
+from enclave.web.audit import audited
+from enclave.web.guard import Target, access
+from enclave.web.http import (
+    Audit,
+    Caller,
+    Cipher,
+    Cursor,
+    IdempotencyKey,
+    IfMatch,
+    Limit,
+    Session,
+    check_if_match,
+    etag,
+)
+from enclave.web.responses import problems
 
 TASK = "/{task_id:uuid}"
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from keycloak import KeycloakAdmin
 from sqlalchemy import exc as sa_exc
 
-from enclave.audit.keycloak_events import (
+from enclave.audit_service.keycloak_events import (
     KeycloakEventReader,
     KeycloakEventSource,
     KeycloakEventsUnavailable,

@@ -15,12 +15,12 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from enclave.audit.actions import AuditAction
-from enclave.audit.archive import LockedArchive
 from enclave.audit.events import AuditEvent, to_builtins
-from enclave.audit.service import AuditService
-from enclave.audit.signer import CheckpointSigner
-from enclave.audit.trail import read_chain
-from enclave.audit.verify import verify_chain
+from enclave.audit_service.drain import AuditService
+from enclave.audit_trail.archive import LockedArchive
+from enclave.audit_trail.signer import CheckpointSigner
+from enclave.audit_trail.trail import read_chain
+from enclave.audit_trail.verify import verify_chain
 from enclave.db.engine import create_engine
 from enclave.db.models import AuditCheckpointRow, AuditLogRow, AuditOutboxRow
 from enclave.db.session import bind_tenant, session_factory

@@ -39,7 +39,7 @@ def settled(tenant: Tenant, expected: int, timeout: float = 30) -> list[tuple[in
 
 def verify(stack: Stack, *organizations: uuid.UUID) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "enclave.audit", "verify", *map(str, organizations)],
+        [sys.executable, "-m", "enclave.audit_service", "verify", *map(str, organizations)],
         env=os.environ | stack.env,
         capture_output=True,
         text=True,
@@ -215,10 +215,10 @@ class TestSearchVerifyExport:
         path = tmp_path / "trail.jsonl"
         path.write_bytes(exported.content)
         keys = subprocess.run(
-            [sys.executable, "-m", "enclave.audit", "public-key"],
+            [sys.executable, "-m", "enclave.audit_service", "public-key"],
             env=os.environ | stack.env, capture_output=True, text=True, check=True, timeout=60,
         ).stdout.split()  # fmt: skip
-        offline = [sys.executable, "-m", "enclave.audit", "verify-export", str(path)]
+        offline = [sys.executable, "-m", "enclave.audit_service", "verify-export", str(path)]
         for key in keys:
             offline += ["--public-key", key]
         # Offline: no stack settings at all, only the file and the public key.

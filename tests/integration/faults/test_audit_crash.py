@@ -63,7 +63,7 @@ def services(migrated: Stack, tmp_path: Path) -> tuple[Restartable, Restartable,
         tmp_path / "api.log",
     )
     audit = Restartable(
-        [sys.executable, "-m", "enclave.audit", "run"],
+        [sys.executable, "-m", "enclave.audit_service", "run"],
         env | {"ENCLAVE_AUDIT_POLL_INTERVAL_S": "0.02", "ENCLAVE_AUDIT_BATCH_SIZE": "3"},
         tmp_path / "audit.log",
     )
@@ -148,7 +148,7 @@ def test_kill_both_at_random_and_lose_nothing(
     assert set(recorded) == committed, "a committed change without its record, or a record without its change"
     assert max(recorded.values()) == 1, "a change recorded twice"
     done = subprocess.run(
-        [sys.executable, "-m", "enclave.audit", "verify", str(tenant.org_id)],
+        [sys.executable, "-m", "enclave.audit_service", "verify", str(tenant.org_id)],
         env=os.environ | stack.env,
         capture_output=True,
         text=True,

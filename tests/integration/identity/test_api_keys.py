@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
-from enclave.api.auth.api_key_auth import FAILURE_PREFIX, MAX_FAILURES
-from enclave.api_keys.tokens import new_token, parse_token
+from enclave.web.api_key_auth import FAILURE_PREFIX, MAX_FAILURES
+from enclave.web.key_tokens import new_token, parse_token
 from tests.integration.domain.world import BOX, ONTOLOGY, Tenant, sql_as_tenant
 from tests.integration.stack import Stack
 from tests.support.api_keys import SOURCES, bearer, forget_key_failures, redis_client

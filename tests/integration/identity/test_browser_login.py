@@ -10,8 +10,8 @@ import httpx
 import pytest
 from keycloak import KeycloakAdmin
 
-from enclave.api.auth.session_auth import COOKIE
 from enclave.identity.realms import RealmService
+from enclave.identity.session_auth import COOKIE
 from tests.integration.domain.world import Tenant, sql_as_tenant
 from tests.integration.identity.signin import PASSWORD, Person, person, sign_in
 from tests.integration.stack import Stack

@@ -24,8 +24,8 @@ import httpx
 import pytest
 from keycloak import KeycloakAdmin
 
-from enclave.api.auth.session_auth import COOKIE
 from enclave.identity.realms import IdentityProviderSpec, RealmService, realm_spec_for
+from enclave.identity.session_auth import COOKIE
 from tests.integration.domain.world import Tenant
 from tests.integration.stack import Stack
 from tests.support.keycloak_idp import (

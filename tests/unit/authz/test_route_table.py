@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from litestar.handlers import HTTPRouteHandler
 
-from enclave.api.auth.guard import Target
 from enclave.api.v1.routes import V1_CONTROLLERS
 from enclave.authz import policy
 from enclave.authz.permissions import Permission
 from enclave.authz.policy import Rule
 from enclave.domain.roles import OrgRole, ProjectRole
+from enclave.web.guard import Target
 
 #: The path parameter the guard reads to load each kind of target.
 TARGET_PARAMETER = {

@@ -13,11 +13,11 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from enclave.api.auth.api_key_auth import claim_from_api_key
-from enclave.api.auth.claims import Claim
-from enclave.api.auth.session_auth import claim_from_session
 from enclave.api.auth.test_hook import claim_from_test_header
+from enclave.identity.session_auth import claim_from_session
 from enclave.settings import Mode
+from enclave.web.api_key_auth import claim_from_api_key
+from enclave.web.claims import Claim
 
 Authenticator = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[Claim | None]]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
-from enclave.api.auth.claims import Claim
+from enclave.web.claims import Claim
 
 HEADER = "x-enclave-test-user"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Controller
 
 from enclave.api_keys.controllers import ApiKeyController
-from enclave.audit.controllers import AuditController
+from enclave.audit_trail.controllers import AuditController
 from enclave.datasets.controllers import DatasetController
 from enclave.datasets.item_controllers import ItemController
 from enclave.invites.controllers import InviteController

@@ -1,6 +1,10 @@
 """The audit log's search columns held to its hashed content by PostgreSQL: a CHECK constraint
-(``enclave.audit.guard``) refuses any row whose copies (sequence number, organization, event id, action,
-actor, target, outcome) disagree with what its content says. Existing rows are validated as it is added.
+refuses any row whose copies (sequence number, organization, event id, action, actor, target,
+outcome) disagree with what its content says. Existing rows are validated as it is added.
+
+The name and condition are frozen here, as this migration first wrote them: a migration imports no
+application module, which may change after it ran. ``enclave.audit_trail.guard`` keeps its own copy
+(and the form PostgreSQL prints back), and a test holds the two to each other.
 
 Revision ID: 0009
 Revises: 0008
@@ -11,7 +15,15 @@ from __future__ import annotations
 
 from alembic import op
 
-from enclave.audit import guard
+NAME = "ck_audit_log_copies"
+CONDITION = (
+    "jsonb_path_match(convert_from(content, 'UTF8')::jsonb,"
+    " 'strict $.format == 1 && $.seq == $seq && $.event.organization_id == $organization_id"
+    " && $.event.event_id == $event_id && $.event.action == $action && $.event.actor == $actor"
+    " && $.event.target == $target && $.event.outcome == $outcome',"
+    " jsonb_build_object('seq', seq, 'organization_id', organization_id, 'event_id', event_id,"
+    " 'action', action, 'actor', actor, 'target', target, 'outcome', outcome), true) IS TRUE"
+)
 
 revision = "0009"
 down_revision = "0008"
@@ -20,8 +32,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute(f"ALTER TABLE audit_log ADD CONSTRAINT {guard.NAME} CHECK ({guard.CONDITION})")
+    op.execute(f"ALTER TABLE audit_log ADD CONSTRAINT {NAME} CHECK ({CONDITION})")
 
 
 def downgrade() -> None:
-    op.execute(f"ALTER TABLE audit_log DROP CONSTRAINT {guard.NAME}")
+    op.execute(f"ALTER TABLE audit_log DROP CONSTRAINT {NAME}")

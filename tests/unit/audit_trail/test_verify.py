@@ -21,9 +21,9 @@ from enclave.audit.events import (
     checkpoint_message,
     parse,
 )
-from enclave.audit.export import checkpoint_line, header_line, record_line, verify_export
-from enclave.audit.signer import verify_signature
-from enclave.audit.verify import StoredCheckpoint, StoredRecord, verify_chain
+from enclave.audit_trail.export import checkpoint_line, header_line, record_line, verify_export
+from enclave.audit_trail.signer import verify_signature
+from enclave.audit_trail.verify import StoredCheckpoint, StoredRecord, verify_chain
 
 ORG = uuid.UUID("11111111-2222-3333-4444-555555555555")
 KEY = Ed25519PrivateKey.generate()

@@ -11,11 +11,11 @@ import uuid
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enclave.audit.archive import LockedArchive
-from enclave.audit.compare import compare_with_archive
-from enclave.audit.guard import read_under_guard
-from enclave.audit.trail import read_chain
-from enclave.audit.verify import Verdict, verify_chain
+from enclave.audit_trail.archive import LockedArchive
+from enclave.audit_trail.compare import compare_with_archive
+from enclave.audit_trail.guard import read_under_guard
+from enclave.audit_trail.trail import read_chain
+from enclave.audit_trail.verify import Verdict, verify_chain
 
 
 async def verify_organization(

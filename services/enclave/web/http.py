@@ -9,14 +9,14 @@ from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enclave.api.audit import AuditNote
-from enclave.api.db import request_session
 from enclave.authz.principal import Principal
 from enclave.crypto.content import ContentCipher
 from enclave.domain.errors import PreconditionFailed, PreconditionRequired
 from enclave.storage.objects import ObjectStore
+from enclave.web.audit import AuditNote
+from enclave.web.transaction import request_session
 
-#: The request's tenant-bound database session (see ``enclave.api.db``).
+#: The request's tenant-bound database session (see ``enclave.web.transaction``).
 Session = NamedDependency[AsyncSession]
 #: The authenticated, authorized caller (set by the guard).
 Caller = NamedDependency[Principal]
@@ -24,7 +24,7 @@ Caller = NamedDependency[Principal]
 Cipher = NamedDependency[ContentCipher]
 #: The object store (ciphertext only).
 Store = NamedDependency[ObjectStore]
-#: What the handler adds to its route's audit event (see ``enclave.api.audit``).
+#: What the handler adds to its route's audit event (see ``enclave.web.audit``).
 Audit = NamedDependency[AuditNote]
 Cursor = Annotated[
     str | None, QueryParameter(name="cursor", max_length=200, description="Opaque cursor from `next_cursor`.")

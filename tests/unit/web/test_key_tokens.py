@@ -1,4 +1,4 @@
-"""Unit tests of ``enclave.api_keys.tokens``: a new token parses back to itself, only its SHA-256 is
+"""Unit tests of ``enclave.web.key_tokens``: a new token parses back to itself, only its SHA-256 is
 compared (in constant time) and only the exact token matches it, and anything that is not exactly
 ``enc_<32 hex>_<12 hex>_<43 url-safe base64>`` parses to ``None`` without raising."""
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from enclave.api_keys.tokens import KeyToken, new_token, parse_token
+from enclave.web.key_tokens import KeyToken, new_token, parse_token
 
 ORG = uuid.UUID("00000000-0000-4000-8000-00000000000a")
 OTHER_ORG = uuid.UUID("00000000-0000-4000-8000-00000000000b")

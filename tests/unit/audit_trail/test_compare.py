@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from enclave.audit.archive import ArchivedTrail, Segment, encode_segment
-from enclave.audit.compare import compare_with_archive
-from enclave.audit.export import read_trail
-from enclave.audit.verify import StoredCheckpoint, StoredRecord
+from enclave.audit_trail.archive import ArchivedTrail, Segment, encode_segment
+from enclave.audit_trail.compare import compare_with_archive
+from enclave.audit_trail.export import read_trail
+from enclave.audit_trail.verify import StoredCheckpoint, StoredRecord
 from tests.unit.audit.test_verify import ORG, PUBLIC, chain, checkpoint
 
 

@@ -1,4 +1,4 @@
-"""``enclave-audit`` (``python -m enclave.audit``): the audit service, and the verifier.
+"""``enclave-audit`` (``python -m enclave.audit_service``): the audit service, and the verifier.
 
 enclave-audit run                 drain the outbox into the chain, sign checkpoints, pull Keycloak's
                                   sign-in events into it (a service)
@@ -22,14 +22,14 @@ from typing import BinaryIO
 import anyio.to_thread
 from sqlalchemy import select
 
-from enclave.audit.archive import ArchiveUnavailable, LockedArchive
-from enclave.audit.export import verify_export
-from enclave.audit.keycloak_events import KeycloakEventSource
-from enclave.audit.service import AuditService
-from enclave.audit.signer import CheckpointSigner
-from enclave.audit.startup import freeze_startup_objects
-from enclave.audit.verification import verify_organization
-from enclave.audit.verify import Verdict
+from enclave.audit_service.drain import AuditService
+from enclave.audit_service.keycloak_events import KeycloakEventSource
+from enclave.audit_service.startup import freeze_startup_objects
+from enclave.audit_trail.archive import ArchiveUnavailable, LockedArchive
+from enclave.audit_trail.export import verify_export
+from enclave.audit_trail.signer import CheckpointSigner
+from enclave.audit_trail.verification import verify_organization
+from enclave.audit_trail.verify import Verdict
 from enclave.db.engine import create_engine
 from enclave.db.models import AuditLogRow
 from enclave.db.session import session_factory

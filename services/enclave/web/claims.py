@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from enclave.api_keys.tokens import KeyToken
+from enclave.web.key_tokens import KeyToken
 
 
 @dataclass(frozen=True, slots=True)

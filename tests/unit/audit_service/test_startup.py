@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from enclave.audit.startup import freeze_startup_objects
+from enclave.audit_service.startup import freeze_startup_objects
 
 
 class _Node:

@@ -1,23 +1,55 @@
 """API keys as credentials: ``Authorization: Bearer enc_...``.
 
-Only the token's shape is checked here; the guard verifies it inside the tenant it names, and counts
-failures per source address in Redis so guessing is throttled.
+The middleware checks only the token's shape (``claim_from_api_key``); the guard then verifies it
+inside the tenant it names (``verify_key``), and failures are counted per source address in Redis so
+guessing is throttled.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import redis.asyncio as aioredis
 from litestar.connection import ASGIConnection
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from enclave.api.auth.claims import Claim
-from enclave.api_keys.tokens import parse_token
+from enclave.db.repositories.api_keys import ApiKeyRepository
 from enclave.domain.errors import RateLimited
+from enclave.web.claims import Claim
+from enclave.web.key_tokens import KeyToken, parse_token
 
 FAILURE_PREFIX = "enclave:key-failures:"
 FAILURE_WINDOW_S = 900
 MAX_FAILURES = 20
+#: last_used_at is refreshed at most this often, so a busy key does not write on every request.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedKey:
+    key_id: uuid.UUID
+    user_id: uuid.UUID
+    scopes: frozenset[str]
+    project_id: uuid.UUID | None
+
+
+async def verify_key(session: AsyncSession, token: KeyToken) -> VerifiedKey | None:
+    """The key behind ``token`` if it exists, matches, is not revoked and has not expired. Runs in
+    the tenant the token names (already bound on ``session``)."""
+    keys = ApiKeyRepository(session, token.organization_id)
+    row = await keys.by_prefix(token.prefix)
+    now = dt.datetime.now(dt.UTC)
+    if row is None or not token.matches(row.secret_hash) or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
+    if row.last_used_at is None or row.last_used_at < now - LAST_USED_RESOLUTION:
+        # Only when due: a key in steady use costs no write per request.
+        await keys.touch(row.id, now, LAST_USED_RESOLUTION)
+    return VerifiedKey(row.id, row.user_id, frozenset(row.scopes), row.project_id)
 
 
 async def claim_from_api_key(connection: ASGIConnection[Any, Any, Any, Any]) -> Claim | None:

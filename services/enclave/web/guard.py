@@ -16,17 +16,17 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enclave.api.auth.api_key_auth import record_failure, refuse_if_throttled
-from enclave.api.auth.claims import Claim
-from enclave.api.db import request_session
-from enclave.api_keys.service import ApiKeyService, VerifiedKey
 from enclave.authz.permissions import Permission
 from enclave.authz.policy import can
 from enclave.authz.principal import Principal, Resource
 from enclave.db.repositories.access import AccessRepository
+from enclave.db.repositories.api_keys import ApiKeyRepository
 from enclave.db.session import bind_tenant
 from enclave.domain.errors import Forbidden, Gone, InvalidState, NotFound, Unauthenticated
 from enclave.domain.roles import OrgRole, ProjectRole
+from enclave.web.api_key_auth import VerifiedKey, record_failure, refuse_if_throttled, verify_key
+from enclave.web.claims import Claim
+from enclave.web.transaction import request_session
 
 R = TypeVar("R", OrgRole, ProjectRole)
 
@@ -102,7 +102,7 @@ async def _verify_key(
 ) -> VerifiedKey:
     token = claim.api_key
     await refuse_if_throttled(connection)
-    key = await ApiKeyService(session, claim.organization_id).verify(token) if token is not None else None
+    key = await verify_key(session, token) if token is not None else None
     if key is None:
         await record_failure(connection)
         raise Unauthenticated("The API key is unknown, revoked or expired.")
@@ -176,7 +176,7 @@ async def _load(
             requested_org_role=await _requested_role(connection, OrgRole),
         )
     if target is Target.API_KEY:
-        owner = await ApiKeyService(repo.session, org).owner_of(params["key_id"])
+        owner = await ApiKeyRepository(repo.session, org).owner_of(params["key_id"])
         if owner is None:
             raise NotFound("No such API key.")
         return Resource(organization_id=org, target_user_id=owner)

@@ -12,7 +12,7 @@ import msgspec
 import pytest
 
 from enclave.audit.actions import AuditAction, Outcome
-from enclave.audit.keycloak_events import (
+from enclave.audit_service.keycloak_events import (
     SUPERSEDED,
     KeycloakEvent,
     KeycloakEventSource,

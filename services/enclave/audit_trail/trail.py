@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enclave.audit.verify import StoredCheckpoint, StoredRecord
+from enclave.audit_trail.verify import StoredCheckpoint, StoredRecord
 from enclave.db.models import AuditCheckpointRow, AuditLogRow
 
 _COLUMNS = (

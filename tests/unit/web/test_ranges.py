@@ -1,4 +1,4 @@
-"""Unit tests of ``enclave.api.v1.ranges``: every single-range form of RFC 9110 §14 with clamping and
+"""Unit tests of ``enclave.web.ranges``: every single-range form of RFC 9110 §14 with clamping and
 suffixes, ignored headers (garbage, other units, several ranges, invalid ranges) giving the whole
 representation, unsatisfiable ranges raising ``RangeNotSatisfiable``, and ``Content-Range`` values."""
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from enclave.api.v1.ranges import RangeNotSatisfiable, content_range, parse_range
+from enclave.web.ranges import RangeNotSatisfiable, content_range, parse_range
 
 SIZE = 1000
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from enclave.audit.events import FORMAT, GENESIS, HASH_LABEL, AuditEvent, chain_hash, checkpoint_message
-from enclave.audit.signer import verify_signature
+from enclave.audit_trail.signer import verify_signature
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.audit.events import parse
-from enclave.audit.schemas import AuditEventView
-from enclave.audit.verify import StoredCheckpoint, StoredRecord
+from enclave.audit_trail.schemas import AuditEventView
+from enclave.audit_trail.verify import StoredCheckpoint, StoredRecord
 from enclave.db.models import AuditCheckpointRow, AuditLogRow
 from enclave.domain.errors import InvalidInput
 

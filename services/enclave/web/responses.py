@@ -1,7 +1,7 @@
 """The error answers of v1 routes as the OpenAPI document describes them: ``application/problem+json``
-bodies (RFC 9457) in the shape ``enclave.api.errors.problem`` builds.
+bodies (RFC 9457), and ``problem``, which builds one.
 
-Owns the documentation of errors only; which error a request gets is decided by the one mapping in
+Owns the shape of an error answer only; which error a request gets is decided by the one mapping in
 ``enclave.api.errors``. Must never describe internal detail: this is the public shape of a problem.
 
 A route names the statuses it adds to the ones every protected route can answer:
@@ -11,11 +11,22 @@ A route names the statuses it adds to the ones every protected route can answer:
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Any
 
 import msgspec
+from litestar import Response
 from litestar.openapi import ResponseSpec
 
-from enclave.api.errors import PROBLEM_JSON
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> Response[dict[str, Any]]:
+    """An error answer: ``application/problem+json`` with the given status, title and detail."""
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
 
 
 class FieldError(msgspec.Struct):

@@ -36,7 +36,6 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from enclave.audit.actions import AuditAction, Outcome
-from enclave.audit.archive import ArchiveUnavailable, LockedArchive
 from enclave.audit.events import (
     GENESIS,
     AuditEvent,
@@ -45,9 +44,10 @@ from enclave.audit.events import (
     chain_hash,
     checkpoint_message,
 )
-from enclave.audit.signer import CheckpointSigner, SigningUnavailable
-from enclave.audit.trail import read_records
-from enclave.audit.verify import StoredCheckpoint, StoredRecord
+from enclave.audit_trail.archive import ArchiveUnavailable, LockedArchive
+from enclave.audit_trail.signer import CheckpointSigner, SigningUnavailable
+from enclave.audit_trail.trail import read_records
+from enclave.audit_trail.verify import StoredCheckpoint, StoredRecord
 from enclave.db.models import AuditCheckpointRow, AuditLogRow
 from enclave.db.raw import execute, fetch_rows
 from enclave.settings import AuditSettings

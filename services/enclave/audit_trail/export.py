@@ -21,7 +21,7 @@ from typing import Any
 import msgspec
 
 from enclave.audit.events import parse
-from enclave.audit.verify import StoredCheckpoint, StoredRecord, Verdict, verify_chain
+from enclave.audit_trail.verify import StoredCheckpoint, StoredRecord, Verdict, verify_chain
 
 
 def header_line(organization_id: uuid.UUID, since: str | None, until: str | None) -> bytes:

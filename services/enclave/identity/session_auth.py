@@ -13,8 +13,8 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 
-from enclave.api.auth.claims import Claim
 from enclave.identity.sessions import SessionStore
+from enclave.web.claims import Claim
 
 COOKIE = "__Host-enclave_session"
 CSRF_HEADER = "x-csrf-token"

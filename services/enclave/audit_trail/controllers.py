@@ -16,20 +16,20 @@ from litestar.params import QueryParameter
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from enclave.api.audit import AuditNote, audited
-from enclave.api.auth.guard import access
-from enclave.api.v1.http import Audit, Caller, Cursor, Limit, Session
-from enclave.api.v1.responses import problems
-from enclave.api.v1.streaming import LineSource, attachment, primed, tenant_lines
 from enclave.audit.actions import AuditAction
-from enclave.audit.archive import LockedArchive
-from enclave.audit.export import checkpoint_line, header_line, record_line
-from enclave.audit.queries import TrailQueries, view
-from enclave.audit.schemas import AuditEventPage, Verification
-from enclave.audit.verification import verify_organization
+from enclave.audit_trail.archive import LockedArchive
+from enclave.audit_trail.export import checkpoint_line, header_line, record_line
+from enclave.audit_trail.queries import TrailQueries, view
+from enclave.audit_trail.schemas import AuditEventPage, Verification
+from enclave.audit_trail.verification import verify_organization
 from enclave.authz.permissions import Permission
 from enclave.authz.principal import Principal
 from enclave.settings import Settings
+from enclave.web.audit import AuditNote, audited
+from enclave.web.guard import access
+from enclave.web.http import Audit, Caller, Cursor, Limit, Session
+from enclave.web.responses import problems
+from enclave.web.streaming import LineSource, attachment, primed, tenant_lines
 
 Since = Annotated[dt.datetime | None, QueryParameter(name="since", description="From this time (inclusive).")]
 Until = Annotated[

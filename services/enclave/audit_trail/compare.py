@@ -12,8 +12,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from enclave.audit.archive import ArchivedTrail
-from enclave.audit.verify import StoredCheckpoint, StoredRecord, verify_chain
+from enclave.audit_trail.archive import ArchivedTrail
+from enclave.audit_trail.verify import StoredCheckpoint, StoredRecord, verify_chain
 
 
 @dataclass(frozen=True)

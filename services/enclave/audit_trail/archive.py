@@ -30,8 +30,8 @@ from minio.error import S3Error
 from minio.objectlockconfig import DAYS, YEARS, ObjectLockConfig
 from minio.retention import Retention
 
-from enclave.audit.export import MalformedTrail, checkpoint_line, header_line, read_trail, record_line
-from enclave.audit.verify import StoredCheckpoint, StoredRecord
+from enclave.audit_trail.export import MalformedTrail, checkpoint_line, header_line, read_trail, record_line
+from enclave.audit_trail.verify import StoredCheckpoint, StoredRecord
 from enclave.settings import AuditSettings, S3Settings, TLSSettings, read_secret
 from enclave.storage.connection import https_pool, s3_client
 from enclave.storage.objects import StorageUnavailable

@@ -16,7 +16,7 @@ from litestar.connection import ASGIConnection
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from enclave.api.audit import record_route_event
+from enclave.web.audit import record_route_event
 
 SESSION_KEY = "db_session"
 

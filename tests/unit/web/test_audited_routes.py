@@ -11,9 +11,9 @@ from litestar import Router
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import HTTPRoute
 
-from enclave.api.audit import AUDIT
 from enclave.api.v1.routes import V1_CONTROLLERS
 from enclave.audit.actions import AuditAction
+from enclave.web.audit import AUDIT
 
 #: Reads that hand out customer content, and so are audited like changes.
 AUDITED_READS = {"item_content_read", "audit_export", "audit_export_csv", "project_export"}
