@@ -32,7 +32,7 @@ down: ## stop everything `make up` started
 status: ## one line per component
 	scripts/stack status
 
-test: deps ## install what is needed and run every suite against the real services
+test: deps check ## install what is needed, run `make check`, then every suite against the real services
 	scripts/stack up
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
@@ -49,7 +49,7 @@ check: python-deps ## linters, types, layer contracts and security scanners
 	$(UV) run --frozen ruff format --check services tests bench scripts/authz-matrix
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports --no-cache
-	$(UV) run --frozen pytest -q -p no:cacheprovider tests/unit/db/test_migrations_frozen.py
+	$(UV) run --frozen pytest -q -p no:cacheprovider tests/unit/db/test_migrations_frozen.py tests/unit/test_sql_lives_in_repositories.py
 	$(UV) run --frozen bandit -q -r services
 	shellcheck -x scripts/stack scripts/up scripts/system-deps scripts/lib/*.sh
 

@@ -12,17 +12,16 @@ import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from tests.support.organizations import new_organization
 
 from enclave.api_keys.schemas import ApiKeyCreate
 from enclave.api_keys.service import ApiKeyService
 from enclave.authz.principal import Principal
 from enclave.authz.scopes import Scope
-from enclave.crypto.kms import TenantKeys
 from enclave.db.engine import create_engine
 from enclave.db.session import bind_tenant
 from enclave.domain.roles import OrgRole
-from enclave.organizations.provisioning import provision_organization
-from enclave.settings import DatabaseSettings, TLSSettings, VaultSettings
+from enclave.settings import DatabaseSettings, TLSSettings
 
 
 @dataclass(frozen=True)
@@ -38,27 +37,14 @@ class BenchTenant:
 
 
 async def _provision(slug: str, scopes: list[Scope]) -> BenchTenant:
-    engine = create_engine(DatabaseSettings(), TLSSettings(), application_name="enclave-bench")
-    try:
-        async with engine.connect() as connection, connection.begin():
-            session = AsyncSession(bind=connection)
-            done = await provision_organization(
-                session,
-                TenantKeys(VaultSettings(), TLSSettings()),
-                slug=slug,
-                name=f"Benchmark {slug}",
-                admin_email=f"admin@{slug}.example",
-                admin_name="Benchmark admin",
-            )
-            await bind_tenant(session, done.organization_id, done.admin_user_id)
-            owner = Principal(done.admin_user_id, done.organization_id, OrgRole.ADMIN)
-            created = await ApiKeyService(session, done.organization_id).create(
-                owner, ApiKeyCreate(name="benchmark", scopes=scopes)
-            )
-            await session.flush()
-        return BenchTenant(slug, done.organization_id, done.admin_user_id, created.secret)
-    finally:
-        await engine.dispose()
+    made = new_organization(slug, f"Benchmark {slug}", "Benchmark admin", application_name="enclave-bench")
+    async with made as (session, done):
+        await bind_tenant(session, done.organization_id, done.admin_user_id)
+        owner = Principal(done.admin_user_id, done.organization_id, OrgRole.ADMIN)
+        created = await ApiKeyService(session, done.organization_id).create(
+            owner, ApiKeyCreate(name="benchmark", scopes=scopes)
+        )
+    return BenchTenant(slug, done.organization_id, done.admin_user_id, created.secret)
 
 
 async def issue_api_keys(

@@ -12,7 +12,6 @@ import asyncio
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.crypto.content import ContentCipher
@@ -21,11 +20,13 @@ from enclave.crypto.kms import TenantKeys
 from enclave.datasets.schemas import DataItemCreate, DataItemImport, DatasetCreate
 from enclave.datasets.service import DatasetService
 from enclave.db.engine import create_engine
-from enclave.db.models import OrganizationDirectory
+from enclave.db.repositories.organizations import DirectoryRepository
 from enclave.db.session import bind_tenant, session_factory
 from enclave.domain.roles import OrgRole, ProjectRole
+from enclave.identity.keycloak_admin import admin_from_settings
 from enclave.identity.login import login_url
-from enclave.identity.realms import RealmService, admin_from_settings, realm_spec_for
+from enclave.identity.realm_settings import realm_spec_for
+from enclave.identity.realms import RealmService
 from enclave.members.schemas import MemberCreate
 from enclave.members.service import MemberService
 from enclave.ontologies.schemas import OntologyCreate, OntologyDefinition, OntologyObject
@@ -70,8 +71,7 @@ async def ensure_demo(slug: str = SLUG) -> dict[str, str] | None:
             event_reader=settings.audit.keycloak_client_id,
         )
         async with factory() as db:
-            statement = select(OrganizationDirectory.slug).where(OrganizationDirectory.slug == slug)
-            if (await db.execute(statement)).first() is not None:
+            if await DirectoryRepository(db).organization_of(slug) is not None:
                 # A demo made before the trail pulled Keycloak's events gets the audit client's grant.
                 await asyncio.to_thread(realms.grant_event_reader, slug)
                 return None
@@ -128,9 +128,9 @@ async def _populate(db: AsyncSession, slug: str, created: Provisioned, keyring: 
     ontology = await OntologyService(db, org).create(
         OntologyCreate(name="Chest X-ray findings", definition=definition), created.admin_user_id
     )
-    datasets = DatasetService(db, org, cipher)
     store = ObjectStore(get_settings().s3, get_settings().tls)
-    dataset = await datasets.create(DatasetCreate(name="Sample radiographs", kind="image"), store)
+    datasets = DatasetService(db, org, cipher, store)
+    dataset = await datasets.create(DatasetCreate(name="Sample radiographs", kind="image"))
     items = [
         DataItemCreate(name=f"radiograph-{i:03}.png", media_type="image/png") for i in range(1, ITEMS + 1)
     ]

@@ -10,7 +10,8 @@ import httpx
 import pytest
 
 from enclave.demo import ensure_demo, people
-from enclave.identity.realms import RealmService, admin_from_settings
+from enclave.identity.keycloak_admin import admin_from_settings
+from enclave.identity.realms import RealmService
 from enclave.settings import KeycloakSettings, TLSSettings, get_settings
 from tests.integration.stack import Stack
 from tests.support.keycloak_login import login_via_form

@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 import pytest
 
-from enclave.audit import guard
 from enclave.audit.events import chain_hash
+from enclave.audit_trail import guard
 from tests.integration.domain.world import Tenant
 from tests.integration.stack import Stack
 from tests.security.conftest import RECORDS, Superuser, verify

@@ -4,7 +4,7 @@ One realm plays a company's OIDC provider (a confidential client for the organiz
 PKCE S256 required of it), another a company's SAML provider (a client named by the broker's
 service-provider entity id, signed assertions, the broker's signed requests required, attributes for
 e-mail and names). Each returns what the organization's admin would copy into Enclave: the ``config``
-of an :class:`~enclave.identity.realms.IdentityProviderSpec`. The realms are created through a
+of an :class:`~enclave.identity.brokering.IdentityProviderSpec`. The realms are created through a
 python-keycloak admin scoped to that one realm (never ``master``), and deleted by :func:`delete_idp`.
 """
 

@@ -29,9 +29,10 @@ from enclave.crypto.sealing import Sealer
 from enclave.db.engine import create_engine
 from enclave.db.session import session_factory
 from enclave.identity.controllers import AuthController
+from enclave.identity.keycloak_admin import admin_from_settings
 from enclave.identity.login import LoginService
 from enclave.identity.oidc import RealmClients
-from enclave.identity.realms import RealmService, admin_from_settings
+from enclave.identity.realms import RealmService
 from enclave.identity.sessions import PendingLogins, SessionStore
 from enclave.invites.controllers import InviteAcceptController
 from enclave.logging import configure_logging
@@ -41,7 +42,7 @@ from enclave.storage.objects import ObjectStore
 from enclave.tls import client_context
 from enclave.web.audit import provide_audit_note
 from enclave.web.guard import authorize
-from enclave.web.http import principal_of, provide_cipher
+from enclave.web.http import principal_of, provide_cipher, visibility_of
 from enclave.web.transaction import close_session_middleware, provide_session
 
 
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         dependencies={
             "session": Provide(provide_session),
             "principal": Provide(principal_of, sync_to_thread=False),
+            "visibility": Provide(visibility_of, sync_to_thread=False),
             "cipher": Provide(provide_cipher, sync_to_thread=False),
             "audit": Provide(provide_audit_note, sync_to_thread=False),
             "store": Provide(lambda: store, use_cache=True, sync_to_thread=False),

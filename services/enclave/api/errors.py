@@ -20,7 +20,12 @@ from sqlalchemy.orm.exc import StaleDataError
 from enclave.crypto.kms import KeyUnusable, KmsError
 from enclave.crypto.segmented import DecryptionFailed
 from enclave.domain import errors as domain
-from enclave.identity.realms import IdentityError, IdentityProviderInvalid, RealmNotFound, RealmRefused
+from enclave.identity.keycloak_admin import (
+    IdentityError,
+    IdentityProviderInvalid,
+    RealmNotFound,
+    RealmRefused,
+)
 from enclave.storage.locations import LocationRefused
 from enclave.storage.objects import ObjectMissing, StorageError
 from enclave.web.responses import problem
@@ -94,8 +99,10 @@ def domain_error_handler(
 
 # PostgreSQL's SQLSTATE classes that mean "the client sent something the database cannot take":
 # 22 data exceptions (a NUL byte, a number out of range, a string too long) and 23 constraint
-# violations. Anything else from the database is a fault, answered 503 without detail. The same for
-# errors from SQLAlchemy (DBAPIError) and from the statements sent by asyncpg itself (``db.raw``).
+# violations; and class 40, a transaction rolled back because a concurrent one holding the same rows
+# won (a deadlock between two changes that each locked what the other needs). Anything else from the
+# database is a fault, answered 503 without detail. The same for errors from SQLAlchemy (DBAPIError)
+# and from the statements sent by asyncpg itself (``db.raw``).
 def database_error_handler(
     request: Request[Any, Any, Any], exc: DBAPIError | asyncpg.PostgresError
 ) -> Response[dict[str, Any]]:
@@ -112,6 +119,12 @@ def database_error_handler(
     if str(sqlstate).startswith("22"):
         return problem(
             400, "Bad Request", "A value in the request cannot be stored (wrong format, size or range)."
+        )
+    if str(sqlstate).startswith("40"):
+        return problem(
+            409,
+            "Conflict",
+            "A concurrent change to the same data won; nothing was changed. Read again and retry.",
         )
     if str(sqlstate).startswith("42501"):
         return problem(403, "Forbidden", "The database refused this change.")

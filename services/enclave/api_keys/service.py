@@ -1,4 +1,6 @@
-"""Issues, lists and revokes API keys (a request's key is verified by ``enclave.web.api_key_auth``)."""
+"""Issues, lists and revokes API keys (a request's key is verified by ``enclave.web.api_key_auth``).
+Must never store or return a key's secret except in the one response that creates it, nor build a
+query (rows come from ``ApiKeyRepository``), nor hand an ORM row to a controller."""
 
 from __future__ import annotations
 
@@ -8,15 +10,14 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.api_keys.schemas import ApiKey, ApiKeyCreate, ApiKeyCreated, ApiKeyPage
+from enclave.authz.policy import Visibility
 from enclave.authz.principal import Principal
 from enclave.authz.scopes import Scope
 from enclave.db.models import ApiKey as KeyRow
 from enclave.db.models.base import new_id
 from enclave.db.repositories.access import AccessRepository
 from enclave.db.repositories.api_keys import ApiKeyRepository
-from enclave.db.repositories.pages import page
 from enclave.domain.errors import InvalidInput, NotFound
-from enclave.domain.roles import OrgRole
 from enclave.web.key_tokens import new_token
 
 MAX_LIFETIME = dt.timedelta(days=366)
@@ -70,10 +71,11 @@ class ApiKeyService:
         await self.session.flush()
         return ApiKeyCreated(to_schema(row), token.value)
 
-    async def list(self, caller: Principal, cursor: str | None, limit: int) -> ApiKeyPage:
-        # Admins see every key of the organization; everyone else their own.
-        statement = self.keys.listing(None if caller.org_role is OrgRole.ADMIN else caller.user_id)
-        result = await page(self.session, statement, KeyRow, cursor, limit)
+    async def list(
+        self, caller: Principal, visibility: Visibility, cursor: str | None, limit: int
+    ) -> ApiKeyPage:
+        """The keys the caller may see (the policy's ``visible``)."""
+        result = await self.keys.page_visible(visibility, caller.user_id, cursor, limit)
         return ApiKeyPage([to_schema(row) for row in result.items], result.next_cursor)
 
     async def revoke(self, key_id: uuid.UUID) -> ApiKey:

@@ -1,6 +1,8 @@
 """The api's side of the trail: one outbox row per action, in the same transaction as the change it
 describes, so an action whose record cannot be written does not happen, and a rolled-back change
-leaves no record."""
+leaves no record. Owns what an event says of its request (``RequestFacts``); the INSERT is the outbox
+repository's (``db.repositories.audit_outbox``). Must never put a secret or customer content in an
+event, nor read the outbox back."""
 
 from __future__ import annotations
 
@@ -14,11 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.audit.actions import AuditAction, Outcome
 from enclave.audit.events import AuditEvent, Detail
-from enclave.db.raw import execute
+from enclave.db.repositories.audit_outbox import add_event
 
 MAX_USER_AGENT = 300
-#: Every changing request runs it (``db.raw``).
-_INSERT = "INSERT INTO audit_outbox (event_id, organization_id, event) VALUES ($1, $2, $3::jsonb)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +65,7 @@ class AuditRecorder:
             request_id=facts.request_id,
             details=details,
         )
-        # The id comes from the column's identity in the INSERT itself; nothing is fetched back (the
-        # api may not SELECT the outbox) or asked of the sequence first (a round trip).
-        await execute(
-            self._session, _INSERT, event.event_id, event.organization_id, msgspec.json.encode(event).decode()
+        # Every changing request runs this: one raw prepared INSERT, nothing read back.
+        await add_event(
+            self._session, event.event_id, event.organization_id, msgspec.json.encode(event).decode()
         )

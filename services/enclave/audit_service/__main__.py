@@ -20,7 +20,6 @@ import uuid
 from typing import BinaryIO
 
 import anyio.to_thread
-from sqlalchemy import select
 
 from enclave.audit_service.drain import AuditService
 from enclave.audit_service.keycloak_events import KeycloakEventSource
@@ -31,7 +30,7 @@ from enclave.audit_trail.signer import CheckpointSigner
 from enclave.audit_trail.verification import verify_organization
 from enclave.audit_trail.verify import Verdict
 from enclave.db.engine import create_engine
-from enclave.db.models import AuditLogRow
+from enclave.db.repositories.audit_log import organizations_with_trail
 from enclave.db.session import session_factory
 from enclave.logging import configure_logging
 from enclave.settings import (
@@ -88,8 +87,8 @@ async def _verify(organizations: list[uuid.UUID], *, every_record: bool) -> int:
             # Every organization with a trail in the database or in the locked copy: a trail deleted
             # from the database altogether is still found, and named, through its copy.
             async with sessions() as session:
-                stored = (await session.execute(select(AuditLogRow.organization_id).distinct())).scalars()
-                found = set(stored) | await anyio.to_thread.run_sync(archive.organizations)
+                stored = await organizations_with_trail(session)
+                found = stored | await anyio.to_thread.run_sync(archive.organizations)
             organizations = sorted(found)
         for organization_id in organizations:
             async with sessions() as session:

@@ -5,7 +5,9 @@ Each batch is one transaction: the events are appended to the log and deleted fr
 together, so a crash at any point leaves each event either still in the outbox or in the log, never
 both and never neither — exactly once. Drains are serialised by one advisory lock, so several service
 replicas may run, taking turns. Runs as its own database role, which may only
-read and empty the outbox and add to (never change) the log.
+read and empty the outbox and add to (never change) the log; its statements are the audit
+repositories' (``db.repositories.audit_outbox``, ``audit_log``). Must never build a query itself, nor
+hold a transaction open while Vault signs or the locked copy is written.
 """
 
 from __future__ import annotations
@@ -18,21 +20,11 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import cast
 
 import anyio.to_thread
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 import msgspec
 import structlog
-from sqlalchemy import (
-    Uuid,
-    bindparam,
-    func,
-    select,
-    text,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from enclave.audit.actions import AuditAction, Outcome
@@ -48,50 +40,24 @@ from enclave.audit_trail.archive import ArchiveUnavailable, LockedArchive
 from enclave.audit_trail.signer import CheckpointSigner, SigningUnavailable
 from enclave.audit_trail.trail import read_records
 from enclave.audit_trail.verify import StoredCheckpoint, StoredRecord
-from enclave.db.models import AuditCheckpointRow, AuditLogRow
-from enclave.db.raw import execute, fetch_rows
+from enclave.db.repositories.audit_log import (
+    AuditLogRepository,
+    commit_without_flush_wait,
+    heads_and_signed,
+    logged_event_ids,
+)
+from enclave.db.repositories.audit_outbox import Outboxed, take_batch
 from enclave.settings import AuditSettings
 
 log = structlog.get_logger(__name__)
-#: One INSERT per batch, its rows as one array per column (unnest): the statement is the same for
-#: every batch size, so PostgreSQL plans it once, and no SQL is built per row. Sent as asyncpg's own
-#: prepared statement (``db.raw``), as is ``_TAKE``: SQLAlchemy's processing of ten arrays of a
-#: batch's values, and of the rows taken, was a fifth of the service's CPU time per event.
-_APPEND = (
-    "INSERT INTO audit_log (organization_id, seq, event_id, occurred_at, action, actor, target, outcome,"
-    " content, prev_hash, hash)"
-    " SELECT $1::uuid, * FROM unnest($2::bigint[], $3::uuid[], $4::timestamptz[], $5::text[],"
-    " $6::text[], $7::text[], $8::text[], $9::bytea[], $10::bytea[], $11::bytea[])"
-)
-_KNOWN = text("SELECT event_id FROM audit_log WHERE event_id = ANY(CAST(:ids AS uuid[]))").bindparams(
-    bindparam("ids", type_=ARRAY(Uuid()))
-)
-_DRAIN_LOCK = int.from_bytes(hashlib.sha256(b"enclave/audit/drain").digest()[:8], "big", signed=True)
-#: Takes a batch out of the outbox, only while holding the drain lock (one drainer at a time; the
-#: lock is tried once, as an init plan, in the same round trip).
-_TAKE = (
-    "DELETE FROM audit_outbox WHERE (SELECT pg_try_advisory_xact_lock($1))"
-    " AND id IN (SELECT id FROM audit_outbox ORDER BY id LIMIT $2)"
-    " RETURNING id, event_id, organization_id, event::text, created_at"
-)
-_NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit = off")
 #: The UUID version of events the api records: made once, so never offered twice.
 _RECORDED_ONCE = 4
-
-
-@dataclass(frozen=True, slots=True)
-class _Outboxed:
-    id: int
-    event_id: uuid.UUID
-    organization_id: uuid.UUID
-    event: str  # the event's JSON, as PostgreSQL gives it back
-    created_at: dt.datetime
 
 
 _EVENT = msgspec.json.Decoder(AuditEvent)
 
 
-def _event_of(row: _Outboxed) -> AuditEvent:
+def _event_of(row: Outboxed) -> AuditEvent:
     """The outbox row's event; one that does not parse is recorded as malformed (with a hash of what
     it held) rather than dropped or left to block the trail."""
     try:
@@ -166,12 +132,12 @@ class AuditService:
             # (durable in the outbox since the api's own commit) are appended again, identically.
             # A checkpoint's commit does wait, and WAL is written in order: whatever a stored
             # checkpoint covers is durable.
-            await session.execute(_NO_FLUSH_WAIT)
-            # One drainer at a time (replicas take turns): the audit role may not lock outbox rows,
-            # which would take UPDATE rights it must not have. Taken out of the outbox in the same
-            # transaction that appends them: if anything fails before the commit, they stay there.
-            taken = await fetch_rows(session, _TAKE, _DRAIN_LOCK, self._settings.batch_size)
-            rows = sorted((_Outboxed(*r) for r in taken), key=lambda r: r.id)
+            await commit_without_flush_wait(session)
+            # One drainer at a time (replicas take turns, under the repository's drain lock): the
+            # audit role may not lock outbox rows, which would take UPDATE rights it must not have.
+            # Taken out of the outbox in the same transaction that appends them: if anything fails
+            # before the commit, they stay there.
+            rows = await take_batch(session, self._settings.batch_size)
             if not rows:
                 return 0
             # An event already in the log (one a source such as Keycloak's puller offered again)
@@ -179,11 +145,8 @@ class AuditService:
             # Only such sources name events by content (UUIDv5); the api's own (UUIDv4, made once
             # in the change's transaction) cannot recur, so they are not looked up.
             offered = [r.event_id for r in rows if r.event_id.version != _RECORDED_ONCE]
-            known: set[uuid.UUID] = set()
-            if offered:
-                found_known = await session.execute(_KNOWN, {"ids": offered})
-                known = set(found_known.scalars())
-            by_org: dict[uuid.UUID, list[_Outboxed]] = defaultdict(list)
+            known = await logged_event_ids(session, offered) if offered else set()
+            by_org: dict[uuid.UUID, list[Outboxed]] = defaultdict(list)
             for row in rows:
                 if row.event_id not in known:
                     known.add(row.event_id)  # and a duplicate within the batch, once
@@ -208,15 +171,18 @@ class AuditService:
             del self._pending[organization_id]  # checkpoints are failing; read the segment back later
 
     async def _append(
-        self, session: AsyncSession, organization_id: uuid.UUID, rows: list[_Outboxed]
+        self, session: AsyncSession, organization_id: uuid.UUID, rows: list[Outboxed]
     ) -> list[StoredRecord]:
         """Appends the events to the organization's chain; returns the records as stored. The drain
         lock makes this the chain's only writer while it runs; the head is the one this process
         appended last (no read of the log per batch), or read from the log."""
+        chain = AuditLogRepository(session, organization_id)
         known = self._chain_heads.get(organization_id)
-        head = (
-            _Head(known.seq, known.hash) if known is not None else await self._head(session, organization_id)
-        )
+        if known is not None:
+            head = _Head(known.seq, known.hash)
+        else:
+            last = await chain.head()
+            head = _Head(0, GENESIS) if last is None else _Head(*last)
         events = [_event_of(row) for row in rows]
         stored = []
         for event in events:
@@ -225,57 +191,19 @@ class AuditService:
             digest = chain_hash(head.hash, content)
             stored.append(StoredRecord.of(head.seq, event, content, head.hash, digest))
             head.hash = digest
-        await execute(
-            session,
-            _APPEND,
-            organization_id,
-            [r.seq for r in stored],
-            [r.event_id for r in stored],
-            [e.occurred_at for e in events],
-            [r.action for r in stored],
-            [r.actor for r in stored],
-            [r.target for r in stored],
-            [r.outcome for r in stored],
-            [r.content for r in stored],
-            [r.prev_hash for r in stored],
-            [r.hash for r in stored],
-        )
+        # One INSERT for the batch, as asyncpg's own prepared statement (``db.raw``).
+        await chain.append(stored, [event.occurred_at for event in events])
         return stored
-
-    @staticmethod
-    async def _head(session: AsyncSession, organization_id: uuid.UUID) -> _Head:
-        last = (
-            await session.execute(
-                select(AuditLogRow.seq, AuditLogRow.hash)
-                .where(AuditLogRow.organization_id == organization_id)
-                .order_by(AuditLogRow.seq.desc())
-                .limit(1)
-            )
-        ).first()
-        return _Head(0, GENESIS) if last is None else _Head(int(last[0]), bytes(last[1]))
 
     # --- checkpoints ---------------------------------------------------------------------------
 
     async def load_unsigned(self) -> None:
         """At start: every organization's head and last checkpoint, in one query; those whose chain
         runs past it are due (an installation of many organizations asks once, not once each)."""
-        heads = (
-            select(AuditLogRow.organization_id, func.max(AuditLogRow.seq).label("head"))
-            .group_by(AuditLogRow.organization_id)
-            .subquery()
-        )
-        signed = (
-            select(AuditCheckpointRow.organization_id, func.max(AuditCheckpointRow.seq).label("signed"))
-            .group_by(AuditCheckpointRow.organization_id)
-            .subquery()
-        )
-        statement = select(heads.c.organization_id, heads.c.head, func.coalesce(signed.c.signed, 0)).join(
-            signed, signed.c.organization_id == heads.c.organization_id, isouter=True
-        )
         async with self._sessions() as session:
-            found = (await session.execute(statement)).all()
+            found = await heads_and_signed(session)
         now = time.monotonic()
-        for organization_id, head_seq, signed_seq in cast(list[tuple[uuid.UUID, int, int]], found):
+        for organization_id, head_seq, signed_seq in found:
             self._signed[organization_id] = signed_seq
             if head_seq > signed_seq:
                 self._heads[organization_id] = head_seq
@@ -319,12 +247,9 @@ class AuditService:
     async def _last_signed(self, organization_id: uuid.UUID) -> int:
         if organization_id not in self._signed:
             async with self._sessions() as session:
-                last = await session.execute(
-                    select(func.max(AuditCheckpointRow.seq)).where(
-                        AuditCheckpointRow.organization_id == organization_id
-                    )
-                )
-                self._signed[organization_id] = int(last.scalar_one_or_none() or 0)
+                self._signed[organization_id] = await AuditLogRepository(
+                    session, organization_id
+                ).last_signed()
         return self._signed[organization_id]
 
     async def _checkpoint(self, organization_id: uuid.UUID, signed: int, seq: int) -> None:
@@ -343,17 +268,8 @@ class AuditService:
         async with self._sessions() as session, session.begin():
             # Another replica may have signed the same head meanwhile (the same record, key and
             # message, so the same checkpoint): its row stands and this one is not an error.
-            await session.execute(
-                pg_insert(AuditCheckpointRow)
-                .on_conflict_do_nothing()
-                .values(
-                    organization_id=organization_id,
-                    seq=seq,
-                    head_hash=head_hash,
-                    signed_at=dt.datetime.now(dt.UTC),
-                    signature=signature,
-                    key_version=version,
-                )
+            await AuditLogRepository(session, organization_id).add_checkpoint(
+                seq, head_hash, signature, version, dt.datetime.now(dt.UTC)
             )
 
     async def _segment(self, organization_id: uuid.UUID, first: int, last: int) -> list[StoredRecord]:

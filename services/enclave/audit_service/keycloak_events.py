@@ -3,8 +3,9 @@ and password changes and lockouts, pulled from Keycloak's event store into the a
 
 Owns reading those events as the audit service's own Keycloak client (a service account that may only
 ``view-events`` of the realms it was granted, one by one, as each realm was made), turning each into an
-audit event (:func:`to_audit_event`, pure), and each realm's cursor in ``audit_sources``, written in the
-same transaction as the outbox rows it covers. An event's id is derived from its realm and Keycloak's
+audit event (:func:`to_audit_event`, pure), and pulling each realm in one transaction that adds its
+events to the outbox and moves its cursor in ``audit_sources`` (the statements are the outbox
+repository's, ``db.repositories.audit_outbox``). An event's id is derived from its realm and Keycloak's
 id for it, so reading an event again adds nothing: the cursor is re-read inclusively, with an overlap.
 It must never record personal data from Keycloak's event details (no username or e-mail address: ids
 and error codes only), never record an event Keycloak did not store, never put one realm's events in
@@ -18,7 +19,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
-import typing
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -30,20 +30,20 @@ import msgspec
 import structlog
 from keycloak import KeycloakOpenIDConnection
 from keycloak.exceptions import KeycloakError
-from sqlalchemy import Table, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from enclave.audit.actions import AuditAction, Outcome
 from enclave.audit.events import AuditEvent, Detail, to_builtins
-from enclave.db.models import (
-    AuditLogRow,
-    AuditOutboxRow,
-    AuditSourceRow,
-    Organization,
-    OrganizationDirectory,
-    User,
+from enclave.db.repositories.audit_log import logged_event_ids
+from enclave.db.repositories.audit_outbox import (
+    Offered,
+    advance_cursor,
+    members_by_subject,
+    offer_events,
+    readable_organizations,
+    source_cursor,
+    try_lock_source,
 )
 from enclave.settings import AuditSettings, KeycloakSettings, TLSSettings, read_secret
 
@@ -60,8 +60,6 @@ MAX_PAGES: Final = 20
 #: event can appear after a later one. (Progress needs fewer than PAGE_SIZE * MAX_PAGES events of one
 #: realm in this window.)
 OVERLAP_MS: Final = 5_000
-_OUTBOX = typing.cast(Table, AuditOutboxRow.__table__)
-_SOURCES = typing.cast(Table, AuditSourceRow.__table__)
 _MAX_DETAIL = 200
 _MAX_SOURCE = 64
 
@@ -269,11 +267,6 @@ class KeycloakEventReader:
             raise KeycloakEventsUnavailable(f"Keycloak answered the {what} with something else") from None
 
 
-def _lock(source: str) -> int:
-    digest = hashlib.sha256(b"enclave/audit/source/" + source.encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
 class KeycloakEventSource:
     """Pulls every readable organization realm's new events into the outbox, realm by realm, each in
     one transaction with its cursor. Several replicas may run: a realm is pulled by one at a time."""
@@ -293,7 +286,7 @@ class KeycloakEventSource:
                 "(ENCLAVE_AUDIT_KEYCLOAK_CLIENT_SECRET_FILE)."
             )
         if event_types is None:
-            from enclave.identity.realms import EVENT_TYPES  # what every organization realm stores
+            from enclave.identity.realm_settings import EVENT_TYPES  # what every organization realm stores
 
             event_types = EVENT_TYPES
         self._sessions = sessions
@@ -347,28 +340,14 @@ class KeycloakEventSource:
         if not readable:
             return []
         async with self._sessions() as session:
-            found = await session.execute(
-                select(OrganizationDirectory.slug, OrganizationDirectory.organization_id)
-                .join(Organization, Organization.id == OrganizationDirectory.organization_id)
-                .where(OrganizationDirectory.slug.in_(sorted(readable)), Organization.shredded_at.is_(None))
-                .order_by(OrganizationDirectory.slug)
-            )
-            return [(str(slug), organization_id) for slug, organization_id in found.all()]
+            return await readable_organizations(session, readable)
 
     async def _pull_realm(self, realm: str, organization_id: uuid.UUID) -> int:
         source = f"keycloak/{realm}"
         async with self._sessions() as session, session.begin():
-            if not (
-                await session.execute(select(func.pg_try_advisory_xact_lock(_lock(source))))
-            ).scalar_one():
+            if not await try_lock_source(session, source):
                 return 0  # another replica is pulling this realm
-            cursor = (
-                await session.execute(
-                    select(AuditSourceRow.cursor_ms).where(
-                        AuditSourceRow.organization_id == organization_id, AuditSourceRow.source == source
-                    )
-                )
-            ).scalar_one_or_none()
+            cursor = await source_cursor(session, organization_id, source)
             since = 0 if cursor is None else max(0, cursor - OVERLAP_MS)
             pulled: list[KeycloakEvent] = []
             for page in range(MAX_PAGES):
@@ -380,67 +359,28 @@ class KeycloakEventSource:
                     break
             if not pulled:
                 return 0
-            members = await self._members(session, organization_id, {e.user_id for e in pulled if e.user_id})
+            members = await members_by_subject(
+                session, organization_id, {e.user_id for e in pulled if e.user_id}
+            )
             events = [
                 audit_event
                 for event in pulled
                 if (audit_event := to_audit_event(realm, organization_id, event, members)) is not None
             ]
             added = await self._add(session, events)
-            latest = max(event.time for event in pulled)
-            insert = pg_insert(_SOURCES).values(
-                organization_id=organization_id, source=source, cursor_ms=latest
-            )
-            await session.execute(
-                insert.on_conflict_do_update(
-                    index_elements=[_SOURCES.c.organization_id, _SOURCES.c.source],
-                    set_={
-                        "cursor_ms": func.greatest(_SOURCES.c.cursor_ms, insert.excluded.cursor_ms),
-                        "updated_at": func.now(),
-                    },
-                )
-            )
+            # In the transaction that added the events: the cursor never runs ahead of them.
+            await advance_cursor(session, organization_id, source, max(event.time for event in pulled))
         if added:
             log.info("audit_keycloak_events_pulled", realm=realm, events=added)
         return added
-
-    @staticmethod
-    async def _members(
-        session: AsyncSession, organization_id: uuid.UUID, keycloak_ids: set[str]
-    ) -> dict[str, uuid.UUID]:
-        """Keycloak user id → the organization's Enclave user signed in by it."""
-        if not keycloak_ids:
-            return {}
-        found = await session.execute(
-            select(User.subject, User.id).where(
-                User.organization_id == organization_id, User.subject.in_(sorted(keycloak_ids))
-            )
-        )
-        return {str(subject): user_id for subject, user_id in found.all()}
 
     @staticmethod
     async def _add(session: AsyncSession, events: list[AuditEvent]) -> int:
         """Adds the events not yet in the trail to the outbox; returns how many it added."""
         if not events:
             return 0
-        logged = set(
-            (
-                await session.execute(
-                    select(AuditLogRow.event_id).where(AuditLogRow.event_id.in_([e.event_id for e in events]))
-                )
-            ).scalars()
-        )
+        logged = await logged_event_ids(session, [e.event_id for e in events])
         new = [event for event in events if event.event_id not in logged]
-        if not new:
-            return 0
-        result = await session.execute(
-            pg_insert(_OUTBOX)
-            .values(
-                [
-                    {"event_id": e.event_id, "organization_id": e.organization_id, "event": to_builtins(e)}
-                    for e in new
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=[_OUTBOX.c.event_id])
+        return await offer_events(
+            session, [Offered(e.event_id, e.organization_id, to_builtins(e)) for e in new]
         )
-        return int(getattr(result, "rowcount", 0) or 0)

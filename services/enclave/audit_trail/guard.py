@@ -13,6 +13,8 @@ verified offline.
 What it cannot see: a superuser who edits the system catalogs by hand (``pg_constraint``) while
 changing rows. The hash chain, the signed checkpoints and the locked copy do not depend on this guard;
 ``enclave-audit verify --every-record`` does the record-by-record comparison without trusting it.
+The constraint's name and text are this module's; the catalog read is the log repository's
+(``db.repositories.audit_log.standing_constraint``).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from enclave.db.repositories.audit_log import standing_constraint
 
 T = TypeVar("T")
 
@@ -48,27 +51,12 @@ DEFINITION = (
     "actor, 'target', target, 'outcome', outcome), true) IS TRUE))"
 )
 
-# Built-in functions are pinned (no pg_depend rows); a function of anyone else's that the
-# constraint called would have one. ``age(xmin)``: a catalog row written after the constraint's own
-# is younger; initdb's rows are as old as can be.
-_STANDING = text(
-    "SELECT c.oid::text || '/' || c.xmin::text FROM pg_constraint c"
-    " WHERE c.conrelid = 'public.audit_log'::regclass AND c.conname = :name"
-    " AND c.convalidated"
-    " AND pg_get_constraintdef(c.oid) = :definition"
-    " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_constraint'::regclass"
-    "   AND d.objid = c.oid AND d.refclassid = 'pg_proc'::regclass)"
-    " AND NOT EXISTS (SELECT 1 FROM pg_proc p WHERE p.pronamespace = 'pg_catalog'::regnamespace"
-    "   AND age(p.xmin) < age(c.xmin))"
-)
-
 
 async def standing_guard(session: AsyncSession) -> str | None:
     """The constraint's identity (its catalog row's id and version) if it holds every row's copies
     to its content, as made; None if it is missing, not validated, changed, or what it calls may
     have been changed after it."""
-    standing = await session.execute(_STANDING, {"definition": DEFINITION, "name": NAME})
-    return standing.scalar_one_or_none()
+    return await standing_constraint(session, NAME, DEFINITION)
 
 
 async def read_under_guard(session: AsyncSession, read: Callable[[], Awaitable[T]]) -> tuple[T, bool]:

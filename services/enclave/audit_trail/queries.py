@@ -1,5 +1,11 @@
 """Reading an organization's trail as the api's role (row-level security shows it its own only):
-search with filters, and the stretch an export covers."""
+search with filters, the stretch an export covers, and that stretch's records and checkpoints.
+
+Owns turning the log's rows into what Admins read (``view``) and into records that verify
+(``StoredRecord``), the search's cursor, and the rule that an export runs on to the next signed
+checkpoint. The statements are the log repository's (``db.repositories.audit_log``); must never
+build a query, nor write the log.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +13,13 @@ import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
 
-from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.audit.events import parse
 from enclave.audit_trail.schemas import AuditEventView
+from enclave.audit_trail.trail import stored_checkpoints, stored_records
 from enclave.audit_trail.verify import StoredCheckpoint, StoredRecord
-from enclave.db.models import AuditCheckpointRow, AuditLogRow
+from enclave.db.repositories.audit_log import AuditLogRepository, TrailFilter
 from enclave.domain.errors import InvalidInput
 
 _EXPORT_BATCH = 1000
@@ -38,45 +44,15 @@ def view(seq: int, content: bytes) -> AuditEventView:
 
 class TrailQueries:
     def __init__(self, session: AsyncSession, organization_id: uuid.UUID) -> None:
-        self.session = session
-        self.organization_id = organization_id
-
-    def _records(self) -> Select[int, bytes]:
-        return select(AuditLogRow.seq, AuditLogRow.content).where(
-            AuditLogRow.organization_id == self.organization_id
-        )
+        self._log = AuditLogRepository(session, organization_id)
 
     async def search(
-        self,
-        *,
-        since: dt.datetime | None,
-        until: dt.datetime | None,
-        actor: str | None,
-        action: str | None,
-        target: str | None,
-        outcome: str | None,
-        cursor: str | None,
-        limit: int,
+        self, found: TrailFilter, cursor: str | None, limit: int
     ) -> tuple[list[AuditEventView], str | None]:
-        statement = self._records()
-        for column, value in (
-            (AuditLogRow.actor, actor),
-            (AuditLogRow.action, action),
-            (AuditLogRow.target, target),
-            (AuditLogRow.outcome, outcome),
-        ):
-            if value is not None:
-                statement = statement.where(column == value)
-        if since is not None:
-            statement = statement.where(AuditLogRow.occurred_at >= since)
-        if until is not None:
-            statement = statement.where(AuditLogRow.occurred_at < until)
-        if cursor is not None:
-            if not cursor.isdigit():
-                raise InvalidInput("The cursor is not one this api gave out.")
-            statement = statement.where(AuditLogRow.seq > int(cursor))
-        rows = (await self.session.execute(statement.order_by(AuditLogRow.seq).limit(limit + 1))).all()
-        items = [view(int(seq), bytes(content)) for seq, content in rows[:limit]]
+        if cursor is not None and not cursor.isdigit():
+            raise InvalidInput("The cursor is not one this api gave out.")
+        rows = await self._log.search(found, None if cursor is None else int(cursor), limit + 1)
+        items = [view(seq, content) for seq, content in rows[:limit]]
         return items, (str(items[-1].seq) if len(rows) > limit else None)
 
     async def export_range(
@@ -84,67 +60,22 @@ class TrailQueries:
     ) -> tuple[int, int] | None:
         """(first, last) sequence numbers to export: the records in the range, then up to the next
         signed checkpoint, so a signature vouches for each; None if the range holds no record."""
-        bounds = select(func.min(AuditLogRow.seq), func.max(AuditLogRow.seq)).where(
-            AuditLogRow.organization_id == self.organization_id
-        )
-        if since is not None:
-            bounds = bounds.where(AuditLogRow.occurred_at >= since)
-        if until is not None:
-            bounds = bounds.where(AuditLogRow.occurred_at < until)
-        first, last = (await self.session.execute(bounds)).one()
-        if first is None:
+        bounds = await self._log.bounds(since, until)
+        if bounds is None:
             return None
-        covering = (
-            await self.session.execute(
-                select(func.min(AuditCheckpointRow.seq)).where(
-                    AuditCheckpointRow.organization_id == self.organization_id, AuditCheckpointRow.seq >= last
-                )
-            )
-        ).scalar_one_or_none()
-        return int(first), int(covering if covering is not None else last)
+        first, last = bounds
+        covering = await self._log.first_checkpoint_from(last)
+        return first, covering if covering is not None else last
 
     async def records(self, first: int, last: int) -> AsyncIterator[StoredRecord]:
         after = first - 1
         while after < last:
-            rows = (
-                (
-                    await self.session.execute(
-                        select(AuditLogRow)
-                        .where(
-                            AuditLogRow.organization_id == self.organization_id,
-                            AuditLogRow.seq > after,
-                            AuditLogRow.seq <= last,
-                        )
-                        .order_by(AuditLogRow.seq)
-                        .limit(_EXPORT_BATCH)
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            rows = await self._log.records(after + 1, last, limit=_EXPORT_BATCH)
             if not rows:
                 return
-            for row in rows:
-                yield StoredRecord(
-                    int(row.seq), row.event_id, row.action, row.actor, row.target, row.outcome,
-                    bytes(row.content), bytes(row.prev_hash), bytes(row.hash),
-                )  # fmt: skip
-            after = int(rows[-1].seq)
+            for record in stored_records(rows):
+                yield record
+            after = int(rows[-1][0])
 
     async def checkpoints(self, first: int, last: int) -> list[StoredCheckpoint]:
-        rows = (
-            (
-                await self.session.execute(
-                    select(AuditCheckpointRow)
-                    .where(
-                        AuditCheckpointRow.organization_id == self.organization_id,
-                        AuditCheckpointRow.seq >= first,
-                        AuditCheckpointRow.seq <= last,
-                    )
-                    .order_by(AuditCheckpointRow.seq)
-                )
-            )
-            .scalars()
-            .all()
-        )
-        return [StoredCheckpoint(int(r.seq), bytes(r.head_hash), r.signature) for r in rows]
+        return stored_checkpoints(await self._log.checkpoints(first, last))

@@ -1,7 +1,7 @@
 """Verifying an organization's trail in full: the database chain and its signed checkpoints
-(``audit.verify``), then the database against the locked copy (``audit.compare``).
-
-Shared by ``enclave-audit verify`` and ``GET /api/v1/audit/verification`` so both give one verdict.
+(``verify``), then the database against the locked copy (``compare``). Shared by ``enclave-audit
+verify`` and ``GET /api/v1/audit/verification`` so both give one verdict; must never vouch for a
+trail whose locked copy it could not read, nor build a query (the chain is read through ``trail``).
 """
 
 from __future__ import annotations

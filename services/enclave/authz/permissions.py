@@ -13,6 +13,7 @@ import enum
 class Permission(enum.StrEnum):
     ORG_API_KEY_CREATE = "org:api_key:create"
     ORG_API_KEY_LIST = "org:api_key:list"
+    ORG_API_KEY_READ = "org:api_key:read"
     ORG_API_KEY_REVOKE = "org:api_key:revoke"
     ORG_AUDIT_EXPORT = "org:audit:export"
     ORG_AUDIT_READ = "org:audit:read"

@@ -1,12 +1,15 @@
-"""The whole authorization rule set, in one table, and the one function that reads it.
+"""The whole authorization rule set, in one table, and the two functions that read it.
 
 ``can(principal, permission, resource)`` answers True only when a rule says so: a permission with no
 rule, a resource of another organization, or a fact the rule needs that is missing all answer
-False. Rules are data (``RULES``); read them top to bottom as the platform's access policy.
+False. ``visible(principal, permission)`` reads the same rule for a list: which of its rows ``can``
+would let the caller read, as a filter a repository applies, so that a rule is written once for one
+row and for many. Rules are data (``RULES``); read them top to bottom as the platform's access policy.
 """
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from enclave.authz.permissions import Permission as P
@@ -80,6 +83,8 @@ RULES: dict[P, Rule] = {
     # API keys: everyone makes their own (a key only narrows its owner's rights); Admins revoke any.
     P.ORG_API_KEY_CREATE: Rule(org_roles=EVERY_ORG_ROLE),
     P.ORG_API_KEY_LIST: Rule(org_roles=EVERY_ORG_ROLE),
+    # Which keys a caller sees (the rows of the list): Admins every key, everyone else their own.
+    P.ORG_API_KEY_READ: Rule(org_roles=frozenset({ADMIN}), self_=True),
     P.ORG_API_KEY_REVOKE: Rule(org_roles=frozenset({ADMIN}), self_=True),
     # Members: Admins manage everyone, Workforce Managers manage Taskers, everyone may read themselves.
     P.ORG_MEMBER_LIST: Rule(org_roles=frozenset({ADMIN, WFM})),
@@ -153,6 +158,90 @@ def can(principal: Principal, permission: P, resource: Resource) -> bool:
     if rule.team_manager_over_workers and role is TEAM_MANAGER and _workers_only(resource):
         return True
     return rule.workforce_over_taskers and _workforce_over_tasker(principal, resource)
+
+
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    """The rows of a list a caller may see: those on which ``can`` allows the permission that reads
+    one row. Any one ground is enough; none at all is an empty list. Repositories turn it into a
+    filter; ``admits`` is the same test on one row's facts, so that tests hold the two together."""
+
+    #: Every row (of the project the list is within, for lists within a project).
+    everything: bool = False
+    #: Rows of the projects in which the caller holds one of these roles (lists across projects).
+    project_roles: frozenset[ProjectRole] = frozenset()
+    #: Rows assigned to the caller to annotate, and to review.
+    assigned: bool = False
+    reviewing: bool = False
+    #: Rows about the caller themselves (their API keys, their own membership).
+    own: bool = False
+    #: Members whose org role is one of these (Workforce Managers see Taskers).
+    org_roles: frozenset[OrgRole] = frozenset()
+    #: An API key restricted to one project sees that project's rows only.
+    project_id: uuid.UUID | None = None
+
+    @property
+    def nothing(self) -> bool:
+        grounds = (
+            self.everything,
+            self.project_roles,
+            self.assigned,
+            self.reviewing,
+            self.own,
+            self.org_roles,
+        )
+        return not any(grounds)
+
+    def admits(self, principal: Principal, row: Resource) -> bool:
+        """Whether this row is in the list (``row.project_role`` being the caller's role in its project)."""
+        if self.project_id is not None and row.project_id != self.project_id:
+            return False
+        return (
+            self.everything
+            or row.project_role in self.project_roles
+            or (self.assigned and row.assignee_id == principal.user_id)
+            or (self.reviewing and row.reviewer_id == principal.user_id)
+            or (self.own and row.target_user_id == principal.user_id)
+            or row.target_org_role in self.org_roles
+        )
+
+
+NOTHING = Visibility()
+
+
+def visible(
+    principal: Principal, permission: P, project_role: ProjectRole | None = None, *, in_project: bool = False
+) -> Visibility:
+    """Which rows ``can(principal, permission, row)`` allows, as a filter. For a list within one
+    project (``in_project``), ``project_role`` is the caller's role in it (None: they hold none); for
+    a list across projects the rows are those of projects where the caller holds a role the rule
+    names. The list route's own permission (and an API key's scope for it) is the guard's business;
+    this reads the row's."""
+    rule = RULES.get(permission)
+    if rule is None:
+        return NOTHING
+    restricted = (
+        principal.project_id if principal.scopes is not None and permission not in UNRESTRICTED else None
+    )
+    if principal.org_role in rule.org_roles:
+        return Visibility(everything=True, project_id=restricted)
+    tasker = principal.org_role is TASKER
+    # Taskers see and do only work assigned to them: a managing project role never counts for one.
+    counted = frozenset(r for r in ProjectRole if not (tasker and r.manages))
+    role = project_role if project_role in counted else None
+    if role is not None and role in rule.project_roles:
+        return Visibility(everything=True, project_id=restricted)
+    visibility = Visibility(
+        project_roles=frozenset() if in_project else rule.project_roles & counted,
+        assigned=role in rule.as_assignee,
+        reviewing=role in rule.as_reviewer,
+        own=rule.self_,
+        org_roles=frozenset({TASKER})
+        if rule.workforce_over_taskers and principal.org_role is WFM
+        else frozenset(),
+        project_id=restricted,
+    )
+    return NOTHING if visibility.nothing else visibility
 
 
 def _key_covers(principal: Principal, permission: P, resource: Resource) -> bool:

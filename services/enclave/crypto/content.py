@@ -2,7 +2,9 @@
 
 Owns the associated data of each kind of content, so that services cannot get it wrong: a column
 value is bound to (organization, table, row, column) and a stored object to (organization, item), and
-a name's blind index to (organization, dataset). Keys come from the ``KeyRing``; the formats are
+a name's blind index to (organization, dataset). Services seal and open each kind of column value
+through its own pair of methods (``seal_item_name`` / ``open_item_name``, ...) and never name a
+table or column. Keys come from the ``KeyRing``; the formats are
 ``fields`` and ``segmented``. Must never return plaintext that did not verify, and never log.
 """
 
@@ -24,6 +26,17 @@ from enclave.crypto.segmented import DecryptionFailed, Header
 _OBJECT_AD_LABEL = b"enclave/object/v1"
 _NAME_INDEX_LABEL = b"enclave/name-index/v1"
 
+# Tables and columns named in the associated data of sealed column values (see ``fields.field_ad``).
+# Stored ciphertexts are bound to these exact strings: never change them.
+_ANNOTATIONS = "annotation_versions"
+_PAYLOAD = "payload"
+_REVIEWS = "reviews"
+_COMMENT = "comment"
+_ITEMS = "data_items"
+_NAME = "name"
+_ATTRIBUTES = "attributes"
+_TEXT = "text"
+
 
 def object_ad(organization_id: uuid.UUID, item_id: uuid.UUID) -> bytes:
     """Associated data of an item's stored object: ``label ‖ org (16) ‖ item (16)``."""
@@ -39,8 +52,51 @@ class ContentCipher:
         self.organization_id = organization_id
 
     # --- column values -------------------------------------------------------------------------
+    # One pair per kind of sealed column value. Each binds the value to (organization, table, row,
+    # column) with the table and column names below: they are part of every stored ciphertext, so
+    # they must never change (a renamed table keeps its old name here).
 
-    async def seal(self, plaintext: bytes, table: str, row_id: uuid.UUID, column: str) -> bytes:
+    async def seal_annotation_payload(self, version_id: uuid.UUID, payload: Any) -> bytes:
+        """An annotation version's payload, as JSON."""
+        return await self._seal(msgspec.json.encode(payload), _ANNOTATIONS, version_id, _PAYLOAD)
+
+    async def open_annotation_payload(self, version_id: uuid.UUID, sealed: bytes) -> Any:
+        """An annotation version's payload, decoded from its JSON."""
+        return msgspec.json.decode(await self.open_annotation_payload_json(version_id, sealed))
+
+    async def open_annotation_payload_json(self, version_id: uuid.UUID, sealed: bytes) -> bytes:
+        """An annotation version's payload as the JSON bytes it was sealed as (not decoded: for
+        passing on as it is, as an export does)."""
+        return await self._open(sealed, _ANNOTATIONS, version_id, _PAYLOAD)
+
+    async def seal_review_comment(self, review_id: uuid.UUID, comment: str) -> bytes:
+        return await self._seal(comment.encode("utf-8"), _REVIEWS, review_id, _COMMENT)
+
+    async def open_review_comment(self, review_id: uuid.UUID, sealed: bytes) -> str:
+        return (await self._open(sealed, _REVIEWS, review_id, _COMMENT)).decode("utf-8")
+
+    async def seal_item_name(self, item_id: uuid.UUID, name: str) -> bytes:
+        return await self._seal(name.encode("utf-8"), _ITEMS, item_id, _NAME)
+
+    async def open_item_name(self, item_id: uuid.UUID, sealed: bytes) -> str:
+        return (await self._open(sealed, _ITEMS, item_id, _NAME)).decode("utf-8")
+
+    async def seal_item_attributes(self, item_id: uuid.UUID, attributes: Any) -> bytes:
+        """An item's attributes, as JSON."""
+        return await self._seal(msgspec.json.encode(attributes), _ITEMS, item_id, _ATTRIBUTES)
+
+    async def open_item_attributes(self, item_id: uuid.UUID, sealed: bytes) -> Any:
+        return msgspec.json.decode(await self._open(sealed, _ITEMS, item_id, _ATTRIBUTES))
+
+    async def seal_item_text(self, item_id: uuid.UUID, text: str) -> bytes:
+        """A text item's content, as UTF-8."""
+        return await self._seal(text.encode("utf-8"), _ITEMS, item_id, _TEXT)
+
+    async def open_item_text_utf8(self, item_id: uuid.UUID, sealed: bytes) -> bytes:
+        """A text item's content as its UTF-8 bytes (not decoded: it is served by byte range)."""
+        return await self._open(sealed, _ITEMS, item_id, _TEXT)
+
+    async def _seal(self, plaintext: bytes, table: str, row_id: uuid.UUID, column: str) -> bytes:
         key = await self._keyring.sealing_key(self.organization_id)
         return fields.seal_field(
             plaintext,
@@ -50,24 +106,12 @@ class ContentCipher:
             associated_data=fields.field_ad(self.organization_id, table, row_id, column),
         )
 
-    async def open(self, sealed: bytes, table: str, row_id: uuid.UUID, column: str) -> bytes:
+    async def _open(self, sealed: bytes, table: str, row_id: uuid.UUID, column: str) -> bytes:
         key_id, _ = fields.field_key_ref(sealed)
         key = await self._keyring.opening_key(self._session, self.organization_id, key_id)
         return fields.open_field(
             sealed, key=key, associated_data=fields.field_ad(self.organization_id, table, row_id, column)
         )
-
-    async def seal_text(self, text: str, table: str, row_id: uuid.UUID, column: str) -> bytes:
-        return await self.seal(text.encode("utf-8"), table, row_id, column)
-
-    async def open_text(self, sealed: bytes, table: str, row_id: uuid.UUID, column: str) -> str:
-        return (await self.open(sealed, table, row_id, column)).decode("utf-8")
-
-    async def seal_json(self, value: Any, table: str, row_id: uuid.UUID, column: str) -> bytes:
-        return await self.seal(msgspec.json.encode(value), table, row_id, column)
-
-    async def open_json(self, sealed: bytes, table: str, row_id: uuid.UUID, column: str) -> Any:
-        return msgspec.json.decode(await self.open(sealed, table, row_id, column))
 
     # --- blind index ---------------------------------------------------------------------------
 

@@ -8,25 +8,24 @@ stored value by the id it names. New data keys are committed in a transaction of
 anything is sealed with them, so no ciphertext can ever name a key that was rolled back.
 
 Must never hand out a key without Vault's current word on its organization (``TenantKeys.cached``
-answers from memory only within the check interval), and never store or log a plaintext key.
+answers from memory only within the check interval), never store or log a plaintext key, and never
+build a query: the rows are the data-key repository's (``db.repositories.keys``).
 """
 
 from __future__ import annotations
 
-import hashlib
 import time
 import uuid
 from dataclasses import dataclass
 
 import anyio.to_thread
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from enclave.crypto.kms import KeyUnusable, TenantKeys
 from enclave.crypto.segmented import DecryptionFailed
 from enclave.db.models import DataKeyRow
-from enclave.db.models.base import new_id
+from enclave.db.repositories.keys import DataKeyRepository
 from enclave.db.session import bind_tenant
 
 CONTENT = "content"
@@ -35,15 +34,6 @@ INDEX = "index"
 #: How long this process trusts its idea of an organization's active key before reading it again
 #: (another replica may have rotated it).
 _ACTIVE_REFRESH_S = 30.0
-
-
-async def lock_data_keys(session: AsyncSession, organization_id: uuid.UUID, *, exclusive: bool) -> None:
-    """Takes the organization's data-key lock for the session's transaction: shared to make a data
-    key, exclusive to rotate (a PostgreSQL advisory lock, so it holds across api replicas)."""
-    digest = hashlib.sha256(b"enclave/data-keys/" + organization_id.bytes).digest()
-    key = int.from_bytes(digest[:8], "big", signed=True)
-    lock = func.pg_advisory_xact_lock if exclusive else func.pg_advisory_xact_lock_shared
-    await session.execute(select(lock(key)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,20 +99,20 @@ class KeyRing:
             row_id = uuid.UUID(hex=key_id)
         except ValueError:
             raise DecryptionFailed("the stored value names a malformed data key id") from None
-        wrapped = self._wrapped.get(row_id) or await self._read_wrapped(session, row_id)
+        wrapped = self._wrapped.get(row_id) or await self._read_wrapped(session, organization_id, row_id)
         try:
             return await self._unwrap(organization_id, wrapped)
         except KeyUnusable:
             # Perhaps re-wrapped since this process read it, and the old version retired: read again.
-            fresh = await self._read_wrapped(session, row_id)
+            fresh = await self._read_wrapped(session, organization_id, row_id)
             if fresh == wrapped:
                 raise
             return await self._unwrap(organization_id, fresh)
 
-    async def _read_wrapped(self, session: AsyncSession, row_id: uuid.UUID) -> str:
-        wrapped = (
-            await session.execute(select(DataKeyRow.wrapped).where(DataKeyRow.id == row_id))
-        ).scalar_one_or_none()
+    async def _read_wrapped(
+        self, session: AsyncSession, organization_id: uuid.UUID, row_id: uuid.UUID
+    ) -> str:
+        wrapped = await DataKeyRepository(session, organization_id).wrapped(row_id)
         if wrapped is None:
             raise DecryptionFailed("the stored value names a data key this organization does not have")
         self._wrapped[row_id] = wrapped
@@ -155,14 +145,7 @@ class KeyRing:
             return known
         async with self._sessions() as session, session.begin():
             await bind_tenant(session, organization_id)
-            statement = select(DataKeyRow).where(
-                DataKeyRow.organization_id == organization_id,
-                DataKeyRow.purpose == purpose,
-                DataKeyRow.retired_at.is_(None),
-            )
-            row = (
-                await session.execute(statement.order_by(DataKeyRow.created_at.desc()).limit(1))
-            ).scalar_one_or_none()
+            row = await DataKeyRepository(session, organization_id).newest_active(purpose)
         known = self._remember(row) if row is not None else None
         if known is None or self._too_old(known, purpose):
             known = await self._create(organization_id, purpose)
@@ -182,29 +165,15 @@ class KeyRing:
         try:
             async with self._sessions() as session, session.begin():
                 await bind_tenant(session, organization_id)
-                await lock_data_keys(session, organization_id, exclusive=False)
+                keys = DataKeyRepository(session, organization_id)
+                await keys.lock(exclusive=False)
                 data_key = await anyio.to_thread.run_sync(self.kms.new_data_key, organization_id)
-                row = DataKeyRow(
-                    id=new_id(),
-                    organization_id=organization_id,
-                    purpose=purpose,
-                    wrapped=data_key.wrapped,
-                    key_version=data_key.key_version,
-                )
-                session.add(row)
-                await session.flush()
-                await session.refresh(row)
+                row = await keys.create(purpose, data_key.wrapped, data_key.key_version)
         except IntegrityError:
             if purpose != INDEX:
                 raise
             # Another request made the organization's index key first: use that one.
             async with self._sessions() as session, session.begin():
                 await bind_tenant(session, organization_id)
-                row = (
-                    await session.execute(
-                        select(DataKeyRow).where(
-                            DataKeyRow.organization_id == organization_id, DataKeyRow.purpose == INDEX
-                        )
-                    )
-                ).scalar_one()
+                row = await DataKeyRepository(session, organization_id).only(INDEX)
         return self._remember(row)

@@ -6,7 +6,8 @@ Owns the order of those steps, which is what makes rotation safe to interrupt: u
 re-wrapped, the old version still opens the rest; the minimum is raised only after the re-wrapped keys
 are committed, so a crash anywhere leaves every ciphertext readable, and running ``finish`` again
 completes the job. New content is sealed under fresh data keys from the moment rotation starts. The
-organization's data-key lock (``lock_data_keys``) keeps rotations and new data keys from crossing.
+organization's data-key lock (``DataKeyRepository.lock``) keeps rotations and new data keys from
+crossing. Must never build a query: the rows are the data-key repository's (``db.repositories.keys``).
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from dataclasses import dataclass
 
 import anyio.to_thread
 import structlog
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from enclave.crypto.keyring import CONTENT, KeyRing, lock_data_keys
+from enclave.crypto.keyring import CONTENT, KeyRing
 from enclave.crypto.kms import wrapped_version
-from enclave.db.models import DataKeyRow
+from enclave.db.repositories.keys import DataKeyRepository
 from enclave.db.session import bind_tenant
 
 log = structlog.get_logger(__name__)
@@ -47,12 +47,7 @@ class KeyRotation:
         info = await anyio.to_thread.run_sync(self._keyring.kms.key_info, organization_id)
         async with self._sessions() as session, session.begin():
             await bind_tenant(session, organization_id)
-            rows = await session.execute(
-                select(DataKeyRow.key_version, func.count())
-                .where(DataKeyRow.organization_id == organization_id)
-                .group_by(DataKeyRow.key_version)
-            )
-            counts = {int(version): int(count) for version, count in rows.all()}
+            counts = await DataKeyRepository(session, organization_id).count_by_version()
         return KeyStatus(int(info["latest_version"]), int(info["min_decryption_version"]), counts)
 
     async def start(self, organization_id: uuid.UUID, session: AsyncSession) -> int:
@@ -61,17 +56,10 @@ class KeyRotation:
         Runs in the caller's (tenant-bound) transaction, which commits it with its audit event, and
         holds the organization's data-key lock until then, so no data key wrapped under the old
         version can be created unseen: one made before has committed, one made after gets the new one."""
-        await lock_data_keys(session, organization_id, exclusive=True)
+        keys = DataKeyRepository(session, organization_id)
+        await keys.lock(exclusive=True)
         version = await anyio.to_thread.run_sync(self._keyring.kms.rotate, organization_id)
-        await session.execute(
-            update(DataKeyRow)
-            .where(
-                DataKeyRow.organization_id == organization_id,
-                DataKeyRow.purpose == CONTENT,
-                DataKeyRow.retired_at.is_(None),
-            )
-            .values(retired_at=dt.datetime.now(dt.UTC))
-        )
+        await keys.retire_active(CONTENT, dt.datetime.now(dt.UTC))
         self._keyring.forget(organization_id)
         return version
 
@@ -96,20 +84,11 @@ class KeyRotation:
         Returns how many data keys were re-wrapped. Rotations of one organization finish one at a time."""
         async with self._sessions() as session, session.begin():
             await bind_tenant(session, organization_id)
-            await lock_data_keys(session, organization_id, exclusive=True)
+            keys = DataKeyRepository(session, organization_id)
+            await keys.lock(exclusive=True)
             info = await anyio.to_thread.run_sync(self._keyring.kms.key_info, organization_id)
             latest = int(info["latest_version"])
-            rows = (
-                (
-                    await session.execute(
-                        select(DataKeyRow).where(
-                            DataKeyRow.organization_id == organization_id, DataKeyRow.key_version < latest
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            rows = await keys.wrapped_before(latest)
             for row in rows:
                 row.wrapped = await anyio.to_thread.run_sync(
                     self._keyring.kms.rewrap, organization_id, row.wrapped

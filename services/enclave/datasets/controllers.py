@@ -6,14 +6,13 @@ import uuid
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, HeaderParameter, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
-from enclave.authz.principal import Principal
-from enclave.crypto.content import ContentCipher
 from enclave.datasets import texts
+from enclave.datasets.deps import provide_dataset_service
 from enclave.datasets.schemas import (
     DataItem,
     DataItemImport,
@@ -25,25 +24,25 @@ from enclave.datasets.schemas import (
     ImportRequest,
     ImportResult,
 )
-from enclave.datasets.service import DatasetService, location
-from enclave.datasets.uploads import UploadService, read_limited, upload_name
+from enclave.datasets.service import DatasetService
+from enclave.datasets.uploads import read_limited, upload_name
 from enclave.settings import Settings
-from enclave.storage.objects import ObjectStore
 from enclave.web.audit import audited
 from enclave.web.guard import access
-from enclave.web.http import Audit, Caller, Cipher, Cursor, Limit, Session, Store
+from enclave.web.http import Audit, Cursor, Limit
 from enclave.web.responses import problems
 
 
 class DatasetController(Controller):
     path = "/datasets"
     tags = ["datasets"]  # noqa: RUF012
+    dependencies = {"dataset_service": Provide(provide_dataset_service, sync_to_thread=False)}  # noqa: RUF012
 
     @get(operation_id="dataset_list", responses=problems(), opt=access(Permission.ORG_DATASET_READ))
     async def list_datasets(
-        self, session: Session, principal: Caller, cipher: Cipher, cursor: Cursor = None, limit: Limit = 50
+        self, dataset_service: NamedDependency[DatasetService], cursor: Cursor = None, limit: Limit = 50
     ) -> DatasetPage:
-        return await DatasetService(session, principal.organization_id, cipher).list(cursor, limit)
+        return await dataset_service.list(cursor, limit)
 
     @post(
         operation_id="dataset_create",
@@ -51,15 +50,9 @@ class DatasetController(Controller):
         opt=access(Permission.ORG_DATASET_CREATE) | audited(AuditAction.DATA_DATASET_CREATE),
     )
     async def create(
-        self,
-        session: Session,
-        principal: Caller,
-        cipher: Cipher,
-        store: Store,
-        audit: Audit,
-        data: JSONBody[DatasetCreate],
+        self, dataset_service: NamedDependency[DatasetService], audit: Audit, data: JSONBody[DatasetCreate]
     ) -> Response[Dataset]:
-        dataset = await DatasetService(session, principal.organization_id, cipher).create(data, store)
+        dataset = await dataset_service.create(data)
         audit.note(
             target=f"dataset:{dataset.id}", kind=dataset.kind, customer_bucket=dataset.storage is not None
         )
@@ -72,9 +65,9 @@ class DatasetController(Controller):
         opt=access(Permission.ORG_DATASET_READ),
     )
     async def read(
-        self, session: Session, principal: Caller, cipher: Cipher, dataset_id: FromPath[uuid.UUID]
+        self, dataset_service: NamedDependency[DatasetService], dataset_id: FromPath[uuid.UUID]
     ) -> Dataset:
-        return await DatasetService(session, principal.organization_id, cipher).get(dataset_id)
+        return await dataset_service.get(dataset_id)
 
     @get(
         "/{dataset_id:uuid}/items",
@@ -84,16 +77,12 @@ class DatasetController(Controller):
     )
     async def list_items(
         self,
-        session: Session,
-        principal: Caller,
-        cipher: Cipher,
+        dataset_service: NamedDependency[DatasetService],
         dataset_id: FromPath[uuid.UUID],
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> DataItemPage:
-        return await DatasetService(session, principal.organization_id, cipher).list_items(
-            dataset_id, cursor, limit
-        )
+        return await dataset_service.list_items(dataset_id, cursor, limit)
 
     @post(
         "/{dataset_id:uuid}/items",
@@ -103,15 +92,11 @@ class DatasetController(Controller):
     )
     async def import_items(
         self,
-        session: Session,
-        principal: Caller,
-        cipher: Cipher,
+        dataset_service: NamedDependency[DatasetService],
         dataset_id: FromPath[uuid.UUID],
         data: JSONBody[DataItemImport],
     ) -> Response[DataItemImported]:
-        imported = await DatasetService(session, principal.organization_id, cipher).import_items(
-            dataset_id, data
-        )
+        imported = await dataset_service.import_items(dataset_id, data)
         return Response(imported, status_code=201)
 
     @post(
@@ -132,10 +117,7 @@ class DatasetController(Controller):
     async def upload(
         self,
         request: Request[Any, Any, Any],
-        session: Session,
-        principal: Caller,
-        cipher: Cipher,
-        store: Store,
+        dataset_service: NamedDependency[DatasetService],
         audit: Audit,
         dataset_id: FromPath[uuid.UUID],
         content_disposition: Annotated[
@@ -143,12 +125,13 @@ class DatasetController(Controller):
         ] = None,
     ) -> Response[DataItem]:
         name = upload_name(content_disposition)
-        item = await _uploads(request, session, principal, cipher, store).upload(
+        item = await dataset_service.upload(
             dataset_id,
             name,
             request.headers.get("content-type"),
             request.content_length,
             aiter(request.stream()),
+            _settings(request).api.max_upload_bytes,
         )
         audit.note(
             target=f"item:{item.id}", dataset=str(dataset_id), size=item.size, media_type=item.media_type
@@ -171,18 +154,13 @@ class DatasetController(Controller):
     async def import_texts(
         self,
         request: Request[Any, Any, Any],
-        session: Session,
-        principal: Caller,
-        cipher: Cipher,
+        dataset_service: NamedDependency[DatasetService],
         dataset_id: FromPath[uuid.UUID],
     ) -> Response[DataItemImported]:
-        settings: Settings = request.app.state.settings
-        body = await read_limited(request, settings.api.max_text_import_bytes)
+        body = await read_limited(request, _settings(request).api.max_text_import_bytes)
         media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
         records = texts.parse(body, media_type)
-        imported = await DatasetService(session, principal.organization_id, cipher).import_texts(
-            dataset_id, records
-        )
+        imported = await dataset_service.import_texts(dataset_id, records)
         return Response(imported, status_code=201)
 
     @post(
@@ -202,26 +180,14 @@ class DatasetController(Controller):
     async def import_from_bucket(
         self,
         request: Request[Any, Any, Any],
-        session: Session,
-        principal: Caller,
-        cipher: Cipher,
-        store: Store,
+        dataset_service: NamedDependency[DatasetService],
         dataset_id: FromPath[uuid.UUID],
         data: JSONBody[ImportRequest],
     ) -> Response[ImportResult]:
-        result = await _uploads(request, session, principal, cipher, store).import_from(
-            dataset_id, location(data.source), data.start_after, data.limit
-        )
+        result = await dataset_service.import_from(dataset_id, data, _settings(request).api.max_upload_bytes)
         return Response(result, status_code=201 if result.created else 200)
 
 
-def _uploads(
-    request: Request[Any, Any, Any],
-    session: AsyncSession,
-    principal: Principal,
-    cipher: ContentCipher,
-    store: ObjectStore,
-) -> UploadService:
+def _settings(request: Request[Any, Any, Any]) -> Settings:
     settings: Settings = request.app.state.settings
-    datasets = DatasetService(session, principal.organization_id, cipher)
-    return UploadService(datasets, cipher, store, settings.api.max_upload_bytes)
+    return settings

@@ -6,16 +6,17 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, get
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, HeaderParameter
 from litestar.response import Stream
 
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
-from enclave.datasets.content import ContentService
+from enclave.datasets.deps import provide_dataset_service
 from enclave.datasets.service import DatasetService
 from enclave.web.audit import audited
 from enclave.web.guard import Target, access
-from enclave.web.http import Audit, Caller, Cipher, Session, Store
+from enclave.web.http import Audit
 from enclave.web.ranges import RangeNotSatisfiable, content_range, parse_range
 from enclave.web.responses import problems
 
@@ -31,6 +32,7 @@ CONTENT_HEADERS = {
 class ItemController(Controller):
     path = "/items"
     tags = ["datasets"]  # noqa: RUF012
+    dependencies = {"dataset_service": Provide(provide_dataset_service, sync_to_thread=False)}  # noqa: RUF012
 
     @get(
         "/{item_id:uuid}/content",
@@ -45,16 +47,12 @@ class ItemController(Controller):
     )
     async def content(
         self,
-        session: Session,
-        principal: Caller,
-        cipher: Cipher,
-        store: Store,
+        dataset_service: NamedDependency[DatasetService],
         audit: Audit,
         item_id: FromPath[uuid.UUID],
         range_: Annotated[str | None, HeaderParameter(name="Range", max_length=200)] = None,
     ) -> Response[bytes] | Stream:
-        service = ContentService(DatasetService(session, principal.organization_id, cipher), cipher, store)
-        item = await service.find(item_id)
+        item = await dataset_service.stored_item(item_id)
         size = item.size
         try:
             wanted = parse_range(range_, size)
@@ -68,8 +66,8 @@ class ItemController(Controller):
         audit.note(bytes=end - start, **({"range": f"{start}-{end - 1}"} if wanted is not None else {}))
         headers = dict(CONTENT_HEADERS)
         if size == 0:
-            return Response(b"", media_type=_bare(item.row.media_type), headers=headers)
-        content = await service.read(item, start, end)
+            return Response(b"", media_type=_bare(item.media_type), headers=headers)
+        content = await dataset_service.read_content(item, start, end)
         headers["Content-Length"] = str(end - start)
         if wanted is not None:
             headers["Content-Range"] = content_range(start, end, size)

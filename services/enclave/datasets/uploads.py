@@ -1,10 +1,11 @@
-"""File uploads and imports from a customer's bucket: the bytes stream through sniffing, a size limit
-and encryption into the dataset's bucket, and the item row is written only once the whole object is
-stored.
+"""File uploads and imports from a customer's bucket, the streaming half: the bytes stream through
+sniffing, a size limit and encryption into the dataset's bucket. The datasets service decides what
+is stored where and writes the item row, only once the whole object is stored.
 
 Nothing is held in memory beyond one segment and one storage part. The data key is fetched before
 the first byte is read, so with Vault down the upload fails (503) having stored nothing; any failure
 while streaming aborts the multipart upload, and a row that cannot be written removes its object.
+Must never run a query, nor let a plaintext byte reach storage.
 """
 
 from __future__ import annotations
@@ -12,22 +13,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from email.message import Message
-from typing import Any
+from typing import Any, Literal
 
 import anyio.from_thread
 import anyio.to_thread
 from litestar import Request
 
 from enclave.crypto.content import ContentCipher
-from enclave.datasets.schemas import DataItem, ImportResult, Rejected
-from enclave.datasets.service import DatasetService, location_of, to_schema
-from enclave.db.models import DataItem as ItemRow
-from enclave.db.models import Dataset as DatasetRow
 from enclave.db.models.base import new_id
-from enclave.domain.errors import Conflict, InvalidInput, TooLarge, UnsupportedContent
+from enclave.domain.errors import InvalidInput, TooLarge, UnsupportedContent
 from enclave.storage import sniff
 from enclave.storage.locations import Location
-from enclave.storage.objects import ObjectStore, StoredObject
+from enclave.storage.objects import ObjectStore
 
 
 def upload_name(content_disposition: str | None) -> str:
@@ -58,7 +55,7 @@ class _BodyEnded(Exception):
     """The client sent fewer bytes than its Content-Length."""
 
 
-async def _head(body: AsyncIterator[bytes]) -> tuple[bytes, bytes]:
+async def leading_bytes(body: AsyncIterator[bytes]) -> tuple[bytes, bytes]:
     """At least ``SNIFF_BYTES`` leading bytes (fewer only if the body is shorter), and whatever of
     the last chunk lies past them."""
     held = bytearray()
@@ -70,144 +67,8 @@ async def _head(body: AsyncIterator[bytes]) -> tuple[bytes, bytes]:
     return data[: sniff.SNIFF_BYTES], data[sniff.SNIFF_BYTES :]
 
 
-class UploadService:
-    def __init__(
-        self, datasets: DatasetService, cipher: ContentCipher, store: ObjectStore, max_bytes: int
-    ) -> None:
-        self.datasets = datasets
-        self.cipher = cipher
-        self.store = store
-        self.max_bytes = max_bytes
-
-    async def upload(
-        self,
-        dataset_id: uuid.UUID,
-        name: str,
-        declared_type: str | None,
-        content_length: int | None,
-        body: AsyncIterator[bytes],
-    ) -> DataItem:
-        dataset = await self.datasets.row(dataset_id)
-        if content_length is not None and content_length > self.max_bytes:
-            raise TooLarge(f"A file may be at most {self.max_bytes} bytes.")
-        (index,) = await self.datasets.check_new_names(dataset_id, [name])
-        head, rest = await _head(body)
-        media_type = _sniffed(dataset, head, declared_type)
-        counted = _Counter(self.max_bytes, content_length)
-        row = await self._store(dataset, name, index, media_type, counted, counted.wrap(head, rest, body))
-        return await self.datasets.item_schema(row)
-
-    async def import_from(
-        self, dataset_id: uuid.UUID, source: Location, start_after: str | None, limit: int
-    ) -> ImportResult:
-        """Imports up to ``limit`` objects listed under the source's prefix (after ``start_after``):
-        each is read, sniffed, encrypted and stored like an upload. Objects that cannot be items are
-        listed as rejected; a fault undoes the whole call (its stored objects are removed)."""
-        dataset = await self.datasets.row(dataset_id)
-        listing = await anyio.to_thread.run_sync(self.store.list_source, source, start_after, limit)
-        created: list[ItemRow] = []
-        rejected: list[Rejected] = []
-        try:
-            for entry in listing:
-                reason = await self._import_one(dataset, source, entry, created)
-                if reason is not None:
-                    rejected.append(Rejected(entry.key, reason))
-        except BaseException:
-            location = location_of(dataset)
-            for row in created:
-                await anyio.to_thread.run_sync(
-                    self.store.delete, self.cipher.organization_id, str(row.id), location
-                )
-            raise
-        next_start_after = listing[-1].key if len(listing) == limit else None
-        return ImportResult(len(created), rejected, next_start_after)
-
-    async def _import_one(
-        self, dataset: DatasetRow, source: Location, entry: StoredObject, created: list[ItemRow]
-    ) -> str | None:
-        name = entry.key[len(source.prefix) :]
-        if not 1 <= len(name) <= 500 or any(ord(c) < 0x20 for c in name):
-            return "the name must be 1 to 500 printable characters"
-        if entry.size > self.max_bytes:
-            return f"larger than {self.max_bytes} bytes"
-        try:
-            (index,) = await self.datasets.check_new_names(dataset.id, [name])
-        except Conflict:
-            return "an item of this name is already in the dataset"
-        chunks = await anyio.to_thread.run_sync(self.store.read_source, source, entry.key)
-        head, rest = await anyio.to_thread.run_sync(_head_of, chunks)
-        try:
-            media_type = _sniffed(dataset, head, None)
-        except (UnsupportedContent, InvalidInput) as refused:
-            chunks.close()  # type: ignore[attr-defined]
-            return refused.message
-        counted = _Counter(self.max_bytes, entry.size)
-        created.append(
-            await self._store(dataset, name, index, media_type, counted, counted.chain(head, rest, chunks))
-        )
-        return None
-
-    async def _store(
-        self,
-        dataset: DatasetRow,
-        name: str,
-        index: bytes,
-        media_type: str,
-        counted: _Counter,
-        plaintext: Iterator[bytes],
-    ) -> ItemRow:
-        """Encrypts and stores one object, then adds its item (removing the object if that fails)."""
-        item_id = new_id()
-        sealer = await self.cipher.object_sealer(item_id)  # Vault first: 503 before anything is stored
-        length = counted.content_length
-        stored_length = -1 if length is None else sealer.stored_size(length)
-        location = location_of(dataset)
-        key = str(item_id)
-        try:
-            await anyio.to_thread.run_sync(
-                self.store.put,
-                self.cipher.organization_id,
-                key,
-                sealer.encrypt(plaintext),
-                stored_length,
-                location,
-            )
-        except _BodyEnded:
-            raise InvalidInput("The upload ended before its Content-Length.") from None
-        except OSError as error:
-            # The minio client reports a stream that ran short of its length as an OSError.
-            if counted.seen < (length or 0):
-                raise InvalidInput("The upload ended before its Content-Length.") from error
-            raise
-        try:
-            row = await self.datasets.new_item(
-                dataset.id,
-                item_id=item_id,
-                name=name,
-                name_index=index,
-                media_type=media_type,
-                attributes={},
-                size=counted.seen,
-                object_header=sealer.header,
-            )
-            await self.datasets.session.flush()
-        except BaseException:
-            await anyio.to_thread.run_sync(self.store.delete, self.cipher.organization_id, key, location)
-            raise
-        return row
-
-
-def _sniffed(dataset: DatasetRow, head: bytes, declared_type: str | None) -> str:
-    if not head:
-        raise InvalidInput("The upload is empty.")
-    try:
-        return sniff.sniff(head, kind=to_schema(dataset).kind, declared=declared_type)
-    except sniff.UnsupportedContent as error:
-        raise UnsupportedContent(str(error)) from None
-
-
-def _head_of(chunks: Iterator[bytes]) -> tuple[bytes, bytes]:
-    """``_head`` for a blocking stream (an object read from a customer bucket)."""
+def leading_bytes_of(chunks: Iterator[bytes]) -> tuple[bytes, bytes]:
+    """``leading_bytes`` for a blocking stream (an object read from a customer bucket)."""
     held = bytearray()
     for chunk in chunks:
         held += chunk
@@ -215,6 +76,54 @@ def _head_of(chunks: Iterator[bytes]) -> tuple[bytes, bytes]:
             break
     data = bytes(held)
     return data[: sniff.SNIFF_BYTES], data[sniff.SNIFF_BYTES :]
+
+
+def sniffed(kind: Literal["image", "text"], head: bytes, declared_type: str | None) -> str:
+    """The media type the leading bytes show for a dataset of this kind (415 when they cannot be one)."""
+    if not head:
+        raise InvalidInput("The upload is empty.")
+    try:
+        return sniff.sniff(head, kind=kind, declared=declared_type)
+    except sniff.UnsupportedContent as error:
+        raise UnsupportedContent(str(error)) from None
+
+
+async def put_object(
+    cipher: ContentCipher,
+    store: ObjectStore,
+    location: Location | None,
+    counted: SizeCounter,
+    plaintext: Iterator[bytes],
+) -> tuple[uuid.UUID, bytes | None]:
+    """Encrypts and stores one object under a new item id, as it streams: the id and the object's
+    header (the item's row is the caller's to write, and to remove the object if it cannot)."""
+    item_id = new_id()
+    sealer = await cipher.object_sealer(item_id)  # Vault first: 503 before anything is stored
+    length = counted.content_length
+    stored_length = -1 if length is None else sealer.stored_size(length)
+    try:
+        await anyio.to_thread.run_sync(
+            store.put,
+            cipher.organization_id,
+            str(item_id),
+            sealer.encrypt(plaintext),
+            stored_length,
+            location,
+        )
+    except _BodyEnded:
+        raise InvalidInput("The upload ended before its Content-Length.") from None
+    except OSError as error:
+        # The minio client reports a stream that ran short of its length as an OSError.
+        if counted.seen < (length or 0):
+            raise InvalidInput("The upload ended before its Content-Length.") from error
+        raise
+    return item_id, sealer.header
+
+
+async def delete_object(
+    cipher: ContentCipher, store: ObjectStore, item_id: uuid.UUID, location: Location | None
+) -> None:
+    await anyio.to_thread.run_sync(store.delete, cipher.organization_id, str(item_id), location)
 
 
 #: Body bytes handed to the storage thread at a time: one hop between threads per MiB, not per
@@ -235,7 +144,7 @@ async def _next_batch(body: AsyncIterator[bytes]) -> bytes | None:
     return b"".join(parts) if parts else None
 
 
-class _Counter:
+class SizeCounter:
     """Counts plaintext as it streams from the event loop to the storage thread, and stops a body
     that runs past the size limit or its Content-Length (the upload is then aborted)."""
 

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from enclave.db.models import Organization, OrganizationDirectory, OrgMembership, User
+from enclave.db.models import OrgMembership, User
 from enclave.db.models.base import new_id
+from enclave.db.repositories.members import MemberRepository
+from enclave.db.repositories.organizations import DirectoryRepository, OrganizationRepository
 from enclave.db.session import bind_tenant
 from enclave.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
 from enclave.domain.roles import OrgRole
@@ -75,10 +76,7 @@ class LoginService:
 
     async def organization_of(self, realm: str) -> uuid.UUID:
         async with self.session_factory() as db:
-            statement = select(OrganizationDirectory.organization_id).where(
-                OrganizationDirectory.slug == realm
-            )
-            org = (await db.execute(statement)).scalar_one_or_none()
+            org = await DirectoryRepository(db).organization_of(realm)
         if org is None:
             raise NotFound("No such organization.")
         return org
@@ -151,19 +149,17 @@ class LoginService:
     ) -> tuple[uuid.UUID, bool]:
         async with self.session_factory() as db, db.begin():
             await bind_tenant(db, org_id)
-            statement = select(User).where(User.organization_id == org_id)
-            user = (
-                await db.execute(statement.where(User.issuer == issuer, User.subject == str(claims["sub"])))
-            ).scalar_one_or_none()
+            users = MemberRepository(db, org_id)
+            user = await users.user_by_subject(issuer, str(claims["sub"]))
             if user is None and claims.get("email_verified") and claims.get("email"):
                 # First sign-in: the member an admin created (or invited) with this e-mail address.
                 email = str(claims["email"]).lower()
-                user = (
-                    await db.execute(statement.where(User.email == email, User.subject.is_(None)))
-                ).scalar_one_or_none()
+                user = await users.unbound_user_by_email(email)
                 if user is not None:
                     user.issuer, user.subject = issuer, str(claims["sub"])
-            org = (await db.execute(select(Organization).where(Organization.id == org_id))).scalar_one()
+            org = await OrganizationRepository(db, org_id).get()
+            if org is None:
+                raise NotFound("No such organization.")
             settings = org.settings or {}
             if user is None:
                 user = await self._join_by_domain(

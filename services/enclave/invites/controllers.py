@@ -5,24 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
-from enclave.db.session import bind_tenant
-from enclave.domain.errors import InvalidInput
-from enclave.identity.login import login_url
+from enclave.invites.deps import provide_invite_service
 from enclave.invites.schemas import InviteAccept, InviteAccepted, InviteCreate, InviteCreated
-from enclave.invites.service import InviteService, organization_of
+from enclave.invites.service import InviteService, accept_invitation
 from enclave.web.audit import audited
 from enclave.web.guard import Target, access
-from enclave.web.http import Caller, Session
+from enclave.web.http import Caller
 from enclave.web.responses import problems
 
 
 class InviteController(Controller):
     path = "/invites"
     tags = ["members"]  # noqa: RUF012
+    dependencies = {"invite_service": Provide(provide_invite_service, sync_to_thread=False)}  # noqa: RUF012
 
     @post(
         operation_id="invite_create",
@@ -30,14 +30,16 @@ class InviteController(Controller):
         opt=access(Permission.ORG_MEMBER_CREATE, Target.NEW_MEMBER) | audited(AuditAction.ORG_INVITE_CREATE),
     )
     async def create(
-        self, session: Session, principal: Caller, data: JSONBody[InviteCreate]
+        self, invite_service: NamedDependency[InviteService], principal: Caller, data: JSONBody[InviteCreate]
     ) -> Response[InviteCreated]:
-        created = await InviteService(session, principal.organization_id).create(principal, data)
+        created = await invite_service.create(principal, data)
         return Response(created, status_code=201, headers={"Cache-Control": "no-store"})
 
 
 class InviteAcceptController(Controller):
-    """Public by nature: the invitation's token is the credential."""
+    """Public by nature: the invitation's token is the credential. Outside the v1 router, so it has no
+    request session nor caller to make ``invite_service`` from: ``accept_invitation`` opens the
+    transaction of the organization the token names."""
 
     path = "/auth/invites"
     include_in_schema = False
@@ -46,13 +48,8 @@ class InviteAcceptController(Controller):
     async def accept(
         self, request: Request[Any, Any, Any], data: JSONBody[InviteAccept]
     ) -> Response[InviteAccepted]:
-        org = organization_of(data.token)
-        if org is None:
-            raise InvalidInput("This invitation is not valid: it is unknown, used or expired.")
-        async with request.app.state.session_factory() as db, db.begin():
-            await bind_tenant(db, org)
-            user_id, realm = await InviteService(db, org).accept(
-                data.token, data.display_name, data.password, request.app.state.realms
-            )
-        public_url = request.app.state.settings.api.public_url
-        return Response(InviteAccepted(user_id, login_url(public_url, realm)), status_code=201)
+        state = request.app.state
+        accepted = await accept_invitation(
+            state.session_factory, state.realms, state.settings.api.public_url, data
+        )
+        return Response(accepted, status_code=201)

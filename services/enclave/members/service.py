@@ -1,4 +1,7 @@
-"""Adds, changes and removes organization members. Removal disables the account (its history stays)."""
+"""Adds, reads, changes and removes organization members: a change is checked against ``If-Match``
+and the member rules (one active Admin always, no Tasker who manages a project); removal disables
+the account (its history stays). Must never build a query (rows come from ``MemberRepository``) nor
+hand an ORM row to a controller: it returns ``members.schemas``."""
 
 from __future__ import annotations
 
@@ -7,12 +10,15 @@ import uuid
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enclave.authz.policy import Visibility
+from enclave.authz.principal import Principal
 from enclave.db.models import OrgMembership, User
 from enclave.db.models.base import new_id
 from enclave.db.repositories.members import MemberRepository
 from enclave.domain.errors import Conflict, InvalidState, NotFound
 from enclave.domain.roles import OrgRole
 from enclave.members.schemas import Member, MemberCreate, MemberPage, MemberUpdate
+from enclave.web.http import check_if_match
 
 
 def to_schema(membership: OrgMembership, user: User) -> Member:
@@ -32,21 +38,20 @@ class MemberService:
         self.session = session
         self.repo = MemberRepository(session, organization_id)
 
-    async def get(self, user_id: uuid.UUID) -> tuple[OrgMembership, User]:
+    async def _get(self, user_id: uuid.UUID) -> tuple[OrgMembership, User]:
         found = await self.repo.get_member(user_id)
         if found is None:
             raise NotFound("No such member.")
         return found
 
+    async def read(self, user_id: uuid.UUID) -> Member:
+        return to_schema(*await self._get(user_id))
+
     async def list(
-        self, caller_role: OrgRole, role: OrgRole | None, cursor: str | None, limit: int
+        self, caller: Principal, visibility: Visibility, role: OrgRole | None, cursor: str | None, limit: int
     ) -> MemberPage:
-        if caller_role is OrgRole.WORKFORCE_MANAGER:
-            # Workforce Managers manage Taskers; the list shows them nobody else (as reads do not).
-            if role not in (None, OrgRole.TASKER):
-                return MemberPage([], None)
-            role = OrgRole.TASKER
-        result = await self.repo.page_members(role, cursor, limit)
+        """The members the caller may see (the policy's ``visible``), optionally of one role."""
+        result = await self.repo.page_members(visibility, caller.user_id, role, cursor, limit)
         users = await self.repo.users_by_id([m.user_id for m in result.items])
         return MemberPage([to_schema(m, users[m.user_id]) for m in result.items], result.next_cursor)
 
@@ -60,7 +65,11 @@ class MemberService:
         await self.session.flush()
         return to_schema(membership, user)
 
-    async def update(self, membership: OrgMembership, user: User, change: MemberUpdate) -> Member:
+    async def update(self, user_id: uuid.UUID, change: MemberUpdate, if_match: str | None) -> Member:
+        """Changes a member based on the version ``if_match`` names (the guard holds the membership
+        locked for update since it decided)."""
+        membership, user = await self._get(user_id)
+        check_if_match(if_match, membership.version)
         if change.role is not msgspec.UNSET:
             await self._keep_an_admin(membership, change.role)
             if change.role is OrgRole.TASKER and await self.repo.manages_a_project(user.id):
@@ -73,7 +82,8 @@ class MemberService:
         await self.session.flush()
         return to_schema(membership, user)
 
-    async def remove(self, membership: OrgMembership, user: User) -> None:
+    async def remove(self, user_id: uuid.UUID) -> None:
+        membership, user = await self._get(user_id)
         await self._keep_an_admin(membership, None)
         user.disabled = True
         await self.session.flush()

@@ -1,18 +1,19 @@
-"""Creates ontologies and appends versions; an old version is never changed."""
+"""The ontologies service: creates ontologies and appends versions, and answers with the domain's
+schemas. Owns the rules of a definition (names unique within their list, options within a question)
+and the version numbering; reads and writes only through ``enclave.db.repositories.ontologies``.
+Must never change an old version, and never hand an ORM row to its callers."""
 
 from __future__ import annotations
 
 import uuid
 
 import msgspec
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.db.models import Ontology as OntologyRow
 from enclave.db.models import OntologyVersion as VersionRow
 from enclave.db.models.base import new_id
-from enclave.db.repositories.base import TenantRepository
-from enclave.db.repositories.pages import page
+from enclave.db.repositories.ontologies import OntologyRepository, OntologyVersionRepository
 from enclave.domain.errors import Conflict, InvalidInput, NotFound
 from enclave.ontologies.schemas import (
     Ontology,
@@ -22,18 +23,6 @@ from enclave.ontologies.schemas import (
     OntologyVersion,
     OntologyVersionList,
 )
-
-
-class OntologyRepository(TenantRepository[OntologyRow]):
-    model = OntologyRow
-
-
-class OntologyVersionRepository(TenantRepository[VersionRow]):
-    model = VersionRow
-
-    async def definition(self, ontology_id: uuid.UUID, version: int) -> VersionRow | None:
-        statement = self.select().where(VersionRow.ontology_id == ontology_id, VersionRow.version == version)
-        return (await self.session.execute(statement)).scalar_one_or_none()
 
 
 def check_definition(definition: OntologyDefinition) -> None:
@@ -51,6 +40,10 @@ def check_definition(definition: OntologyDefinition) -> None:
 
 def _definition(row: VersionRow) -> OntologyDefinition:
     return msgspec.convert(row.definition, OntologyDefinition)
+
+
+def _version_schema(row: VersionRow) -> OntologyVersion:
+    return OntologyVersion(row.ontology_id, row.version, _definition(row), row.created_by, row.created_at)
 
 
 class OntologyService:
@@ -76,18 +69,16 @@ class OntologyService:
         return await self._schema(await self._row(ontology_id))
 
     async def current_definition(self, ontology_id: uuid.UUID) -> tuple[int, OntologyDefinition]:
-        row = await self._row(ontology_id)
-        ontology = await self._schema(row)
+        ontology = await self.get(ontology_id)
         return ontology.current_version, ontology.definition
 
     async def list(self, cursor: str | None, limit: int) -> OntologyPage:
-        result = await page(self.session, self.ontologies.select(), OntologyRow, cursor, limit)
+        result = await self.ontologies.page_ontologies(cursor, limit)
         return OntologyPage([await self._schema(row) for row in result.items], result.next_cursor)
 
     async def create(self, data: OntologyCreate, author_id: uuid.UUID) -> Ontology:
         check_definition(data.definition)
-        exists = await self.session.execute(self.ontologies.select().where(OntologyRow.name == data.name))
-        if exists.first() is not None:
+        if await self.ontologies.name_taken(data.name):
             raise Conflict("An ontology with this name already exists.")
         row = self.ontologies.add(OntologyRow(id=new_id(), name=data.name, current_version=1))
         await self.session.flush()
@@ -107,16 +98,7 @@ class OntologyService:
 
     async def list_versions(self, ontology_id: uuid.UUID) -> OntologyVersionList:
         await self._row(ontology_id)
-        statement = (
-            self.versions.select().where(VersionRow.ontology_id == ontology_id).order_by(VersionRow.version)
-        )
-        rows = await self.versions.list(statement)
-        return OntologyVersionList(
-            [
-                OntologyVersion(r.ontology_id, r.version, _definition(r), r.created_by, r.created_at)
-                for r in rows
-            ]
-        )
+        return OntologyVersionList([_version_schema(r) for r in await self.versions.all_of(ontology_id)])
 
     def _add_version(
         self, ontology_id: uuid.UUID, number: int, definition: OntologyDefinition, author_id: uuid.UUID
@@ -132,7 +114,4 @@ class OntologyService:
         )
 
     async def exists(self, ontology_id: uuid.UUID) -> bool:
-        statement = select(OntologyRow.id).where(
-            OntologyRow.id == ontology_id, OntologyRow.organization_id == self.ontologies.organization_id
-        )
-        return (await self.session.execute(statement)).first() is not None
+        return await self.ontologies.exists(ontology_id)

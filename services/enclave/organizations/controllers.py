@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Controller, Request, Response, get, patch
+from litestar import Controller, Response, get, patch
+from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
+from enclave.organizations.deps import provide_organization_service
 from enclave.organizations.schemas import Organization, OrganizationUpdate
-from enclave.organizations.service import OrganizationService, to_schema
+from enclave.organizations.service import OrganizationService
 from enclave.web.audit import audited
 from enclave.web.guard import access
-from enclave.web.http import Caller, IfMatch, Session, check_if_match, etag
+from enclave.web.http import IfMatch, etag
 from enclave.web.responses import problems
 
 
 class OrganizationController(Controller):
     path = "/organization"
     tags = ["organization"]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "organization_service": Provide(provide_organization_service, sync_to_thread=False)
+    }
 
     @get(operation_id="organization_read", responses=problems(), opt=access(Permission.ORG_ORGANIZATION_READ))
-    async def read(self, session: Session, principal: Caller) -> Response[Organization]:
-        row = await OrganizationService(session, principal.organization_id).row()
-        return Response(to_schema(row), headers={"ETag": etag(row.version)})
+    async def read(
+        self, organization_service: NamedDependency[OrganizationService]
+    ) -> Response[Organization]:
+        organization = await organization_service.read()
+        return Response(organization, headers={"ETag": etag(organization.version)})
 
     @patch(
         operation_id="organization_update",
@@ -33,14 +38,9 @@ class OrganizationController(Controller):
     )
     async def update(
         self,
-        request: Request[Any, Any, Any],
-        session: Session,
-        principal: Caller,
+        organization_service: NamedDependency[OrganizationService],
         data: JSONBody[OrganizationUpdate],
         if_match: IfMatch,
     ) -> Response[Organization]:
-        service = OrganizationService(session, principal.organization_id)
-        row = await service.row()
-        check_if_match(if_match, row.version)
-        row = await service.update(row, data, request.app.state.realms)
-        return Response(to_schema(row), headers={"ETag": etag(row.version)})
+        organization = await organization_service.update(data, if_match)
+        return Response(organization, headers={"ETag": etag(organization.version)})

@@ -3,27 +3,27 @@ the customer's KMS (state and rotation), and the end of the organization (crypto
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Any
-
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, Response, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody
 
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
-from enclave.crypto.rotation import KeyRotation
-from enclave.organizations import termination
+from enclave.organizations.deps import provide_organization_service
 from enclave.organizations.schemas import KeyRotationStarted, KeyStatus, Termination, TerminationRequest
 from enclave.organizations.service import OrganizationService
 from enclave.web.audit import audited
 from enclave.web.guard import access
-from enclave.web.http import Audit, Caller, Session
+from enclave.web.http import Audit
 from enclave.web.responses import problems
 
 
 class OrganizationKeyController(Controller):
     path = "/organization"
     tags = ["organization"]  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "organization_service": Provide(provide_organization_service, sync_to_thread=False)
+    }
 
     @get(
         "/key",
@@ -31,11 +31,8 @@ class OrganizationKeyController(Controller):
         responses=problems(),
         opt=access(Permission.ORG_KEY_READ),
     )
-    async def key(self, request: Request[Any, Any, Any], principal: Caller) -> KeyStatus:
-        rotation: KeyRotation = request.app.state.rotation
-        status = await rotation.status(principal.organization_id)
-        counts = {str(version): count for version, count in sorted(status.data_keys_by_version.items())}
-        return KeyStatus(status.latest_version, status.min_decryption_version, counts)
+    async def key(self, organization_service: NamedDependency[OrganizationService]) -> KeyStatus:
+        return await organization_service.key_status()
 
     @post(
         "/key/rotations",
@@ -51,14 +48,11 @@ class OrganizationKeyController(Controller):
         status_code=202,
     )
     async def rotate(
-        self, request: Request[Any, Any, Any], session: Session, principal: Caller, audit: Audit
+        self, organization_service: NamedDependency[OrganizationService], audit: Audit
     ) -> Response[KeyRotationStarted]:
-        rotation: KeyRotation = request.app.state.rotation
-        version = await rotation.start(principal.organization_id, session)
-        audit.note(key_version=version)
-        # It waits for the data-key lock this request holds until it commits, with its audit event.
-        rotation.finish_in_background(principal.organization_id)
-        return Response(KeyRotationStarted(version), status_code=202)
+        started = await organization_service.rotate_key()
+        audit.note(key_version=started.latest_version)
+        return Response(started, status_code=202)
 
     @post(
         "/termination",
@@ -73,9 +67,6 @@ class OrganizationKeyController(Controller):
         status_code=202,
     )
     async def terminate(
-        self, session: Session, principal: Caller, data: JSONBody[TerminationRequest]
+        self, organization_service: NamedDependency[OrganizationService], data: JSONBody[TerminationRequest]
     ) -> Response[Termination]:
-        row = await OrganizationService(session, principal.organization_id).row()
-        done = termination.terminate(row, data.confirm, dt.datetime.now(dt.UTC))
-        await session.flush()
-        return Response(Termination(done.terminated_at, done.shred_after), status_code=202)
+        return Response(await organization_service.terminate(data.confirm), status_code=202)

@@ -1,8 +1,8 @@
 """Creates an organization and its first admin: the one writer of new tenants (the operator, the
-first-run demo and the test suites call it; the public API never does).
-
-Runs as the api role: the new organization's id is bound as the transaction's tenant before its
-rows are inserted, so row-level security's WITH CHECK accepts exactly those rows and nothing else.
+first-run demo and the test suites call it; the public API never does). Runs as the api role: the new
+organization's id is bound as the transaction's tenant before its rows are inserted (through the
+organizations and members repositories), so row-level security's WITH CHECK accepts exactly those
+rows. Must never make an organization without its key, nor build a query itself.
 """
 
 from __future__ import annotations
@@ -14,11 +14,13 @@ import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.crypto.kms import TenantKeys
-from enclave.db.models import Organization, OrganizationDirectory, OrgMembership, User
+from enclave.db.models import OrgMembership, User
 from enclave.db.models.base import new_id
+from enclave.db.repositories.members import MemberRepository
+from enclave.db.repositories.organizations import OrganizationRepository
 from enclave.db.session import bind_tenant
 from enclave.domain.roles import OrgRole
-from enclave.identity.realms import check_realm_name
+from enclave.identity.keycloak_admin import check_realm_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +46,10 @@ async def provision_organization(
     org_id = new_id()
     await anyio.to_thread.run_sync(keys.ensure_key, org_id)
     await bind_tenant(session, org_id)
-    session.add(Organization(id=org_id, slug=slug, name=name, workforce=workforce, settings={}))
+    await OrganizationRepository(session, org_id).add(slug=slug, name=name, workforce=workforce)
+    members = MemberRepository(session, org_id)
+    admin = members.add_user(User(id=new_id(), email=admin_email.lower(), display_name=admin_name))
     await session.flush()
-    session.add(OrganizationDirectory(slug=slug, organization_id=org_id))
-    await session.flush()
-    admin = User(id=new_id(), organization_id=org_id, email=admin_email.lower(), display_name=admin_name)
-    session.add(admin)
-    await session.flush()
-    session.add(OrgMembership(id=new_id(), organization_id=org_id, user_id=admin.id, role=OrgRole.ADMIN))
+    members.add(OrgMembership(id=new_id(), user_id=admin.id, role=OrgRole.ADMIN))
     await session.flush()
     return Provisioned(org_id, admin.id)

@@ -1,4 +1,5 @@
-"""Organization schemas: what clients read and what they may change."""
+"""Organization schemas: what clients read and what they may change (settings, identity providers, the
+key, termination). Must never carry a secret back: an identity provider's client secret goes in only."""
 
 from __future__ import annotations
 
@@ -44,6 +45,25 @@ class Organization(msgspec.Struct):
 class OrganizationUpdate(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | msgspec.UnsetType = msgspec.UNSET
     settings: OrganizationSettings | msgspec.UnsetType = msgspec.UNSET
+
+
+class IdentityProviderPut(msgspec.Struct, forbid_unknown_fields=True):
+    kind: Annotated[str, msgspec.Meta(pattern=r"^(oidc|saml)$")]
+    display_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    config: Annotated[
+        dict[Annotated[str, msgspec.Meta(max_length=64)], Annotated[str, msgspec.Meta(max_length=20_000)]],
+        msgspec.Meta(max_length=30),
+    ]
+
+
+class IdentityProvider(msgspec.Struct):
+    alias: str
+    kind: str
+    display_name: str
+    #: Give these to the company IdP: where it sends people back (OIDC redirect URI / SAML ACS) and,
+    #: for SAML, the service provider's entity id.
+    redirect_uri: str
+    sp_entity_id: str
 
 
 class TerminationRequest(msgspec.Struct, forbid_unknown_fields=True):

@@ -1,9 +1,9 @@
-"""Terminating an organization, and the crypto-shredding that follows its export window.
-
-Termination is asked for by an org Admin, who confirms by repeating the organization's slug. From then
-on the organization is read-only (its people may still read and export) until ``shred_after``: the
-request time plus the organization's ``retention_days``. Then ``shred_due`` destroys its transit key:
-the ciphertext stays where it is, in PostgreSQL and in MinIO, and nobody can ever open it again.
+"""Terminating an organization, and the crypto-shredding that follows its export window: an org
+Admin confirms by repeating the organization's slug; from then on the organization is read-only (its
+people may still read and export) until ``shred_after``, the request time plus its ``retention_days``;
+then ``shred_due`` destroys its transit key — the ciphertext stays where it is, in PostgreSQL and in
+MinIO, and nobody can ever open it again. Must never destroy a key before ``shred_after``, nor build
+a query (rows come from ``OrganizationRepository``).
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from dataclasses import dataclass
 
 import anyio.to_thread
 import msgspec
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from enclave.crypto.keyring import KeyRing
 from enclave.db.models import Organization as OrganizationRow
-from enclave.db.models import OrganizationDirectory
+from enclave.db.repositories.organizations import DirectoryRepository, OrganizationRepository
 from enclave.db.session import bind_tenant
 from enclave.domain.errors import InvalidInput, InvalidState
 from enclave.organizations.schemas import OrganizationSettings
@@ -32,7 +31,8 @@ class Terminated:
 
 
 def terminate(row: OrganizationRow, confirm_slug: str, now: dt.datetime) -> Terminated:
-    """Marks the organization terminated (the caller's transaction commits it)."""
+    """Marks the organization terminated (the caller holds its row locked for update, and its
+    transaction commits it)."""
     if confirm_slug != row.slug:
         raise InvalidInput("To terminate, confirm with the organization's exact slug.")
     if row.terminated_at is not None:
@@ -47,26 +47,15 @@ async def shred_due(
     keyring: KeyRing, sessions: async_sessionmaker[AsyncSession], now: dt.datetime
 ) -> list[uuid.UUID]:
     """Destroys the key of every terminated organization whose export window has passed; returns
-    their ids. Idempotent and safe to run from several processes at once."""
+    their ids. Idempotent and safe to run from several processes at once: each organization's row is
+    taken ``FOR UPDATE SKIP LOCKED``, so a row another run holds is left to it."""
     async with sessions() as session:
-        organization_ids = (
-            (await session.execute(select(OrganizationDirectory.organization_id))).scalars().all()
-        )
+        organization_ids = await DirectoryRepository(session).organization_ids()
     shredded = []
     for organization_id in organization_ids:
         async with sessions() as session, session.begin():
             await bind_tenant(session, organization_id)
-            row = (
-                await session.execute(
-                    select(OrganizationRow)
-                    .where(
-                        OrganizationRow.id == organization_id,
-                        OrganizationRow.shred_after <= now,
-                        OrganizationRow.shredded_at.is_(None),
-                    )
-                    .with_for_update(skip_locked=True)
-                )
-            ).scalar_one_or_none()
+            row = await OrganizationRepository(session, organization_id).due_for_shredding(now)
             if row is None:
                 continue
             # The key first: should the commit fail, the next run finds the key gone and records it.

@@ -6,14 +6,14 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.ontologies.schemas import Ontology
-from enclave.ontologies.service import OntologyService
-from enclave.projects.export import ProjectExport
+from enclave.projects.deps import provide_project_service
 from enclave.projects.schemas import (
     Project,
     ProjectCreate,
@@ -26,10 +26,10 @@ from enclave.projects.schemas import (
     ProjectPage,
     ProjectUpdate,
 )
-from enclave.projects.service import ProjectService, to_schema
+from enclave.projects.service import ProjectService
 from enclave.web.audit import audited
 from enclave.web.guard import Target, access
-from enclave.web.http import Audit, Caller, Cursor, IfMatch, Limit, Session, check_if_match, etag
+from enclave.web.http import Audit, Caller, Cursor, IfMatch, Limit, Visible, etag
 from enclave.web.responses import problems
 from enclave.web.streaming import attachment, primed, tenant_lines
 
@@ -42,12 +42,22 @@ ExportFormat = Annotated[Literal["jsonl"], QueryParameter(description="The expor
 class ProjectController(Controller):
     path = "/projects"
     tags = ["projects"]  # noqa: RUF012
+    dependencies = {"project_service": Provide(provide_project_service, sync_to_thread=False)}  # noqa: RUF012
 
-    @get(operation_id="project_list", responses=problems(), opt=access(Permission.ORG_PROJECT_LIST))
+    @get(
+        operation_id="project_list",
+        responses=problems(),
+        opt=access(Permission.ORG_PROJECT_LIST, rows=Permission.PROJECT_PROJECT_READ),
+    )
     async def list_projects(
-        self, session: Session, principal: Caller, cursor: Cursor = None, limit: Limit = 50
+        self,
+        project_service: NamedDependency[ProjectService],
+        principal: Caller,
+        visibility: Visible,
+        cursor: Cursor = None,
+        limit: Limit = 50,
     ) -> ProjectPage:
-        return await ProjectService(session, principal.organization_id).list(principal, cursor, limit)
+        return await project_service.list(principal, visibility, cursor, limit)
 
     @post(
         operation_id="project_create",
@@ -55,9 +65,9 @@ class ProjectController(Controller):
         opt=access(Permission.ORG_PROJECT_CREATE) | audited(AuditAction.PROJECT_PROJECT_CREATE),
     )
     async def create(
-        self, session: Session, principal: Caller, audit: Audit, data: JSONBody[ProjectCreate]
+        self, project_service: NamedDependency[ProjectService], audit: Audit, data: JSONBody[ProjectCreate]
     ) -> Response[Project]:
-        project = await ProjectService(session, principal.organization_id).create(data)
+        project = await project_service.create(data)
         audit.note(target=f"project:{project.id}")
         return Response(project, status_code=201, headers={"ETag": etag(project.version)})
 
@@ -68,10 +78,10 @@ class ProjectController(Controller):
         opt=access(Permission.PROJECT_PROJECT_READ, Target.PROJECT),
     )
     async def read(
-        self, session: Session, principal: Caller, project_id: FromPath[uuid.UUID]
+        self, project_service: NamedDependency[ProjectService], project_id: FromPath[uuid.UUID]
     ) -> Response[Project]:
-        row = await ProjectService(session, principal.organization_id).row(project_id)
-        return Response(to_schema(row), headers={"ETag": etag(row.version)})
+        project = await project_service.get(project_id)
+        return Response(project, headers={"ETag": etag(project.version)})
 
     @patch(
         PROJECT,
@@ -82,16 +92,12 @@ class ProjectController(Controller):
     )
     async def update(
         self,
-        session: Session,
-        principal: Caller,
+        project_service: NamedDependency[ProjectService],
         project_id: FromPath[uuid.UUID],
         data: JSONBody[ProjectUpdate],
         if_match: IfMatch,
     ) -> Response[Project]:
-        service = ProjectService(session, principal.organization_id)
-        row = await service.row(project_id)
-        check_if_match(if_match, row.version)
-        project = await service.update(row, data)
+        project = await project_service.update(project_id, data, if_match)
         return Response(project, headers={"ETag": etag(project.version)})
 
     @get(
@@ -101,11 +107,10 @@ class ProjectController(Controller):
         opt=access(Permission.PROJECT_PROJECT_READ, Target.PROJECT),
     )
     async def read_ontology(
-        self, session: Session, principal: Caller, project_id: FromPath[uuid.UUID]
+        self, project_service: NamedDependency[ProjectService], project_id: FromPath[uuid.UUID]
     ) -> Ontology:
         """The ontology a project's annotators label with, in its current version."""
-        row = await ProjectService(session, principal.organization_id).row(project_id)
-        return await OntologyService(session, principal.organization_id).get(row.ontology_id)
+        return await project_service.ontology(project_id)
 
     @get(
         PROJECT + "/export",
@@ -124,17 +129,16 @@ class ProjectController(Controller):
     async def export(
         self,
         request: Request[Any, Any, Any],
-        session: Session,
+        project_service: NamedDependency[ProjectService],
         principal: Caller,
         audit: Audit,
         project_id: FromPath[uuid.UUID],
         format: ExportFormat = "jsonl",
     ) -> Stream:
-        organization_id = principal.organization_id
-        await ProjectService(session, organization_id).row(project_id)
+        source = await project_service.export_jsonl(project_id, request.app.state.keyring)
         audit.note(target=f"project:{project_id}", format=format)
-        source = ProjectExport(request.app.state.keyring, organization_id, project_id).jsonl
-        lines = await primed(tenant_lines(request.app.state.session_factory, organization_id, source))
+        factory = request.app.state.session_factory
+        lines = await primed(tenant_lines(factory, principal.organization_id, source))
         return attachment(lines, "application/jsonl", f"project-{project_id}.jsonl")
 
     @get(
@@ -144,9 +148,9 @@ class ProjectController(Controller):
         opt=access(Permission.PROJECT_MEMBER_LIST, Target.PROJECT),
     )
     async def list_members(
-        self, session: Session, principal: Caller, project_id: FromPath[uuid.UUID]
+        self, project_service: NamedDependency[ProjectService], project_id: FromPath[uuid.UUID]
     ) -> ProjectMemberList:
-        return await ProjectService(session, principal.organization_id).list_members(project_id)
+        return await project_service.list_members(project_id)
 
     @post(
         PROJECT + "/members",
@@ -157,12 +161,11 @@ class ProjectController(Controller):
     )
     async def add_member(
         self,
-        session: Session,
-        principal: Caller,
+        project_service: NamedDependency[ProjectService],
         project_id: FromPath[uuid.UUID],
         data: JSONBody[ProjectMemberAdd],
     ) -> Response[ProjectMember]:
-        member = await ProjectService(session, principal.organization_id).add_member(project_id, data)
+        member = await project_service.add_member(project_id, data)
         return Response(member, status_code=201, headers={"ETag": etag(member.version)})
 
     @patch(
@@ -174,17 +177,13 @@ class ProjectController(Controller):
     )
     async def update_member(
         self,
-        session: Session,
-        principal: Caller,
+        project_service: NamedDependency[ProjectService],
         project_id: FromPath[uuid.UUID],
         user_id: FromPath[uuid.UUID],
         data: JSONBody[ProjectMemberUpdate],
         if_match: IfMatch,
     ) -> Response[ProjectMember]:
-        service = ProjectService(session, principal.organization_id)
-        row = await service.member_row(project_id, user_id)
-        check_if_match(if_match, row.version)
-        member = await service.update_member(row, data.role)
+        member = await project_service.update_member(project_id, user_id, data.role, if_match)
         return Response(member, headers={"ETag": etag(member.version)})
 
     @delete(
@@ -196,13 +195,11 @@ class ProjectController(Controller):
     )
     async def remove_member(
         self,
-        session: Session,
-        principal: Caller,
+        project_service: NamedDependency[ProjectService],
         project_id: FromPath[uuid.UUID],
         user_id: FromPath[uuid.UUID],
     ) -> None:
-        service = ProjectService(session, principal.organization_id)
-        await service.remove_member(await service.member_row(project_id, user_id))
+        await project_service.remove_member(project_id, user_id)
 
     @post(
         PROJECT + "/datasets",
@@ -213,12 +210,9 @@ class ProjectController(Controller):
     )
     async def attach_dataset(
         self,
-        session: Session,
-        principal: Caller,
+        project_service: NamedDependency[ProjectService],
         project_id: FromPath[uuid.UUID],
         data: JSONBody[ProjectDatasetAttach],
     ) -> Response[ProjectDataset]:
-        attached = await ProjectService(session, principal.organization_id).attach_dataset(
-            project_id, data.dataset_id
-        )
+        attached = await project_service.attach_dataset(project_id, data.dataset_id)
         return Response(attached, status_code=201)

@@ -1,4 +1,9 @@
-"""Creates and changes projects, their members and the datasets they use."""
+"""Creates and changes projects, their members and the datasets they use, and reads their exports.
+
+Owns the projects domain's rules (unique names, an existing ontology and dataset, Taskers never
+managing, the ``If-Match`` of each change) and returns its schemas. Must never build or run a query
+(every statement is ``db.repositories.projects``'s or ``exports``') nor hand an ORM row to its caller.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,14 @@ import uuid
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enclave.authz.policy import Visibility
 from enclave.authz.principal import Principal
-from enclave.datasets.service import DatasetRepository
+from enclave.crypto.keyring import KeyRing
 from enclave.db.models import Project as ProjectRow
 from enclave.db.models import ProjectDataset as ProjectDatasetRow
 from enclave.db.models import ProjectMember as MemberRow
 from enclave.db.models.base import new_id
-from enclave.db.repositories.access import AccessRepository
-from enclave.db.repositories.pages import page
+from enclave.db.repositories.access import AccessRepository, Lock
 from enclave.db.repositories.projects import (
     ProjectDatasetRepository,
     ProjectMemberRepository,
@@ -22,7 +27,9 @@ from enclave.db.repositories.projects import (
 )
 from enclave.domain.errors import Conflict, InvalidInput, NotFound
 from enclave.domain.roles import OrgRole, ProjectRole
+from enclave.ontologies.schemas import Ontology
 from enclave.ontologies.service import OntologyService
+from enclave.projects.export import ProjectExport
 from enclave.projects.schemas import (
     Project,
     ProjectCreate,
@@ -33,6 +40,8 @@ from enclave.projects.schemas import (
     ProjectPage,
     ProjectUpdate,
 )
+from enclave.web.http import check_if_match
+from enclave.web.streaming import LineSource
 
 
 def to_schema(row: ProjectRow) -> Project:
@@ -64,22 +73,27 @@ class ProjectService:
         self.projects = ProjectRepository(session, organization_id)
         self.members = ProjectMemberRepository(session, organization_id)
         self.datasets = ProjectDatasetRepository(session, organization_id)
+        self.access = AccessRepository(session, organization_id)
+        self.ontologies = OntologyService(session, organization_id)
 
-    async def row(self, project_id: uuid.UUID) -> ProjectRow:
+    async def _row(self, project_id: uuid.UUID) -> ProjectRow:
         row = await self.projects.get(project_id)
         if row is None or row.archived_at is not None:
             raise NotFound("No such project.")
         return row
 
-    async def list(self, principal: Principal, cursor: str | None, limit: int) -> ProjectPage:
-        # Org Admins oversee every project; everyone else sees the projects they are a member of.
-        member = None if principal.org_role is OrgRole.ADMIN else principal.user_id
-        visible = self.projects.visible_to(member, workers_only=principal.org_role is OrgRole.TASKER)
-        result = await page(self.session, visible, ProjectRow, cursor, limit)
+    async def get(self, project_id: uuid.UUID) -> Project:
+        return to_schema(await self._row(project_id))
+
+    async def list(
+        self, principal: Principal, visibility: Visibility, cursor: str | None, limit: int
+    ) -> ProjectPage:
+        """The projects the caller may see (the policy's ``visible``)."""
+        result = await self.projects.page_visible_to(visibility, principal.user_id, cursor, limit)
         return ProjectPage([to_schema(row) for row in result.items], result.next_cursor)
 
     async def create(self, data: ProjectCreate) -> Project:
-        if not await OntologyService(self.session, self.organization_id).exists(data.ontology_id):
+        if not await self.ontologies.exists(data.ontology_id):
             raise InvalidInput("The ontology does not exist in this organization.")
         if await self.projects.name_taken(data.name):
             raise Conflict("A project with this name already exists.")
@@ -96,7 +110,11 @@ class ProjectService:
         await self.session.flush()
         return to_schema(row)
 
-    async def update(self, row: ProjectRow, change: ProjectUpdate) -> Project:
+    async def update(self, project_id: uuid.UUID, change: ProjectUpdate, if_match: str | None) -> Project:
+        """Changes the project if it is still the version ``if_match`` names (the update itself checks
+        the version again: a concurrent change makes it fail rather than be overwritten)."""
+        row = await self._row(project_id)
+        check_if_match(if_match, row.version)
         if change.name is not msgspec.UNSET and change.name != row.name:
             if await self.projects.name_taken(change.name):
                 raise Conflict("A project with this name already exists.")
@@ -110,19 +128,31 @@ class ProjectService:
         await self.session.flush()
         return to_schema(row)
 
+    async def ontology(self, project_id: uuid.UUID) -> Ontology:
+        """The ontology the project's annotators label with, in its current version."""
+        row = await self._row(project_id)
+        return await self.ontologies.get(row.ontology_id)
+
+    async def export_jsonl(self, project_id: uuid.UUID, keyring: KeyRing) -> LineSource:
+        """What reads the open project's export as JSON lines, from the session a download gives it
+        (``enclave.web.streaming.tenant_lines``)."""
+        await self._row(project_id)
+        return ProjectExport(keyring, self.organization_id, project_id).jsonl
+
     # --- members -----------------------------------------------------------------------------
 
     async def list_members(self, project_id: uuid.UUID) -> ProjectMemberList:
         return ProjectMemberList([member_schema(row) for row in await self.members.of_project(project_id)])
 
-    async def member_row(self, project_id: uuid.UUID, user_id: uuid.UUID) -> MemberRow:
+    async def _member_row(self, project_id: uuid.UUID, user_id: uuid.UUID) -> MemberRow:
         row = await self.members.find(project_id, user_id)
         if row is None:
             raise NotFound("This user is not a member of the project.")
         return row
 
     async def add_member(self, project_id: uuid.UUID, data: ProjectMemberAdd) -> ProjectMember:
-        org_role = await AccessRepository(self.session, self.organization_id).member_role(data.user_id)
+        # Held until the change commits: the member cannot become a Tasker or be removed meanwhile.
+        org_role = await self.access.member_role(data.user_id, lock=Lock.SHARE)
         if org_role is None:
             raise InvalidInput("The user is not an active member of this organization.")
         _check_tasker_role(org_role, data.role)
@@ -134,22 +164,26 @@ class ProjectService:
         await self.session.flush()
         return member_schema(row)
 
-    async def update_member(self, row: MemberRow, role: ProjectRole) -> ProjectMember:
-        org_role = await AccessRepository(self.session, self.organization_id).member_role(row.user_id)
+    async def update_member(
+        self, project_id: uuid.UUID, user_id: uuid.UUID, role: ProjectRole, if_match: str | None
+    ) -> ProjectMember:
+        """Changes a member's project role if the membership is still the version ``if_match`` names."""
+        row = await self._member_row(project_id, user_id)
+        check_if_match(if_match, row.version)
+        org_role = await self.access.member_role(row.user_id, lock=Lock.SHARE)
         if org_role is not None:
             _check_tasker_role(org_role, role)
         row.role = role
         await self.session.flush()
         return member_schema(row)
 
-    async def remove_member(self, row: MemberRow) -> None:
-        await self.session.delete(row)
-        await self.session.flush()
+    async def remove_member(self, project_id: uuid.UUID, user_id: uuid.UUID) -> None:
+        await self.members.remove(await self._member_row(project_id, user_id))
 
     # --- datasets ------------------------------------------------------------------------------
 
     async def attach_dataset(self, project_id: uuid.UUID, dataset_id: uuid.UUID) -> ProjectDataset:
-        if await DatasetRepository(self.session, self.organization_id).get(dataset_id) is None:
+        if not await self.datasets.dataset_exists(dataset_id):
             raise InvalidInput("The dataset does not exist in this organization.")
         if await self.datasets.find(project_id, dataset_id) is None:
             self.datasets.add(ProjectDatasetRow(id=new_id(), project_id=project_id, dataset_id=dataset_id))

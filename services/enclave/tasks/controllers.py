@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
@@ -14,6 +15,7 @@ from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.authz.principal import Resource
 from enclave.domain.roles import TaskStage
+from enclave.tasks.deps import provide_task_service
 from enclave.tasks.schemas import (
     AnnotationHistory,
     AnnotationSubmit,
@@ -29,21 +31,10 @@ from enclave.tasks.schemas import (
     TasksCreated,
     TaskUpdate,
 )
-from enclave.tasks.service import TaskService, to_schema
+from enclave.tasks.service import TaskService
 from enclave.web.audit import audited
 from enclave.web.guard import Target, access
-from enclave.web.http import (
-    Audit,
-    Caller,
-    Cipher,
-    Cursor,
-    IdempotencyKey,
-    IfMatch,
-    Limit,
-    Session,
-    check_if_match,
-    etag,
-)
+from enclave.web.http import Audit, Caller, Cursor, IdempotencyKey, IfMatch, Limit, Visible, etag
 from enclave.web.responses import problems
 
 TASK = "/{task_id:uuid}"
@@ -57,6 +48,7 @@ def resource_of(request: Request[Any, Any, Any]) -> Resource:
 class ProjectTaskController(Controller):
     path = "/projects/{project_id:uuid}/tasks"
     tags = ["tasks"]  # noqa: RUF012
+    dependencies = {"task_service": Provide(provide_task_service, sync_to_thread=False)}  # noqa: RUF012
 
     @post(
         operation_id="task_create",
@@ -65,33 +57,29 @@ class ProjectTaskController(Controller):
     )
     async def create(
         self,
-        session: Session,
-        principal: Caller,
-        cipher: Cipher,
+        task_service: NamedDependency[TaskService],
         project_id: FromPath[uuid.UUID],
         data: JSONBody[TaskCreate],
     ) -> Response[TasksCreated]:
-        created = await TaskService(session, principal.organization_id, cipher).create(project_id, data)
+        created = await task_service.create(project_id, data)
         return Response(created, status_code=201)
 
     @get(
         operation_id="task_list",
         responses=problems(404),
-        opt=access(Permission.PROJECT_TASK_LIST, Target.PROJECT),
+        opt=access(Permission.PROJECT_TASK_LIST, Target.PROJECT, rows=Permission.TASK_TASK_READ),
     )
     async def list_tasks(
         self,
-        request: Request[Any, Any, Any],
-        session: Session,
+        task_service: NamedDependency[TaskService],
         principal: Caller,
-        cipher: Cipher,
+        visibility: Visible,
         project_id: FromPath[uuid.UUID],
         stage: FromQuery[TaskStage | None] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> TaskPage:
-        service = TaskService(session, principal.organization_id, cipher)
-        return await service.list(project_id, principal, resource_of(request), stage, cursor, limit)
+        return await task_service.list(project_id, principal, visibility, stage, cursor, limit)
 
     @post(
         "/next",
@@ -102,17 +90,14 @@ class ProjectTaskController(Controller):
     async def take_next(
         self,
         request: Request[Any, Any, Any],
-        session: Session,
+        task_service: NamedDependency[TaskService],
         principal: Caller,
-        cipher: Cipher,
         audit: Audit,
         project_id: FromPath[uuid.UUID],
         data: JSONBody[NextTaskRequest],
     ) -> NextTask:
         role = resource_of(request).project_role
-        task = await TaskService(session, principal.organization_id, cipher).take_next(
-            project_id, principal, role, data.stage
-        )
+        task = await task_service.take_next(project_id, principal, role, data.stage)
         if task is None:
             audit.suppress()  # nothing was taken, nothing changed
         else:
@@ -123,17 +108,23 @@ class ProjectTaskController(Controller):
 class MyTaskController(Controller):
     path = "/me/tasks"
     tags = ["tasks"]  # noqa: RUF012
+    dependencies = {"task_service": Provide(provide_task_service, sync_to_thread=False)}  # noqa: RUF012
 
     @get(operation_id="my_task_list", responses=problems(), opt=access(Permission.ORG_MY_TASK_LIST))
     async def list_mine(
-        self, session: Session, principal: Caller, cipher: Cipher, cursor: Cursor = None, limit: Limit = 50
+        self,
+        task_service: NamedDependency[TaskService],
+        principal: Caller,
+        cursor: Cursor = None,
+        limit: Limit = 50,
     ) -> TaskPage:
-        return await TaskService(session, principal.organization_id, cipher).mine(principal, cursor, limit)
+        return await task_service.mine(principal, cursor, limit)
 
 
 class TaskController(Controller):
     path = "/tasks"
     tags = ["tasks"]  # noqa: RUF012
+    dependencies = {"task_service": Provide(provide_task_service, sync_to_thread=False)}  # noqa: RUF012
 
     @get(
         TASK,
@@ -142,10 +133,10 @@ class TaskController(Controller):
         opt=access(Permission.TASK_TASK_READ, Target.TASK),
     )
     async def read(
-        self, session: Session, principal: Caller, cipher: Cipher, task_id: FromPath[uuid.UUID]
+        self, task_service: NamedDependency[TaskService], task_id: FromPath[uuid.UUID]
     ) -> Response[Task]:
-        row = await TaskService(session, principal.organization_id, cipher).row(task_id)
-        return Response(to_schema(row), headers={"ETag": etag(row.version)})
+        task = await task_service.get(task_id)
+        return Response(task, headers={"ETag": etag(task.version)})
 
     @patch(
         TASK,
@@ -155,17 +146,12 @@ class TaskController(Controller):
     )
     async def assign(
         self,
-        session: Session,
-        principal: Caller,
-        cipher: Cipher,
+        task_service: NamedDependency[TaskService],
         task_id: FromPath[uuid.UUID],
         data: JSONBody[TaskUpdate],
         if_match: IfMatch,
     ) -> Response[Task]:
-        service = TaskService(session, principal.organization_id, cipher)
-        row = await service.row(task_id, for_update=True)
-        check_if_match(if_match, row.version)
-        task = await service.assign(row, data)
+        task = await task_service.assign(task_id, data, if_match)
         return Response(task, headers={"ETag": etag(task.version)})
 
     @delete(
@@ -174,11 +160,8 @@ class TaskController(Controller):
         responses=problems(404, 409),
         opt=access(Permission.TASK_TASK_REMOVE, Target.TASK) | audited(AuditAction.TASK_TASK_REMOVE),
     )
-    async def remove(
-        self, session: Session, principal: Caller, cipher: Cipher, task_id: FromPath[uuid.UUID]
-    ) -> None:
-        service = TaskService(session, principal.organization_id, cipher)
-        await service.remove(await service.row(task_id, for_update=True))
+    async def remove(self, task_service: NamedDependency[TaskService], task_id: FromPath[uuid.UUID]) -> None:
+        await task_service.remove(task_id)
 
     @get(
         TASK + "/annotations",
@@ -187,9 +170,9 @@ class TaskController(Controller):
         opt=access(Permission.TASK_ANNOTATION_READ, Target.TASK),
     )
     async def history(
-        self, session: Session, principal: Caller, cipher: Cipher, task_id: FromPath[uuid.UUID]
+        self, task_service: NamedDependency[TaskService], task_id: FromPath[uuid.UUID]
     ) -> AnnotationHistory:
-        return await TaskService(session, principal.organization_id, cipher).history(task_id)
+        return await task_service.history(task_id)
 
     @post(
         TASK + "/annotations",
@@ -206,16 +189,14 @@ class TaskController(Controller):
     )
     async def submit(
         self,
-        session: Session,
+        task_service: NamedDependency[TaskService],
         principal: Caller,
-        cipher: Cipher,
         task_id: FromPath[uuid.UUID],
         data: JSONBody[AnnotationSubmit],
         idempotency_key: IdempotencyKey,
         audit: Audit,
     ) -> Response[AnnotationVersion]:
-        service = TaskService(session, principal.organization_id, cipher)
-        version, created = await service.submit(task_id, principal, data.payload, idempotency_key)
+        version, created = await task_service.submit(task_id, principal, data.payload, idempotency_key)
         if created:
             audit.note(annotation_version=version.version, objects=len(data.payload.objects))
         else:
@@ -229,9 +210,9 @@ class TaskController(Controller):
         opt=access(Permission.TASK_REVIEW_READ, Target.TASK),
     )
     async def list_reviews(
-        self, session: Session, principal: Caller, cipher: Cipher, task_id: FromPath[uuid.UUID]
+        self, task_service: NamedDependency[TaskService], task_id: FromPath[uuid.UUID]
     ) -> ReviewList:
-        return await TaskService(session, principal.organization_id, cipher).list_reviews(task_id)
+        return await task_service.list_reviews(task_id)
 
     @post(
         TASK + "/reviews",
@@ -241,15 +222,12 @@ class TaskController(Controller):
     )
     async def review(
         self,
-        session: Session,
+        task_service: NamedDependency[TaskService],
         principal: Caller,
-        cipher: Cipher,
         task_id: FromPath[uuid.UUID],
         data: JSONBody[ReviewCreate],
         audit: Audit,
     ) -> Response[Review]:
-        review = await TaskService(session, principal.organization_id, cipher).review(
-            task_id, principal, data
-        )
+        review = await task_service.review(task_id, principal, data)
         audit.note(decision=str(data.decision), review=str(review.id))
         return Response(review, status_code=201)

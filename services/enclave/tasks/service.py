@@ -1,5 +1,10 @@
 """The labeling workflow: create and assign tasks, hand out the next one, take submissions and
-reviews. Each state change locks its task row, so concurrent requests serialise on it."""
+reviews. Each state change locks its task row, so concurrent requests serialise on it.
+
+Owns the workflow's rules (who may be assigned, which queue a role takes from, what a submission must
+hold, who may review) and returns the tasks domain's schemas. Must never build or run a query (every
+statement is ``db.repositories.tasks``'s) nor hand an ORM row to its caller.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +13,21 @@ import uuid
 from typing import Any
 
 import msgspec
-from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enclave.authz.principal import Principal, Resource
+from enclave.authz.policy import Visibility
+from enclave.authz.principal import Principal
 from enclave.crypto.content import ContentCipher
 from enclave.db.models import AnnotationVersion as AnnotationRow
 from enclave.db.models import Review as ReviewRow
 from enclave.db.models import Task as TaskRow
 from enclave.db.models.base import new_id
-from enclave.db.repositories.access import AccessRepository
-from enclave.db.repositories.pages import page
-from enclave.db.repositories.projects import (
-    ProjectDatasetRepository,
-    ProjectMemberRepository,
-)
+from enclave.db.repositories.access import AccessRepository, Lock
+from enclave.db.repositories.pages import Page
+from enclave.db.repositories.projects import ProjectDatasetRepository
 from enclave.db.repositories.tasks import AnnotationRepository, ReviewRepository, TaskRepository
 from enclave.domain.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
-from enclave.domain.roles import OrgRole, ProjectRole, ReviewDecision, TaskStage
+from enclave.domain.roles import ProjectRole, ReviewDecision, TaskStage
 from enclave.ontologies.schemas import OntologyDefinition
 from enclave.tasks.schemas import (
     AnnotationHistory,
@@ -40,6 +42,7 @@ from enclave.tasks.schemas import (
     TasksCreated,
     TaskUpdate,
 )
+from enclave.web.http import check_if_match
 
 
 def to_schema(row: TaskRow) -> Task:
@@ -55,6 +58,10 @@ def to_schema(row: TaskRow) -> Task:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+def page_schema(result: Page[TaskRow]) -> TaskPage:
+    return TaskPage([to_schema(row) for row in result.items], result.next_cursor)
 
 
 def check_payload(payload: AnnotationPayload, ontology: OntologyDefinition) -> None:
@@ -77,10 +84,6 @@ def check_payload(payload: AnnotationPayload, ontology: OntologyDefinition) -> N
             raise InvalidInput(f"'{name}' takes one answer.")
 
 
-ANNOTATIONS = "annotation_versions"
-REVIEWS = "reviews"
-
-
 class TaskService:
     def __init__(self, session: AsyncSession, organization_id: uuid.UUID, cipher: ContentCipher) -> None:
         self.session = session
@@ -89,19 +92,21 @@ class TaskService:
         self.tasks = TaskRepository(session, organization_id)
         self.annotations = AnnotationRepository(session, organization_id)
         self.reviews = ReviewRepository(session, organization_id)
-        self.members = ProjectMemberRepository(session, organization_id)
+        self.project_datasets = ProjectDatasetRepository(session, organization_id)
+        self.access = AccessRepository(session, organization_id)
 
-    async def row(self, task_id: uuid.UUID, *, for_update: bool = False) -> TaskRow:
+    async def _row(self, task_id: uuid.UUID, *, for_update: bool = False) -> TaskRow:
         row = await self.tasks.get_open(task_id, for_update=for_update)
         if row is None:
             raise NotFound("No such task.")
         return row
 
+    async def get(self, task_id: uuid.UUID) -> Task:
+        return to_schema(await self._row(task_id))
+
     async def create(self, project_id: uuid.UUID, data: TaskCreate) -> TasksCreated:
         if data.dataset_id is not None:
-            attached = await ProjectDatasetRepository(self.session, self.organization_id).find(
-                project_id, data.dataset_id
-            )
+            attached = await self.project_datasets.find(project_id, data.dataset_id)
             if attached is None:
                 raise InvalidInput("The dataset is not attached to this project.")
         return TasksCreated(await self.tasks.create_for_items(project_id, data.dataset_id, data.priority))
@@ -110,39 +115,25 @@ class TaskService:
         self,
         project_id: uuid.UUID,
         principal: Principal,
-        resource: Resource,
+        visibility: Visibility,
         stage: TaskStage | None,
         cursor: str | None,
         limit: int,
     ) -> TaskPage:
-        statement = self.tasks.open_tasks().where(TaskRow.project_id == project_id)
-        statement = self._visible(statement, principal, resource.project_role)
-        if stage is not None:
-            statement = statement.where(TaskRow.stage == stage)
-        result = await page(self.session, statement, TaskRow, cursor, limit)
-        return TaskPage([to_schema(row) for row in result.items], result.next_cursor)
-
-    @staticmethod
-    def _visible(statement, principal: Principal, role: ProjectRole | None):  # type: ignore[no-untyped-def]
-        """Managers see every task; annotators and reviewers only those assigned to them."""
-        if principal.org_role is OrgRole.ADMIN or (role is not None and role.manages):
-            return statement
-        mine = []
-        if role is not None and role.annotates:
-            mine.append(TaskRow.assignee_id == principal.user_id)
-        if role is not None and role.reviews:
-            mine.append(TaskRow.reviewer_id == principal.user_id)
-        return statement.where(or_(*mine)) if mine else statement.where(False)
+        """The project's tasks the caller may see (the policy's ``visible``), optionally of one stage."""
+        return page_schema(
+            await self.tasks.page_visible_in(project_id, visibility, principal.user_id, stage, cursor, limit)
+        )
 
     async def mine(self, principal: Principal, cursor: str | None, limit: int) -> TaskPage:
-        statement = self.tasks.open_tasks().where(
-            TaskRow.stage != TaskStage.DONE,
-            or_(TaskRow.assignee_id == principal.user_id, TaskRow.reviewer_id == principal.user_id),
-        )
-        result = await page(self.session, statement, TaskRow, cursor, limit)
-        return TaskPage([to_schema(row) for row in result.items], result.next_cursor)
+        """The caller's unfinished work: the open tasks they annotate or review."""
+        return page_schema(await self.tasks.page_work_of(principal.user_id, cursor, limit))
 
-    async def assign(self, row: TaskRow, change: TaskUpdate) -> Task:
+    async def assign(self, task_id: uuid.UUID, change: TaskUpdate, if_match: str | None) -> Task:
+        """Changes who annotates and reviews the task (and its priority), if it is still the version
+        ``if_match`` names; the task is locked until the change commits."""
+        row = await self._row(task_id, for_update=True)
+        check_if_match(if_match, row.version)
         assignee = row.assignee_id if change.assignee_id is msgspec.UNSET else change.assignee_id
         reviewer = row.reviewer_id if change.reviewer_id is msgspec.UNSET else change.reviewer_id
         if assignee is not None and assignee == reviewer:
@@ -161,14 +152,17 @@ class TaskService:
         return to_schema(row)
 
     async def _require_role(self, project_id: uuid.UUID, user_id: uuid.UUID, *, annotates: bool) -> None:
-        member = await self.members.find(project_id, user_id)
-        active = await AccessRepository(self.session, self.organization_id).member_role(user_id)
-        role = member.role if member and active is not None else None
+        """The user may take this work: an active member of the organization and of the project in a
+        role that does it. Both memberships are held until the assignment commits, so neither a
+        removal nor a role change can slip in between."""
+        active = await self.access.member_role(user_id, lock=Lock.SHARE)
+        role = await self.access.project_role(project_id, user_id, lock=Lock.SHARE) if active else None
         if role is None or not (role.annotates if annotates else role.reviews):
             work = "annotate" if annotates else "review"
             raise InvalidInput(f"That user is not a project member who may {work}.")
 
-    async def remove(self, row: TaskRow) -> None:
+    async def remove(self, task_id: uuid.UUID) -> None:
+        row = await self._row(task_id, for_update=True)
         row.removed_at = dt.datetime.now(dt.UTC)
         await self.session.flush()
 
@@ -186,12 +180,12 @@ class TaskService:
         taken = await self.tasks.take_next(project_id, principal.user_id, stage)
         if taken is None:
             return None
-        return msgspec.convert(dict(taken), Task)  # TASK_COLUMNS are Task's fields
+        return msgspec.convert(taken, Task)  # TASK_COLUMNS are Task's fields
 
     # --- sealed content ------------------------------------------------------------------------
 
     async def _payload(self, row: AnnotationRow) -> Any:
-        return await self.cipher.open_json(row.payload, ANNOTATIONS, row.id, "payload")
+        return await self.cipher.open_annotation_payload(row.id, row.payload)
 
     async def annotation_schema(self, row: AnnotationRow) -> AnnotationVersion:
         return AnnotationVersion(
@@ -211,7 +205,7 @@ class TaskService:
             row.annotation_version_id,
             row.reviewer_id,
             row.decision,
-            await self.cipher.open_text(row.comment, REVIEWS, row.id, "comment"),
+            await self.cipher.open_review_comment(row.id, row.comment),
             row.created_at,
         )
 
@@ -246,7 +240,7 @@ class TaskService:
             version,
             author.user_id,
             facts.ontology_version,
-            await self.cipher.seal_json(payload, ANNOTATIONS, version_id, "payload"),
+            await self.cipher.seal_annotation_payload(version_id, payload),
             idempotency_key,
             TaskStage.REVIEW if facts.review_required else TaskStage.DONE,
         )
@@ -267,7 +261,7 @@ class TaskService:
         return ReviewList([await self.review_schema(row) for row in await self.reviews.of_task(task_id)])
 
     async def review(self, task_id: uuid.UUID, reviewer: Principal, data: ReviewCreate) -> Review:
-        row = await self.row(task_id, for_update=True)
+        row = await self._row(task_id, for_update=True)
         if row.stage is not TaskStage.REVIEW:
             raise InvalidState("This task is not waiting for review.")
         latest = await self.annotations.latest(task_id)
@@ -283,7 +277,7 @@ class TaskService:
                 annotation_version_id=latest.id,
                 reviewer_id=reviewer.user_id,
                 decision=data.decision,
-                comment=await self.cipher.seal_text(data.comment, REVIEWS, review_id, "comment"),
+                comment=await self.cipher.seal_review_comment(review_id, data.comment),
             )
         )
         # Approved work is done; rejected work goes back to its annotator.

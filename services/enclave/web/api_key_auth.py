@@ -36,11 +36,13 @@ class VerifiedKey:
     project_id: uuid.UUID | None
 
 
-async def verify_key(session: AsyncSession, token: KeyToken) -> VerifiedKey | None:
+async def verify_key(session: AsyncSession, token: KeyToken, *, lock: bool = False) -> VerifiedKey | None:
     """The key behind ``token`` if it exists, matches, is not revoked and has not expired. Runs in
-    the tenant the token names (already bound on ``session``)."""
+    the tenant the token names (already bound on ``session``). With ``lock`` (a request that changes
+    something) the key's row stays locked for share until the transaction ends, so a revocation
+    cannot commit between this check and the request's write."""
     keys = ApiKeyRepository(session, token.organization_id)
-    row = await keys.by_prefix(token.prefix)
+    row = await keys.by_prefix(token.prefix, lock=lock)
     now = dt.datetime.now(dt.UTC)
     if row is None or not token.matches(row.secret_hash) or row.revoked_at is not None:
         return None

@@ -1,6 +1,6 @@
 """An authenticated caller before the database is consulted: which user of which organization.
 
-Authenticators (the test-only hook now; sessions and API keys with the identity work) turn a request
+Authenticators (API keys, browser sessions, and in test mode the test-only header) turn a request
 into a ``Claim``; the guard then loads the member's current role and state, so a demoted or removed
 user loses their rights at once.
 """

@@ -4,6 +4,12 @@ Each route declares exactly one permission and the kind of target it acts on, in
 ``opt=access(Permission.X, Target.TASK)``. The guard answers 401 (no valid caller), 404 (target not
 visible to the caller's organization) or 403 (visible, but the policy says no); only then does the
 handler run, inside the same tenant-bound transaction.
+
+A request that changes something is decided under the locks it writes under: the guard reads the
+facts the policy needs locked (``AccessRepository(locking=True)``) in the transaction the handler
+then writes and commits in, so no reassignment, role change, removal, revocation or termination can
+commit between the decision and the write. A concurrent change either waits for the request, or the
+request waits for it and is decided on what it committed.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.authz.permissions import Permission
-from enclave.authz.policy import can
+from enclave.authz.policy import can, visible
 from enclave.authz.principal import Principal, Resource
 from enclave.db.repositories.access import AccessRepository
 from enclave.db.repositories.api_keys import ApiKeyRepository
@@ -32,6 +38,7 @@ R = TypeVar("R", OrgRole, ProjectRole)
 
 PERMISSION = "permission"
 READS = frozenset({"GET", "HEAD"})
+ROWS = "rows"
 TARGET = "target"
 
 
@@ -48,9 +55,13 @@ class Target(enum.StrEnum):
     ITEM = "item"  # path `item_id`: a data item, reached through any task on it the caller may see
 
 
-def access(permission: Permission, target: Target = Target.ORGANIZATION) -> dict[str, Any]:
-    """The ``opt`` of a protected route."""
-    return {PERMISSION: permission, TARGET: target}
+def access(
+    permission: Permission, target: Target = Target.ORGANIZATION, *, rows: Permission | None = None
+) -> dict[str, Any]:
+    """The ``opt`` of a protected route. A list whose rows are not all visible to everyone it lets in
+    names the permission that reads one row (``rows``): the guard derives from the same policy which
+    rows the caller sees (``visible``), and the handler hands that filter to its service."""
+    return {PERMISSION: permission, TARGET: target, ROWS: rows}
 
 
 async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
@@ -62,18 +73,19 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
         raise Unauthenticated("Sign in, or send a valid API key.")
     session = request_session(connection)
     await bind_tenant(session, claim.organization_id, claim.user_id)
-    key = await _verify_key(connection, session, claim) if claim.api_key is not None else None
+    changes = connection.scope.get("method") not in READS
+    key = await _verify_key(connection, session, claim, changes) if claim.api_key is not None else None
     user_id = key.user_id if key is not None else claim.user_id
     if user_id is None:  # pragma: no cover — every authenticator names a user or a key
         raise Unauthenticated("Sign in, or send a valid API key.")
-    access_repo = AccessRepository(session, claim.organization_id)
+    access_repo = AccessRepository(session, claim.organization_id, locking=changes)
     caller = await access_repo.caller(user_id)
     if caller is None:
         # The owner was removed: their sessions and keys stop working at once.
         raise Unauthenticated("This account is not an active member of its organization.")
     if caller.shredded:
         raise Gone("This organization was terminated and its data destroyed.")
-    if caller.terminated and connection.scope.get("method") not in READS:
+    if caller.terminated and changes:
         raise InvalidState("This organization is terminated: its data can be read and exported, not changed.")
     if not claim.csrf_ok:
         raise Forbidden("Send the X-CSRF-Token header of your session with every change.")
@@ -95,14 +107,18 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
         raise Forbidden("You do not have permission to do this.")
     connection.state.principal = principal
     connection.state.resource = resource
+    rows: Permission | None = handler.opt.get(ROWS)
+    if rows is not None:
+        in_project = resource.project_id is not None
+        connection.state.visibility = visible(principal, rows, resource.project_role, in_project=in_project)
 
 
 async def _verify_key(
-    connection: ASGIConnection[Any, Any, Any, Any], session: AsyncSession, claim: Claim
+    connection: ASGIConnection[Any, Any, Any, Any], session: AsyncSession, claim: Claim, changes: bool
 ) -> VerifiedKey:
     token = claim.api_key
     await refuse_if_throttled(connection)
-    key = await verify_key(session, token) if token is not None else None
+    key = await verify_key(session, token, lock=changes) if token is not None else None
     if key is None:
         await record_failure(connection)
         raise Unauthenticated("The API key is unknown, revoked or expired.")
@@ -150,7 +166,9 @@ async def _load(
             project_id=project_id,
             project_role=role,
             target_user_id=member,
-            target_project_role=await repo.project_role(project_id, member) if member else None,
+            target_project_role=(
+                await repo.project_role(project_id, member, lock=repo.target_lock) if member else None
+            ),
             requested_project_role=await _requested_role(connection, ProjectRole),
         )
     if target is Target.TASK:
@@ -166,7 +184,7 @@ async def _load(
         )
     if target is Target.MEMBER:
         user_id: uuid.UUID = params["user_id"]
-        current = await repo.member_role(user_id, active_only=False)
+        current = await repo.member_role(user_id, active_only=False, lock=repo.target_lock)
         if current is None:
             raise NotFound("No such member.")
         return Resource(
@@ -176,7 +194,8 @@ async def _load(
             requested_org_role=await _requested_role(connection, OrgRole),
         )
     if target is Target.API_KEY:
-        owner = await ApiKeyRepository(repo.session, org).owner_of(params["key_id"])
+        keys = ApiKeyRepository(repo.session, org)
+        owner = await keys.owner_of(params["key_id"], for_update=repo.locking)
         if owner is None:
             raise NotFound("No such API key.")
         return Resource(organization_id=org, target_user_id=owner)

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enclave.authz.policy import Visibility
 from enclave.authz.principal import Principal
 from enclave.crypto.content import ContentCipher
 from enclave.domain.errors import PreconditionFailed, PreconditionRequired
@@ -26,6 +27,8 @@ Cipher = NamedDependency[ContentCipher]
 Store = NamedDependency[ObjectStore]
 #: What the handler adds to its route's audit event (see ``enclave.web.audit``).
 Audit = NamedDependency[AuditNote]
+#: Which rows of a list the caller may see, derived by the guard from the policy (``access(rows=...)``).
+Visible = NamedDependency[Visibility]
 Cursor = Annotated[
     str | None, QueryParameter(name="cursor", max_length=200, description="Opaque cursor from `next_cursor`.")
 ]
@@ -56,6 +59,11 @@ def check_if_match(if_match: str | None, current_version: int) -> None:
 def principal_of(request: Request[Any, Any, Any]) -> Principal:
     principal: Principal = request.state.principal
     return principal
+
+
+def visibility_of(request: Request[Any, Any, Any]) -> Visibility:
+    visibility: Visibility = request.state.visibility
+    return visibility
 
 
 def provide_cipher(request: Request[Any, Any, Any]) -> ContentCipher:

@@ -27,13 +27,9 @@ from enclave.audit_service.keycloak_events import (
 )
 from enclave.db.engine import create_engine
 from enclave.db.session import session_factory
-from enclave.identity.realms import (
-    EVENT_TYPES,
-    KeycloakRequestFailed,
-    RealmService,
-    admin_from_settings,
-    realm_spec_for,
-)
+from enclave.identity.keycloak_admin import KeycloakRequestFailed, admin_from_settings
+from enclave.identity.realm_settings import EVENT_TYPES, realm_spec_for
+from enclave.identity.realms import RealmService
 from enclave.settings import AuditSettings, DatabaseSettings, KeycloakSettings, TLSSettings, read_secret
 from tests.integration.domain.world import Tenant, sql_as_tenant
 from tests.integration.identity.signin import Person, person, sign_in

@@ -26,7 +26,9 @@ from litestar import Router
 from litestar.routes import HTTPRoute
 
 from enclave.api.v1.routes import V1_CONTROLLERS
-from enclave.identity.realms import RealmService, admin_from_settings, realm_spec_for
+from enclave.identity.keycloak_admin import admin_from_settings
+from enclave.identity.realm_settings import realm_spec_for
+from enclave.identity.realms import RealmService
 from enclave.settings import KeycloakSettings, TLSSettings
 from tests.integration.domain.world import BOX, ONTOLOGY, Tenant, as_user, force_assignment, force_org_role
 from tests.integration.stack import Stack

@@ -13,10 +13,9 @@ import httpx
 import sqlalchemy as sa
 
 from enclave.api.auth.test_hook import HEADER
-from enclave.crypto.kms import TenantKeys
 from enclave.db.engine import create_engine
-from enclave.organizations.provisioning import provision_organization
-from enclave.settings import DatabaseSettings, TLSSettings, VaultSettings
+from enclave.settings import DatabaseSettings, TLSSettings
+from tests.support.organizations import new_organization
 
 ONTOLOGY = {
     "objects": [{"name": "car", "kind": "bbox"}, {"name": "road", "kind": "polygon"}],
@@ -26,27 +25,12 @@ BOX = {"objects": [{"kind": "bbox", "label": "car", "x": 1, "y": 2, "width": 30,
 
 
 async def _provision(slug: str) -> tuple[uuid.UUID, uuid.UUID]:
-    engine = create_engine(DatabaseSettings(), TLSSettings(), application_name="enclave-tests")
-    try:
-        async with engine.connect() as connection, connection.begin():
-            from sqlalchemy.ext.asyncio import AsyncSession
-
-            session = AsyncSession(bind=connection)
-            done = await provision_organization(
-                session,
-                TenantKeys(VaultSettings(), TLSSettings()),
-                slug=slug,
-                name=f"Org {slug}",
-                admin_email=f"admin@{slug}.example",
-                admin_name="Admin",
-            )
-            await session.flush()
+    async with new_organization(slug, f"Org {slug}", "Admin") as (_, done):
         return done.organization_id, done.admin_user_id
-    finally:
-        await engine.dispose()
 
 
-async def _sql_as_tenant(org_id: uuid.UUID, statement: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+async def run_as_tenant(org_id: uuid.UUID, statement: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """``sql_as_tenant`` for tests that run in an event loop."""
     engine = create_engine(DatabaseSettings(), TLSSettings(), application_name="enclave-tests")
     try:
         async with engine.connect() as connection, connection.begin():
@@ -61,7 +45,7 @@ def sql_as_tenant(org_id: uuid.UUID, statement: str, **params: Any) -> list[tupl
     """Runs one statement straight in the database, as the api's role bound to ``org_id`` (RLS
     applies), past the api's checks: to read what the api stored, or to make states the api refuses
     to create but must still handle safely."""
-    return asyncio.run(_sql_as_tenant(org_id, statement, params))
+    return asyncio.run(run_as_tenant(org_id, statement, params))
 
 
 def force_org_role(org_id: uuid.UUID, user_id: uuid.UUID, role: str) -> None:

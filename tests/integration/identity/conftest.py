@@ -8,7 +8,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from enclave.identity.realms import RealmService, admin_from_settings, realm_spec_for
+from enclave.identity.keycloak_admin import admin_from_settings
+from enclave.identity.realm_settings import realm_spec_for
+from enclave.identity.realms import RealmService
 from enclave.settings import KeycloakSettings, TLSSettings
 from tests.integration.domain.world import Tenant
 from tests.integration.stack import Stack

@@ -23,19 +23,11 @@ from keycloak import KeycloakAdmin, KeycloakOpenID
 from keycloak.exceptions import KeycloakPostError
 from keycloak.pkce_utils import generate_code_challenge, generate_code_verifier
 
-from enclave.identity.realms import (
-    CONFIGURE_TOTP,
-    PASSWORD_POLICY,
-    WEB_CLIENT_ID,
-    PasswordRejected,
-    RealmClient,
-    RealmNotFound,
-    RealmRefused,
-    RealmService,
-    RealmSpec,
-    admin_from_settings,
-    amr_config_alias,
-)
+from enclave.identity.authentication_flows import CONFIGURE_TOTP, amr_config_alias
+from enclave.identity.clients import WEB_CLIENT_ID, RealmClient
+from enclave.identity.keycloak_admin import PasswordRejected, RealmNotFound, RealmRefused, admin_from_settings
+from enclave.identity.realm_settings import PASSWORD_POLICY, RealmSpec
+from enclave.identity.realms import RealmService
 from enclave.settings import KeycloakSettings, TLSSettings
 from tests.integration.stack import Stack
 from tests.support.keycloak_login import LoginFailed, LoginResult, login_via_form

@@ -24,7 +24,9 @@ import httpx
 import pytest
 from keycloak import KeycloakAdmin
 
-from enclave.identity.realms import IdentityProviderSpec, RealmService, realm_spec_for
+from enclave.identity.brokering import IdentityProviderSpec
+from enclave.identity.realm_settings import realm_spec_for
+from enclave.identity.realms import RealmService
 from enclave.identity.session_auth import COOKIE
 from tests.integration.domain.world import Tenant
 from tests.integration.stack import Stack

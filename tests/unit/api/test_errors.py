@@ -23,6 +23,8 @@ RAW_ERRORS = {
     "duplicate": asyncpg.UniqueViolationError("duplicate key value violates unique constraint"),
     "refused": asyncpg.InsufficientPrivilegeError("permission denied for table audit_outbox"),
     "fault": asyncpg.DiskFullError("could not extend file"),
+    "deadlock": asyncpg.DeadlockDetectedError("deadlock detected"),
+    "serialization": asyncpg.SerializationError("could not serialize access due to concurrent update"),
     "closed": asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
 }
 
@@ -78,7 +80,16 @@ class TestProblemDetails:
 
     @pytest.mark.parametrize(
         ("kind", "status"),
-        [("too-long", 400), ("duplicate", 409), ("refused", 403), ("fault", 503), ("closed", 503)],
+        [
+            ("too-long", 400),
+            ("duplicate", 409),
+            ("refused", 403),
+            ("fault", 503),
+            ("closed", 503),
+            # A concurrent change that locked the same rows won: nothing was written, retry.
+            ("deadlock", 409),
+            ("serialization", 409),
+        ],
     )
     def test_errors_of_raw_statements_map_as_the_orms_do(self, kind: str, status: int) -> None:
         with _client() as client:

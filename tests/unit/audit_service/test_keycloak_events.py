@@ -23,7 +23,7 @@ from enclave.audit_service.keycloak_events import (
     pulled_types,
     to_audit_event,
 )
-from enclave.identity.realms import EVENT_TYPES
+from enclave.identity.realm_settings import EVENT_TYPES
 from enclave.settings import AuditSettings, KeycloakSettings, TLSSettings
 from tests.support.tls import write_ca
 

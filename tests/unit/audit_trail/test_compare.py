@@ -9,7 +9,7 @@ from enclave.audit_trail.archive import ArchivedTrail, Segment, encode_segment
 from enclave.audit_trail.compare import compare_with_archive
 from enclave.audit_trail.export import read_trail
 from enclave.audit_trail.verify import StoredCheckpoint, StoredRecord
-from tests.unit.audit.test_verify import ORG, PUBLIC, chain, checkpoint
+from tests.unit.audit_trail.test_verify import ORG, PUBLIC, chain, checkpoint
 
 
 def segment(records: list[StoredRecord], name: str | None = None) -> Segment:

@@ -26,7 +26,9 @@ SOMEONE_ELSE = uuid.UUID("00000000-0000-4000-8000-000000000002")
 PROJECT = uuid.UUID("00000000-0000-4000-8000-0000000000f1")
 OTHER_PROJECT = uuid.UUID("00000000-0000-4000-8000-0000000000f2")
 
-KEY_MANAGEMENT = frozenset({P.ORG_API_KEY_CREATE, P.ORG_API_KEY_LIST, P.ORG_API_KEY_REVOKE})
+KEY_MANAGEMENT = frozenset(
+    {P.ORG_API_KEY_CREATE, P.ORG_API_KEY_LIST, P.ORG_API_KEY_READ, P.ORG_API_KEY_REVOKE}
+)
 KEYED = sorted(SCOPE_OF)  # every permission a key may be used for at all
 EVERY_SCOPE = frozenset(Scope)
 #: Permissions that only org Admins hold by their org role alone.

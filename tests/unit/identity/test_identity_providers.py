@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
-from enclave.identity.realms import (
+from enclave.identity.brokering import (
     FIRST_BROKER_LOGIN_FLOW,
     IDP_SYNC_MODE,
     NAMEID_EMAIL,
     NAMEID_PERSISTENT,
-    IdentityProviderInvalid,
     IdentityProviderSpec,
     build_identity_provider,
     build_identity_provider_mappers,
     check_identity_provider_alias,
 )
+from enclave.identity.keycloak_admin import IdentityProviderInvalid
 
 ISSUER = "https://login.partner.example/realms/staff"
 SECRET = "a-client-secret-that-must-never-show"

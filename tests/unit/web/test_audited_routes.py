@@ -1,11 +1,14 @@
 """Walks the v1 route table: every route that changes anything, and every route that hands out
 customer content, names one audit action; and each of them takes the request's ``session``
-dependency, whose commit is what writes the event (a route without it would be audited by name only).
+dependency — itself or through its domain's service provider — whose commit is what writes the event
+(a route without it would be audited by name only).
 """
 
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable
+from typing import Any
 
 from litestar import Router
 from litestar.handlers import HTTPRouteHandler
@@ -54,6 +57,25 @@ class TestAuditedRoutes:
         without = [
             str(handler.operation_id)
             for _, handler in handlers()
-            if AUDIT in handler.opt and "session" not in inspect.signature(handler.fn).parameters
+            if AUDIT in handler.opt and not takes_session(handler)
         ]
         assert without == []
+
+
+def takes_session(handler: HTTPRouteHandler) -> bool:
+    """Whether ``session`` is among the handler's parameters or those of the providers it depends
+    on (its controller's and router's ``dependencies``), however deep."""
+    providers: dict[str, Any] = {}
+    for layer in handler.ownership_layers:
+        providers.update(layer.dependencies or {})
+    seen: set[str] = set()
+
+    def needs(fn: Callable[..., Any]) -> bool:
+        names = set(inspect.signature(fn).parameters)
+        if "session" in names:
+            return True
+        deeper = [name for name in names if name in providers and name not in seen]
+        seen.update(deeper)
+        return any(needs(providers[name].dependency) for name in deeper)
+
+    return needs(handler.fn)

@@ -1,8 +1,9 @@
 """The test-only authentication hook: ``X-Enclave-Test-User: <organization id>/<user id>``.
 
-Exists so the domain and its policy can be tested before the identity work lands. It is installed
-only when ``ENCLAVE_API_MODE=test``; ``make up`` and every production start run in production mode,
-where this header means nothing and every protected route answers 401.
+Lets the integration and security suites act as any member of any organization without a Keycloak
+sign-in or an API key. It is installed only when ``ENCLAVE_API_MODE=test``; ``make up`` and
+every production start run in production mode, where this header means nothing: a request that
+carries only it has no credentials, and every protected route answers it 401.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Owns how readiness is measured: a real round trip to PostgreSQL, Redis, the S3 service, the Vault
 server and Keycloak, with a timeout, reported as ``ok`` or ``down`` with a short reason. Must never
 put a secret, a host's internal error text or a stack trace into a reason: reasons are chosen from a
-fixed vocabulary by :func:`describe_failure`.
+fixed vocabulary by :func:`describe_failure`, nor build a query (PostgreSQL's round trip is
+``db.repositories.health.ping``).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from typing import Literal
 
 import httpx
 import redis.asyncio as aioredis
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from enclave.db.repositories.health import ping
 from enclave.settings import Settings
 
 Status = Literal["ok", "down"]
@@ -80,7 +81,7 @@ class ReadinessProbes:
 
     async def postgres(self) -> None:
         async with self._engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+            await ping(connection)
 
     async def redis(self) -> None:
         if not await self._redis.ping():

@@ -1,8 +1,7 @@
-"""API keys: every query on ``api_keys``, scoped to the caller's organization.
-
-Owns the lookup a request's key verification runs (by prefix, as asyncpg's own prepared statement),
-the throttled refresh of ``last_used_at``, and the rows the api-keys service lists and revokes.
-Must never return or log a key's secret: only its SHA-256 is stored, and only that is read.
+"""API keys: every query on ``api_keys``, scoped to the caller's organization. Owns the lookup a
+request's key verification runs (by prefix, as asyncpg's own prepared statement), the throttled refresh
+of ``last_used_at``, and the rows the api-keys service issues, lists and revokes. Must never return or
+log a key's secret: only its SHA-256 is stored, and only that is read.
 """
 
 from __future__ import annotations
@@ -12,11 +11,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, or_, update
+from sqlalchemy import Select, or_, select, update
 
+from enclave.authz.policy import Visibility
 from enclave.db.models import ApiKey
 from enclave.db.raw import fetch_row
-from enclave.db.repositories.base import TenantRepository
+from enclave.db.repositories.base import TenantRepository, visibility_filter
+from enclave.db.repositories.pages import Page, page
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,29 +37,44 @@ class StoredKey:
 class ApiKeyRepository(TenantRepository[ApiKey]):
     model = ApiKey
 
-    async def by_prefix(self, prefix: str) -> StoredKey | None:
-        row = await fetch_row(self.session, _BY_PREFIX, prefix, self.organization_id)
+    async def by_prefix(self, prefix: str, *, lock: bool = False) -> StoredKey | None:
+        """The key with ``prefix``; with ``lock``, its row is locked for share (a revocation waits)."""
+        row = await fetch_row(
+            self.session, _BY_PREFIX_LOCKED if lock else _BY_PREFIX, prefix, self.organization_id
+        )
         return None if row is None else StoredKey(*row)
 
     async def touch(self, key_id: uuid.UUID, now: dt.datetime, resolution: dt.timedelta) -> None:
-        """Sets ``last_used_at`` to ``now`` unless it is already within ``resolution`` of it."""
-        await self.session.execute(
-            update(ApiKey)
+        """Sets ``last_used_at`` to ``now`` unless it is already within ``resolution`` of it, or
+        another request holds the key's row: the refresh never waits, so two requests with one key
+        that both lock it for share can never deadlock over it."""
+        unlocked = (
+            select(ApiKey.id)
             .where(
                 ApiKey.id == key_id,
                 ApiKey.organization_id == self.organization_id,
                 or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - resolution),
             )
+            .with_for_update(skip_locked=True, key_share=True)
+        )
+        await self.session.execute(
+            update(ApiKey)
+            .where(ApiKey.id.in_(unlocked.scalar_subquery()), ApiKey.organization_id == self.organization_id)
             .values(last_used_at=now)
         )
 
-    def listing(self, owner_id: uuid.UUID | None) -> Select[Any]:
-        """The organization's keys (``owner_id`` None) or one member's, for a page."""
-        statement = self.select()
-        return statement if owner_id is None else statement.where(ApiKey.user_id == owner_id)
+    def visible_to(self, visibility: Visibility, user_id: uuid.UUID) -> Select[Any]:
+        """The keys ``visibility`` shows ``user_id``: all of the organization's, or their own."""
+        return self.select().where(visibility_filter(visibility, {"own": ApiKey.user_id == user_id}))
 
-    async def owner_of(self, key_id: uuid.UUID) -> uuid.UUID | None:
-        row = await self.get(key_id)
+    async def page_visible(
+        self, visibility: Visibility, user_id: uuid.UUID, cursor: str | None, limit: int
+    ) -> Page[ApiKey]:
+        """A page of the keys ``visibility`` shows ``user_id``."""
+        return await page(self.session, self.visible_to(visibility, user_id), ApiKey, cursor, limit)
+
+    async def owner_of(self, key_id: uuid.UUID, *, for_update: bool = False) -> uuid.UUID | None:
+        row = await self.get(key_id, for_update=for_update)
         return None if row is None else row.user_id
 
 
@@ -67,3 +83,4 @@ _BY_PREFIX = """
 SELECT id, user_id, secret_hash, scopes, project_id, expires_at, revoked_at, last_used_at
 FROM api_keys WHERE prefix = $1 AND organization_id = $2
 """
+_BY_PREFIX_LOCKED = _BY_PREFIX + "FOR SHARE\n"

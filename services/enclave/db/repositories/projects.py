@@ -1,34 +1,44 @@
-"""Projects, their members and their datasets."""
+"""Projects, their members and their datasets: every query of the projects domain but its export's
+(``db.repositories.exports``).
+
+Owns the statements on ``projects``, ``project_members`` and ``project_datasets`` (and the one look
+at ``datasets`` an attachment needs), each scoped to the caller's organization through the base's
+``select()``/``scoped()`` or naming ``organization_id`` itself. Returns ORM rows, pages of them or
+scalars; must never decide a rule (who may see, join or change a project is the policy's and the
+service's) nor lock a membership the service did not ask to hold.
+"""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
-from enclave.db.models import Project, ProjectDataset, ProjectMember
-from enclave.db.repositories.base import TenantRepository
-from enclave.domain.roles import ProjectRole
+from enclave.authz.policy import Visibility
+from enclave.db.models import Dataset, Project, ProjectDataset, ProjectMember
+from enclave.db.repositories.base import TenantRepository, visibility_filter
+from enclave.db.repositories.pages import Page, page
 
 
 class ProjectRepository(TenantRepository[Project]):
     model = Project
 
-    def visible_to(self, user_id: uuid.UUID | None, *, workers_only: bool = False):  # type: ignore[no-untyped-def]
-        """Open projects; only those ``user_id`` is a member of, unless None (org Admins see all).
+    def visible_to(self, visibility: Visibility, user_id: uuid.UUID) -> Select[Any]:
+        """The open projects ``visibility`` shows ``user_id``: all, or those in which they hold one
+        of its project roles."""
+        member_of = select(ProjectMember.project_id).where(
+            ProjectMember.user_id == user_id,
+            ProjectMember.organization_id == self.organization_id,
+            ProjectMember.role.in_(visibility.project_roles),
+        )
+        shown = visibility_filter(visibility, {"project_roles": Project.id.in_(member_of)}, Project.id)
+        return self.select().where(Project.archived_at.is_(None), shown)
 
-        ``workers_only`` counts only annotating and reviewing memberships (for Taskers, whose
-        managing roles count for nothing, as in the policy).
-        """
-        statement = self.select().where(Project.archived_at.is_(None))
-        if user_id is not None:
-            member_of = select(ProjectMember.project_id).where(ProjectMember.user_id == user_id)
-            if workers_only:
-                member_of = member_of.where(
-                    ProjectMember.role.not_in([ProjectRole.ADMIN, ProjectRole.TEAM_MANAGER])
-                )
-            statement = statement.where(Project.id.in_(member_of))
-        return statement
+    async def page_visible_to(
+        self, visibility: Visibility, user_id: uuid.UUID, cursor: str | None, limit: int
+    ) -> Page[Project]:
+        return await page(self.session, self.visible_to(visibility, user_id), Project, cursor, limit)
 
     async def name_taken(self, name: str) -> bool:
         return (await self.session.execute(self.select().where(Project.name == name))).first() is not None
@@ -49,6 +59,11 @@ class ProjectMemberRepository(TenantRepository[ProjectMember]):
         )
         return list(await self.list(statement))
 
+    async def remove(self, member: ProjectMember) -> None:
+        """Deletes a membership this session loaded, at once (within the request's transaction)."""
+        await self.session.delete(member)
+        await self.session.flush()
+
 
 class ProjectDatasetRepository(TenantRepository[ProjectDataset]):
     model = ProjectDataset
@@ -64,3 +79,10 @@ class ProjectDatasetRepository(TenantRepository[ProjectDataset]):
             ProjectDataset.project_id == project_id, ProjectDataset.dataset_id == dataset_id
         )
         return (await self.session.execute(statement)).scalar_one_or_none()
+
+    async def dataset_exists(self, dataset_id: uuid.UUID) -> bool:
+        """Whether the organization has this dataset (what may be attached to its projects)."""
+        statement = select(Dataset.id).where(
+            Dataset.id == dataset_id, Dataset.organization_id == self.organization_id
+        )
+        return (await self.session.execute(statement)).first() is not None

@@ -1,4 +1,12 @@
-"""Tasks, annotation versions and reviews: the queries of the labeling workflow."""
+"""Tasks, annotation versions and reviews: every query of the labeling workflow (the tasks domain).
+
+Owns the workflow's statements and their tenant scoping: ORM statements go through the base's
+``select()``/``scoped()``; the statements every take and submission runs are raw asyncpg prepared
+statements (``db.raw``), fixed SQL built once at import, each naming ``organization_id``. Owns their
+row locks too: a take's ``FOR UPDATE SKIP LOCKED``, a submission's ``FOR UPDATE OF t``, ``get_open``'s
+``for_update``. Returns ORM rows, pages of them, frozen dataclasses or scalars; must never build SQL
+from input, nor decide a workflow rule (who may take, submit or review is the service's).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +15,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
-from sqlalchemy import Select, func, literal, select
+from sqlalchemy import Select, func, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 
+from enclave.authz.policy import Visibility
 from enclave.db.models import AnnotationVersion, DataItem, ProjectDataset, Review, Task
 from enclave.db.raw import fetch_row
-from enclave.db.repositories.base import TenantRepository
+from enclave.db.repositories.base import TenantRepository, visibility_filter
+from enclave.db.repositories.pages import Page, page
 from enclave.domain.roles import TaskStage
 
 
@@ -22,6 +31,44 @@ class TaskRepository(TenantRepository[Task]):
 
     def open_tasks(self) -> Select[Any]:
         return self.select().where(Task.removed_at.is_(None))
+
+    def visible_in(
+        self,
+        project_id: uuid.UUID,
+        visibility: Visibility,
+        user_id: uuid.UUID,
+        stage: TaskStage | None = None,
+    ) -> Select[Any]:
+        """The project's open tasks that ``visibility`` shows ``user_id``, optionally of one stage."""
+        grounds = {"assigned": Task.assignee_id == user_id, "reviewing": Task.reviewer_id == user_id}
+        shown = visibility_filter(visibility, grounds, Task.project_id)
+        statement = self.open_tasks().where(Task.project_id == project_id, shown)
+        if stage is not None:
+            statement = statement.where(Task.stage == stage)
+        return statement
+
+    def work_of(self, user_id: uuid.UUID) -> Select[Any]:
+        """The open, unfinished tasks ``user_id`` annotates or reviews, in every project."""
+        return self.open_tasks().where(
+            Task.stage != TaskStage.DONE,
+            or_(Task.assignee_id == user_id, Task.reviewer_id == user_id),
+        )
+
+    async def page_visible_in(
+        self,
+        project_id: uuid.UUID,
+        visibility: Visibility,
+        user_id: uuid.UUID,
+        stage: TaskStage | None,
+        cursor: str | None,
+        limit: int,
+    ) -> Page[Task]:
+        return await page(
+            self.session, self.visible_in(project_id, visibility, user_id, stage), Task, cursor, limit
+        )
+
+    async def page_work_of(self, user_id: uuid.UUID, cursor: str | None, limit: int) -> Page[Task]:
+        return await page(self.session, self.work_of(user_id), Task, cursor, limit)
 
     async def get_open(self, task_id: uuid.UUID, *, for_update: bool = False) -> Task | None:
         statement = self.open_tasks().where(Task.id == task_id)
@@ -57,7 +104,7 @@ class TaskRepository(TenantRepository[Task]):
 
     async def take_next(
         self, project_id: uuid.UUID, user_id: uuid.UUID, stage: TaskStage
-    ) -> asyncpg.Record | None:
+    ) -> dict[str, Any] | None:
         """Takes the next task of ``stage`` for ``user_id`` — it becomes its assignee (or reviewer) —
         and returns the task's columns as stored (``TASK_COLUMNS``); None when the queue is empty.
 
@@ -69,7 +116,7 @@ class TaskRepository(TenantRepository[Task]):
         for statement in _TAKE[stage]:
             row = await fetch_row(self.session, statement, user_id, self.organization_id, project_id)
             if row is not None:
-                return row
+                return dict(row)
         return None
 
 

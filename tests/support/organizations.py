@@ -1,0 +1,41 @@
+"""A new organization on the real stack, provisioned as the operator provisions one
+(``provision_organization``, as the api's database role), for the suites and the benchmarks alike.
+
+Must never reuse an organization: each call makes its own, under the slug it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from enclave.crypto.kms import TenantKeys
+from enclave.db.engine import create_engine
+from enclave.organizations.provisioning import Provisioned, provision_organization
+from enclave.settings import DatabaseSettings, TLSSettings, VaultSettings
+
+
+@asynccontextmanager
+async def new_organization(
+    slug: str, name: str, admin_name: str, *, application_name: str = "enclave-tests"
+) -> AsyncIterator[tuple[AsyncSession, Provisioned]]:
+    """Provisions ``slug`` and yields the session it was made in, still in its transaction, so the
+    caller can add to it (an API key, say); everything commits together when the block ends."""
+    engine = create_engine(DatabaseSettings(), TLSSettings(), application_name=application_name)
+    try:
+        async with engine.connect() as connection, connection.begin():
+            session = AsyncSession(bind=connection)
+            done = await provision_organization(
+                session,
+                TenantKeys(VaultSettings(), TLSSettings()),
+                slug=slug,
+                name=name,
+                admin_email=f"admin@{slug}.example",
+                admin_name=admin_name,
+            )
+            yield session, done
+            await session.flush()
+    finally:
+        await engine.dispose()
