@@ -49,7 +49,8 @@ check: python-deps ## linters, types, layer contracts and security scanners
 	$(UV) run --frozen ruff format --check services tests bench scripts/authz-matrix
 	$(UV) run --frozen mypy
 	$(UV) run --frozen lint-imports --no-cache
-	$(UV) run --frozen pytest -q -p no:cacheprovider tests/unit/db/test_migrations_frozen.py tests/unit/test_sql_lives_in_repositories.py
+	$(UV) run --frozen pytest -q -p no:cacheprovider tests/unit/db/test_migrations_frozen.py \
+		tests/unit/test_sql_lives_in_repositories.py tests/unit/test_services_return_schemas.py
 	$(UV) run --frozen bandit -q -r services
 	shellcheck -x scripts/stack scripts/up scripts/system-deps scripts/lib/*.sh
 
