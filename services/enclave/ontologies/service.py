@@ -68,10 +68,6 @@ class OntologyService:
     async def get(self, ontology_id: uuid.UUID) -> Ontology:
         return await self._schema(await self._row(ontology_id))
 
-    async def current_definition(self, ontology_id: uuid.UUID) -> tuple[int, OntologyDefinition]:
-        ontology = await self.get(ontology_id)
-        return ontology.current_version, ontology.definition
-
     async def list(self, cursor: str | None, limit: int) -> OntologyPage:
         result = await self.ontologies.page_ontologies(cursor, limit)
         return OntologyPage([await self._schema(row) for row in result.items], result.next_cursor)
