@@ -13,7 +13,7 @@ from enclave.authz.permissions import Permission
 from enclave.invites.deps import provide_invite_service
 from enclave.invites.schemas import InviteAccept, InviteAccepted, InviteCreate, InviteCreated
 from enclave.invites.service import InviteService, accept_invitation
-from enclave.web.audit import audited
+from enclave.web.audit import audited, request_facts
 from enclave.web.guard import Target, access
 from enclave.web.http import Caller
 from enclave.web.responses import problems
@@ -50,6 +50,10 @@ class InviteAcceptController(Controller):
     ) -> Response[InviteAccepted]:
         state = request.app.state
         accepted = await accept_invitation(
-            state.session_factory, state.realms, state.settings.api.public_url, data
+            state.session_factory,
+            state.realms,
+            state.settings.api.public_url,
+            data,
+            lambda organization_id, actor: request_facts(request, organization_id, actor, "invite"),
         )
         return Response(accepted, status_code=201)

@@ -13,9 +13,12 @@ import hashlib
 import re
 import secrets
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from enclave.audit.actions import AuditAction
+from enclave.audit.recorder import AuditRecorder, RequestFacts
 from enclave.authz.principal import Principal
 from enclave.db.models import Invite as InviteRow
 from enclave.db.models import OrgMembership, User
@@ -121,9 +124,11 @@ async def accept_invitation(
     realms: RealmService | None,
     public_url: str,
     data: InviteAccept,
+    facts: Callable[[uuid.UUID, str], RequestFacts],
 ) -> InviteAccepted:
     """Accepts an invitation from someone who has no account yet (so outside the guard and the
-    request's session): in a transaction of its own, bound to the organization the token names."""
+    request's session): in a transaction of its own, bound to the organization the token names, with
+    its audit event (``facts``: the request's, for an organization and an actor) in the same one."""
     organization_id = organization_of(data.token)
     if organization_id is None:
         raise InvalidInput(_NOT_VALID)
@@ -131,4 +136,8 @@ async def accept_invitation(
         await bind_tenant(session, organization_id)
         service = InviteService(session, organization_id, realms)
         user_id, realm = await service.accept(data.token, data.display_name, data.password)
+        actor = f"user:{user_id}"
+        await AuditRecorder(session, facts(organization_id, actor)).record(
+            AuditAction.ORG_INVITE_ACCEPT, actor
+        )
     return InviteAccepted(user_id, login_url(public_url, realm))

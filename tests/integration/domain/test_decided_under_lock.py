@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from enclave.db.engine import create_engine
 from enclave.settings import DatabaseSettings, TLSSettings
-from tests.integration.domain.world import BOX, Tenant, run_as_tenant
+from tests.integration.domain.world import BOX, Tenant, audited, run_as_tenant
 from tests.support.api_keys import bearer
 
 pytestmark = pytest.mark.stack
@@ -90,26 +90,6 @@ async def decided_across(
             await asyncio.sleep(0.02)
         await change_in_flight.connection.commit()
         return await response
-
-
-async def audited(tenant: Tenant, action: str, target: str) -> int:
-    """Events of ``action`` on ``target`` anywhere in the trail (outbox or chained log), read as the
-    audit service's role."""
-    engine = create_engine(DatabaseSettings(), TLSSettings(), as_audit=True, application_name="enclave-tests")
-    try:
-        async with engine.connect() as connection:
-            found = await connection.execute(
-                sa.text(
-                    "SELECT (SELECT count(*) FROM audit_outbox WHERE organization_id = :org"
-                    "        AND event ->> 'action' = :action AND event ->> 'target' = :target)"
-                    "     + (SELECT count(*) FROM audit_log WHERE organization_id = :org"
-                    "        AND action = :action AND target = :target)"
-                ),
-                {"org": tenant.org_id, "action": action, "target": target},
-            )
-            return int(found.scalar_one())
-    finally:
-        await engine.dispose()
 
 
 async def one(tenant: Tenant, statement: str, **params: Any) -> Any:

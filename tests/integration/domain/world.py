@@ -48,6 +48,26 @@ def sql_as_tenant(org_id: uuid.UUID, statement: str, **params: Any) -> list[tupl
     return asyncio.run(run_as_tenant(org_id, statement, params))
 
 
+async def audited(tenant: Tenant, action: str, target: str) -> int:
+    """Events of ``action`` on ``target`` anywhere in the trail (outbox or chained log), read as the
+    audit service's role."""
+    engine = create_engine(DatabaseSettings(), TLSSettings(), as_audit=True, application_name="enclave-tests")
+    try:
+        async with engine.connect() as connection:
+            found = await connection.execute(
+                sa.text(
+                    "SELECT (SELECT count(*) FROM audit_outbox WHERE organization_id = :org"
+                    "        AND event ->> 'action' = :action AND event ->> 'target' = :target)"
+                    "     + (SELECT count(*) FROM audit_log WHERE organization_id = :org"
+                    "        AND action = :action AND target = :target)"
+                ),
+                {"org": tenant.org_id, "action": action, "target": target},
+            )
+            return int(found.scalar_one())
+    finally:
+        await engine.dispose()
+
+
 def force_org_role(org_id: uuid.UUID, user_id: uuid.UUID, role: str) -> None:
     """Sets an org role past the api's checks (e.g. a Tasker who still holds a managing role)."""
     sql = "UPDATE org_memberships SET role = CAST(:role AS org_role) WHERE user_id = :user"

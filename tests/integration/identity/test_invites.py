@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import httpx
 
 from enclave.identity.realms import RealmService
-from tests.integration.domain.world import Tenant, sql_as_tenant
+from tests.integration.domain.world import Tenant, audited, sql_as_tenant
 from tests.integration.identity.signin import PASSWORD, Person, sign_in
 
 
@@ -33,6 +34,9 @@ class TestInvites:
         accepted = accept(browser, token)
         assert accepted.status_code == 201, accepted.text
         assert f"org={org.slug}" in accepted.json()["login_url"]
+        # Recorded once, in the acceptance's own transaction, with the new member as its actor.
+        new_member = f"user:{accepted.json()['user_id']}"
+        assert asyncio.run(audited(org, "org:invite:accept", new_member)) == 1
         # Single use.
         assert accept(browser, token).status_code == 400
         # The account is real: sign in with the chosen password and see the invited role.
