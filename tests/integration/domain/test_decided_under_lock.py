@@ -45,14 +45,10 @@ class HeldChange:
         self.pid = pid
 
     async def waiters(self) -> int:
-        """How many other transactions wait on a lock this one holds (PostgreSQL's own view)."""
-        engine = create_engine(DatabaseSettings(), TLSSettings(), application_name="enclave-tests-barrier")
-        try:
-            async with engine.connect() as connection:
-                found = await connection.execute(_WAITERS, {"pid": self.pid})
-                return int(found.scalar_one())
-        finally:
-            await engine.dispose()
+        """How many other transactions wait on a lock this one holds (PostgreSQL's own view), asked
+        on the change's own connection: it is idle inside its transaction while others wait."""
+        found = await self.connection.execute(_WAITERS, {"pid": self.pid})
+        return int(found.scalar_one())
 
 
 @asynccontextmanager

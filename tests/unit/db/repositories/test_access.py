@@ -5,31 +5,16 @@ rests on for share), so no change can commit between the decision and the write.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
-from sqlalchemy.dialects import postgresql
 
 from enclave.db.repositories import access
 from enclave.db.repositories.access import AccessRepository, Lock
+from tests.unit.db.repositories.recording import RecordingSession
 
 ORG = uuid.UUID(int=1)
 USER = uuid.UUID(int=2)
 PROJECT = uuid.UUID(int=3)
-
-
-class Recorder:
-    """A session stand-in that keeps the statements it is asked to run and answers nothing."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    async def execute(self, statement: Any, *_: Any) -> Recorder:
-        self.statements.append(str(statement.compile(dialect=postgresql.dialect())))
-        return self
-
-    def scalar_one_or_none(self) -> None:
-        return None
 
 
 def _one_line(sql: str) -> str:
@@ -64,14 +49,14 @@ class TestLockedForms:
 
 class TestLockModes:
     async def _member_role(self, lock: Lock) -> str:
-        session = Recorder()
-        await AccessRepository(session, ORG).member_role(USER, lock=lock)  # type: ignore[arg-type]
-        return session.statements[0]
+        recorded = RecordingSession()
+        await AccessRepository(recorded.session, ORG).member_role(USER, lock=lock)
+        return recorded.last
 
     async def _project_role(self, lock: Lock) -> str:
-        session = Recorder()
-        await AccessRepository(session, ORG).project_role(PROJECT, USER, lock=lock)  # type: ignore[arg-type]
-        return session.statements[0]
+        recorded = RecordingSession()
+        await AccessRepository(recorded.session, ORG).project_role(PROJECT, USER, lock=lock)
+        return recorded.last
 
     async def test_reads_lock_nothing(self) -> None:
         assert "FOR " not in await self._member_role(Lock.NONE)
@@ -90,5 +75,5 @@ class TestLockModes:
         assert "project_members.organization_id = " in await self._project_role(Lock.NONE)
 
     def test_a_locking_repository_locks_the_row_it_acts_on_for_update(self) -> None:
-        assert AccessRepository(Recorder(), ORG, locking=True).target_lock is Lock.UPDATE  # type: ignore[arg-type]
-        assert AccessRepository(Recorder(), ORG).target_lock is Lock.NONE  # type: ignore[arg-type]
+        assert AccessRepository(RecordingSession().session, ORG, locking=True).target_lock is Lock.UPDATE
+        assert AccessRepository(RecordingSession().session, ORG).target_lock is Lock.NONE
