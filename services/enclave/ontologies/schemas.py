@@ -11,11 +11,14 @@ import msgspec
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f]+$")]
 
 
-class OntologyObject(msgspec.Struct, forbid_unknown_fields=True):
+class OntologyObject(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """A kind of thing annotators draw or mark: a box, a polygon, or a text span."""
 
     name: Name
     kind: Literal["bbox", "polygon", "span"]
+    #: The labeling-config control the label came from (a Label Studio ``from_name``), kept so that an
+    #: export in that tool's format fits the config it was imported with. None: a name is made up.
+    control: Name | None = None
 
 
 class Classification(msgspec.Struct, forbid_unknown_fields=True):
@@ -26,6 +29,16 @@ class Classification(msgspec.Struct, forbid_unknown_fields=True):
     multiple: bool = False
 
 
+class Subject(msgspec.Struct, forbid_unknown_fields=True):
+    """The data the labels are put on, as an imported labeling config names it:
+    ``<Image name="image" value="$image"/>`` is ``Subject("image", "image")``."""
+
+    #: The object tag's name (a result's ``to_name``).
+    name: Name
+    #: The task data key the item comes from (the tag's ``value`` without its ``$``).
+    value: Name
+
+
 class OntologyDefinition(msgspec.Struct, forbid_unknown_fields=True):
     objects: Annotated[list[OntologyObject], msgspec.Meta(max_length=200)] = msgspec.field(
         default_factory=list
@@ -33,6 +46,8 @@ class OntologyDefinition(msgspec.Struct, forbid_unknown_fields=True):
     classifications: Annotated[list[Classification], msgspec.Meta(max_length=100)] = msgspec.field(
         default_factory=list
     )
+    #: Where an imported labeling config put its labels; None for an ontology made here.
+    subject: Subject | None = None
 
 
 class Ontology(msgspec.Struct):

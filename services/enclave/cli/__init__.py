@@ -1,0 +1,1 @@
+"""The ``enclave`` command for data scientists: tools that need no running service."""

@@ -1,0 +1,20 @@
+"""``enclave``: the command-line entry point (``enclave convert ...``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from enclave.cli import convert
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="enclave", description="Enclave's offline tools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    convert.add_parser(commands)
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
