@@ -20,11 +20,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bench import report
 from bench.audit import AuditBenchmark
 from bench.core import Benchmark, Context, Result
+from bench.exports import ExportBenchmark
 from bench.labeling import LabelStudioBenchmark
 from bench.stack import prepared_stack
 from bench.storage import StorageBenchmark
 
-BENCHMARKS: tuple[Benchmark, ...] = (StorageBenchmark(), AuditBenchmark(), LabelStudioBenchmark())
+BENCHMARKS: tuple[Benchmark, ...] = (
+    StorageBenchmark(),
+    AuditBenchmark(),
+    LabelStudioBenchmark(),
+    ExportBenchmark(),
+)
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
 

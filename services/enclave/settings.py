@@ -226,6 +226,22 @@ class AuditSettings(_Part):
     )
 
 
+class WorkerSettings(_Part):
+    model_config = SettingsConfigDict(env_prefix="ENCLAVE_WORKER_")
+
+    lease_s: int = Field(
+        60,
+        ge=5,
+        le=3600,
+        description="How long a worker holds a job without renewing it; a worker that dies releases its "
+        "job this long after its last renewal, and another worker starts it over.",
+    )
+    poll_interval_s: float = Field(1.0, gt=0, le=60, description="How often an idle worker looks for a job.")
+    batch_size: int = Field(
+        500, ge=1, le=10_000, description="Tasks an export reads per round trip (bounds its memory)."
+    )
+
+
 class Settings:
     """All settings, one attribute per concern. Build it with :func:`get_settings`."""
 
@@ -239,6 +255,7 @@ class Settings:
         self.api = ApiSettings()
         self.session = SessionSettings()
         self.audit = AuditSettings()
+        self.worker = WorkerSettings()
 
 
 @lru_cache(maxsize=1)

@@ -48,6 +48,7 @@ class Permission(enum.StrEnum):
     PROJECT_TASK_CREATE = "project:task:create"
     PROJECT_TASK_LIST = "project:task:list"
     PROJECT_TASK_NEXT = "project:task:next"
+    PROJECT_WORKFLOW_READ = "project:workflow:read"
     TASK_ANNOTATION_READ = "task:annotation:read"
     TASK_CONTENT_READ = "task:content:read"
     TASK_ANNOTATION_SUBMIT = "task:annotation:submit"

@@ -118,6 +118,9 @@ RULES: dict[P, Rule] = {
     # Every project member may list tasks; the list shows annotators and reviewers only their own.
     P.PROJECT_TASK_LIST: Rule(org_roles=frozenset({ADMIN}), project_roles=EVERY_PROJECT_ROLE),
     P.PROJECT_TASK_NEXT: Rule(project_roles=ANNOTATING | REVIEWING),
+    # The workflow's settings (its sample's seed among them): those who run the project. Changing
+    # them is updating the project.
+    P.PROJECT_WORKFLOW_READ: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
     # Tasks: managers see all; annotators and reviewers only what is assigned to them.
     P.TASK_TASK_READ: _task_visibility(),
     P.TASK_ANNOTATION_READ: _task_visibility(),

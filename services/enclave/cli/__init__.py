@@ -1,1 +1,1 @@
-"""The ``enclave`` command for data scientists: tools that need no running service."""
+"""The ``enclave`` command for data scientists: converting exports offline, importing into an api."""

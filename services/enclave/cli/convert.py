@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import Progress
 
+from enclave.cli.progress import progress_bar
 from enclave.exchange import sinks
 from enclave.exchange.errors import ExchangeError
 from enclave.exchange.formats import FORMATS
@@ -67,15 +68,7 @@ def convert(config_path: Path, input_path: Path, format_name: str, out: Path, co
     notes = Notes()
     chosen = FORMATS[format_name]
     chosen.check_kind(config.kind)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        disable=not console.is_terminal,
-        transient=True,
-    ) as progress:
+    with progress_bar(console) as progress:
         reading = progress.add_task("reading", total=None)
         records: list[Record] = []
         for record in read_tasks(input_path.read_bytes(), config, notes):

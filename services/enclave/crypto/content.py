@@ -24,6 +24,7 @@ from enclave.crypto.keyring import KeyRing, SealingKey
 from enclave.crypto.segmented import DecryptionFailed, Header
 
 _OBJECT_AD_LABEL = b"enclave/object/v1"
+_JOB_FILE_AD_LABEL = b"enclave/job-file/v1"
 _NAME_INDEX_LABEL = b"enclave/name-index/v1"
 
 # Tables and columns named in the associated data of sealed column values (see ``fields.field_ad``).
@@ -41,6 +42,13 @@ _TEXT = "text"
 def object_ad(organization_id: uuid.UUID, item_id: uuid.UUID) -> bytes:
     """Associated data of an item's stored object: ``label ‖ org (16) ‖ item (16)``."""
     return _OBJECT_AD_LABEL + organization_id.bytes + item_id.bytes
+
+
+def job_file_ad(organization_id: uuid.UUID, job_id: uuid.UUID, key: str) -> bytes:
+    """Associated data of a job's stored file (an export's artifact, an import's input):
+    ``label ‖ org (16) ‖ job (16) ‖ object key``. The key names the attempt and the role of the
+    file, so one attempt's artifact can never be served as another's, nor an input as an artifact."""
+    return _JOB_FILE_AD_LABEL + organization_id.bytes + job_id.bytes + key.encode("utf-8")
 
 
 class ContentCipher:
@@ -132,9 +140,23 @@ class ContentCipher:
 
     async def object_opener(self, item_id: uuid.UUID, header_bytes: bytes) -> ObjectOpener:
         """What decrypts one item's object (or a range of it) as it streams out."""
+        return await self._opener(header_bytes, object_ad(self.organization_id, item_id))
+
+    async def job_file_sealer(self, job_id: uuid.UUID, key: str) -> ObjectSealer:
+        """What encrypts a job's file (stored under ``key``) as it is written."""
+        return ObjectSealer(
+            await self._keyring.sealing_key(self.organization_id),
+            job_file_ad(self.organization_id, job_id, key),
+        )
+
+    async def job_file_opener(self, job_id: uuid.UUID, key: str, header_bytes: bytes) -> ObjectOpener:
+        """What decrypts a job's file (or a range of it)."""
+        return await self._opener(header_bytes, job_file_ad(self.organization_id, job_id, key))
+
+    async def _opener(self, header_bytes: bytes, associated_data: bytes) -> ObjectOpener:
         header = segmented.read_header(header_bytes)
         key = await self._keyring.opening_key(self._session, self.organization_id, header.key_id)
-        return ObjectOpener(key, header, object_ad(self.organization_id, item_id))
+        return ObjectOpener(key, header, associated_data)
 
 
 class ObjectSealer:
@@ -196,4 +218,4 @@ class ObjectOpener:
         )
 
 
-__all__ = ["ContentCipher", "DecryptionFailed", "ObjectOpener", "ObjectSealer", "object_ad"]
+__all__ = ["ContentCipher", "DecryptionFailed", "ObjectOpener", "ObjectSealer", "job_file_ad", "object_ad"]

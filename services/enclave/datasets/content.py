@@ -1,22 +1,19 @@
 """Serving an item's content: the bytes leave storage only through here, after the policy check,
-decrypted segment by segment (a Range request decrypts only the segments it covers). Owns reading
-and decrypting; the datasets service finds the item and calls ``read``. Must never run a query, nor
+decrypted segment by segment (a Range request decrypts only the segments it covers,
+``web.sealed_objects``). The datasets service finds the item and calls ``read``. Must never run a query, nor
 hand out a byte of an object whose size or header is not the one the database recorded."""
 
 from __future__ import annotations
 
-import functools
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import anyio.to_thread
-
 from enclave.crypto.content import ContentCipher
-from enclave.crypto.segmented import DecryptionFailed
 from enclave.domain.errors import NotFound
 from enclave.storage.locations import Location
 from enclave.storage.objects import ObjectStore
+from enclave.web.sealed_objects import read_range
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,44 +48,19 @@ async def read(cipher: ContentCipher, store: ObjectStore, item: StoredItem, star
     if item.object_header is None:  # pragma: no cover — a stored item always keeps its header
         raise NotFound("This item has no content.")
     opener = await cipher.object_opener(item.id, item.object_header)  # Vault before storage
-    span = opener.stored_range(start, end)
-    stored_end = min(span.end, opener.stored_size(item.size))
-    # Whole segments, one per chunk (nothing is re-cut or copied); a read from the start also
-    # fetches the object's own header, which must be the one the database recorded.
-    whole = span.start == opener.header.size
-    stored = await anyio.to_thread.run_sync(
-        functools.partial(
-            store.get,
-            cipher.organization_id,
-            str(item.id),
-            0 if whole else span.start,
-            stored_end,
-            item.location,
-            chunk=opener.header.stored_segment_size,
-            head=opener.header.size if whole else 0,
-        )
+    chunks = await read_range(
+        opener,
+        store,
+        cipher.organization_id,
+        str(item.id),
+        item.object_header,
+        item.size,
+        start,
+        end,
+        item.location,
     )
-    if stored.size != opener.stored_size(item.size):
-        raise DecryptionFailed("the stored object's size is not the one recorded for it")
-    if whole:
-        stored_header = await anyio.to_thread.run_sync(next, stored, b"")
-        if stored_header != item.object_header:
-            raise DecryptionFailed("the stored object's header is not the one recorded for it")
-    plaintext = opener.decrypt_range(stored, item.size, start, end)
-    # The first segment is verified before the response starts: damage there (a swapped object,
-    # a changed header) is a clean 500; damage further on can only cut the transfer short.
-    first = await anyio.to_thread.run_sync(next, plaintext, None)
-    return Content(item.media_type, item.size, start, end, _in_thread(first, plaintext))
+    return Content(item.media_type, item.size, start, end, chunks)
 
 
 async def _once(data: bytes) -> AsyncIterator[bytes]:
     yield data
-
-
-async def _in_thread(first: bytes | None, chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    """Reads and decrypts each chunk in a worker thread, so the event loop never waits on either."""
-    if first is None:
-        return
-    yield first
-    while (chunk := await anyio.to_thread.run_sync(next, chunks, None)) is not None:
-        yield chunk

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from litestar import Controller, Response, get
@@ -15,18 +16,10 @@ from enclave.authz.permissions import Permission
 from enclave.datasets.deps import provide_dataset_service
 from enclave.datasets.service import DatasetService
 from enclave.web.audit import audited
+from enclave.web.downloads import ranged
 from enclave.web.guard import Target, access
 from enclave.web.http import Audit
-from enclave.web.ranges import RangeNotSatisfiable, content_range, parse_range
 from enclave.web.responses import problems
-
-#: Customer content is never cached by anything between us and the user, nor run by the browser.
-CONTENT_HEADERS = {
-    "Cache-Control": "private, no-store",
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; sandbox",
-    "Accept-Ranges": "bytes",
-}
 
 
 class ItemController(Controller):
@@ -53,30 +46,11 @@ class ItemController(Controller):
         range_: Annotated[str | None, HeaderParameter(name="Range", max_length=200)] = None,
     ) -> Response[bytes] | Stream:
         item = await dataset_service.stored_item(item_id)
-        size = item.size
-        try:
-            wanted = parse_range(range_, size)
-        except RangeNotSatisfiable:
-            return Response(
-                b"",
-                status_code=416,
-                headers={**CONTENT_HEADERS, "Content-Range": f"bytes */{size}"},
-            )
-        start, end = wanted if wanted is not None else (0, size)
-        audit.note(bytes=end - start, **({"range": f"{start}-{end - 1}"} if wanted is not None else {}))
-        headers = dict(CONTENT_HEADERS)
-        if size == 0:
-            return Response(b"", media_type=_bare(item.media_type), headers=headers)
-        content = await dataset_service.read_content(item, start, end)
-        headers["Content-Length"] = str(end - start)
-        if wanted is not None:
-            headers["Content-Range"] = content_range(start, end, size)
-        return Stream(
-            content.chunks,
-            media_type=_bare(content.media_type),
-            status_code=206 if wanted is not None else 200,
-            headers=headers,
-        )
+
+        async def read(start: int, end: int) -> AsyncIterator[bytes]:
+            return (await dataset_service.read_content(item, start, end)).chunks
+
+        return await ranged(range_, item.size, _bare(item.media_type), read, audit)
 
 
 def _bare(media_type: str) -> str:

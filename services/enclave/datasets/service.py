@@ -154,12 +154,17 @@ class DatasetService:
         return DataItemImported(len(data.items))
 
     async def import_texts(self, dataset_id: uuid.UUID, records: Sequence[TextRecord]) -> DataItemImported:
+        return DataItemImported(len(await self.add_texts(dataset_id, records)))
+
+    async def add_texts(self, dataset_id: uuid.UUID, records: Sequence[TextRecord]) -> tuple[uuid.UUID, ...]:
+        """Adds text items (their names new to the dataset); returns their ids, in order."""
         dataset = await self._dataset(dataset_id)
         if dataset.kind != "text":
             raise InvalidInput("Text imports go into text datasets.")
         indexes = await self._check_new_names(dataset_id, [record.name for record in records])
+        ids: tuple[uuid.UUID, ...] = ()
         for record, index in zip(records, indexes, strict=True):
-            await self._new_item(
+            row = await self._new_item(
                 dataset_id,
                 name=record.name,
                 name_index=index,
@@ -167,8 +172,9 @@ class DatasetService:
                 attributes=record.attributes,
                 text=record.text,
             )
+            ids += (row.id,)
         await self.session.flush()
-        return DataItemImported(len(records))
+        return ids
 
     async def _item_schema(self, row: ItemRow) -> DataItem:
         return DataItem(

@@ -42,6 +42,9 @@ def create_engine(
     return create_async_engine(
         database_url(db, user),
         pool_size=pool_size or db.pool_size,
+        # A failed statement's error names no parameter values: they may hold a person's e-mail
+        # address or a blind index, and errors reach the logs.
+        hide_parameters=True,
         # Bursts beyond the pool get extra connections (made, then closed) rather than a wait.
         max_overflow=pool_size or db.pool_size,
         # No ping before each use (two round trips on every request): a connection that died with

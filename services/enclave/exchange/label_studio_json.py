@@ -115,7 +115,6 @@ def _submission(annotation: Any, where: str, item: Item, config: LabelingConfig)
         author=_author(annotation.get("completed_by"), where),
         payload=payload,
         created_at=_time(annotation.get("created_at"), f"{where}.created_at"),
-        updated_at=_time(annotation.get("updated_at"), f"{where}.updated_at"),
         skipped=bool(annotation.get("was_cancelled", False)),
         source_id=str(annotation["id"]) if "id" in annotation else None,
         reviews=[_review(r, f"{where}.reviews[{i}]") for i, r in enumerate(annotation.get("reviews") or [])],
@@ -298,8 +297,7 @@ def write_tasks(records: Iterable[Record], definition: OntologyDefinition, kind:
     encoder = msgspec.json.Encoder()
     first = True
     for index, record in enumerate(records, start=1):
-        source = record.source_id
-        task_id: int | str = int(source) if source is not None and source.isdigit() else index
+        task_id = _task_id(record, index)
         reference = record.item.text if record.item.kind == "text" else f"/data/upload/{record.item.name}"
         task = {
             "id": task_id,
@@ -312,6 +310,18 @@ def write_tasks(records: Iterable[Record], definition: OntologyDefinition, kind:
         yield (b"[\n" if first else b",\n") + encoder.encode(task)
         first = False
     yield b"[]\n" if first else b"\n]\n"
+
+
+def _task_id(record: Record, index: int) -> int:
+    """The task's Label Studio id: its own, where it came from Label Studio; for a text item named as
+    the reader names them (``<task id>.txt``), that id, so the name survives a round trip; else its
+    place in the export."""
+    if record.source_id is not None and record.source_id.isdigit():
+        return int(record.source_id)
+    stem, _, suffix = record.item.name.rpartition(".")
+    if record.item.kind == "text" and suffix == "txt" and stem.isdigit():
+        return int(stem)
+    return index
 
 
 def _annotation(
@@ -336,7 +346,7 @@ def _annotation(
         "result": results,
         "was_cancelled": s.skipped,
         "created_at": s.created_at,
-        "updated_at": s.updated_at,
+        "updated_at": s.created_at,
     }
     if s.reviews:
         annotation["reviews"] = [

@@ -47,8 +47,9 @@ class Submission(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True)
     #: Who made it, as the source names them (a Label Studio user id, an e-mail address, an account id).
     author: str
     payload: AnnotationPayload
+    #: When it was made. (A source's "updated at" is not kept: a version here never changes after it
+    #: is made, so an edited annotation's last change is the time of the version that holds it.)
     created_at: dt.datetime | None = None
-    updated_at: dt.datetime | None = None
     #: The annotator skipped the task (Label Studio's ``was_cancelled``): the payload is what they left.
     skipped: bool = False
     #: The source's id for the submission, kept for the report and for a round trip.
@@ -63,10 +64,16 @@ class Record(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     submissions: list[Submission] = msgspec.field(default_factory=list)
     #: The source's id for the task (Label Studio's task id), named in every error about it.
     source_id: str | None = None
+    #: Which submission the task settled on, where that is not simply the newest (a consensus round
+    #: decides on the best-agreeing one): its place in ``submissions``.
+    settled: int | None = None
 
     @property
     def current(self) -> Submission | None:
-        """The submission a training set takes: the newest one that was not skipped."""
+        """The submission a training set takes: the one the task settled on, else the newest one
+        that was not skipped."""
+        if self.settled is not None and 0 <= self.settled < len(self.submissions):
+            return self.submissions[self.settled]
         for submission in reversed(self.submissions):
             if not submission.skipped:
                 return submission

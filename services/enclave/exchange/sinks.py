@@ -5,13 +5,14 @@ an error halfway (bad input found late, a full disk) leaves the destination as i
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import Any
 
 from enclave.exchange.errors import ExchangeError
 from enclave.exchange.records import File
@@ -61,13 +62,57 @@ def to_folder(files: Iterable[File], destination: Path) -> None:
         raise
 
 
-def to_zip(files: Iterable[File], out: IO[bytes]) -> None:
-    """A folder format's files as a zip written to a stream that need not seek (an upload)."""
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+def zip_stream(files: Iterable[File]) -> Iterator[bytes]:
+    """A folder format's files as the bytes of a zip, as they are made: a stream that needs neither a
+    seekable file nor a disk (an export uploads it as it goes). Entries carry data descriptors and
+    ZIP64 sizes, so any size works."""
+    sink = _Spool()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for relative, chunks in files:
             with archive.open(relative, "w", force_zip64=True) as entry:
                 for chunk in chunks:
                     entry.write(chunk)
+                    if sink.pending:
+                        yield sink.take()
+            if sink.pending:
+                yield sink.take()
+    yield sink.take()  # the central directory, written on close
+
+
+class _Spool(io.RawIOBase):
+    """What ``zipfile`` writes into: it keeps the bytes until ``zip_stream`` takes them. Not seekable,
+    so ``zipfile`` writes sizes after each entry instead of going back for them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._buffer = bytearray()
+        self._position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self._buffer += data
+        self._position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._position
+
+    def seekable(self) -> bool:
+        return False
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        raise io.UnsupportedOperation("a zip stream is written once, in order")
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._buffer)
+
+    def take(self) -> bytes:
+        data = bytes(self._buffer)
+        self._buffer.clear()
+        return data
 
 
 def _inside(root: Path, relative: str) -> Path:

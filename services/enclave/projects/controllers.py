@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.response import Stream
@@ -25,6 +25,8 @@ from enclave.projects.schemas import (
     ProjectMemberUpdate,
     ProjectPage,
     ProjectUpdate,
+    Workflow,
+    WorkflowUpdate,
 )
 from enclave.projects.service import ProjectService
 from enclave.web.audit import audited
@@ -99,6 +101,47 @@ class ProjectController(Controller):
     ) -> Response[Project]:
         project = await project_service.update(project_id, data, if_match)
         return Response(project, headers={"ETag": etag(project.version)})
+
+    @get(
+        PROJECT + "/workflow",
+        operation_id="project_workflow_read",
+        responses=problems(404),
+        opt=access(Permission.PROJECT_WORKFLOW_READ, Target.PROJECT),
+    )
+    async def read_workflow(
+        self, project_service: NamedDependency[ProjectService], project_id: FromPath[uuid.UUID]
+    ) -> Response[Workflow]:
+        """The project's labeling workflow: review, its sample, consensus, the queue's lease."""
+        workflow = await project_service.workflow(project_id)
+        return Response(workflow, headers={"ETag": etag(workflow.version)})
+
+    @put(
+        PROJECT + "/workflow",
+        operation_id="project_workflow_update",
+        responses=problems(404, 409, 412, 428),
+        opt=access(Permission.PROJECT_PROJECT_UPDATE, Target.PROJECT)
+        | audited(AuditAction.PROJECT_WORKFLOW_UPDATE),
+    )
+    async def update_workflow(
+        self,
+        project_service: NamedDependency[ProjectService],
+        audit: Audit,
+        project_id: FromPath[uuid.UUID],
+        data: JSONBody[WorkflowUpdate],
+        if_match: IfMatch,
+    ) -> Response[Workflow]:
+        """Sets the workflow (the project's ETag in If-Match). Submissions made after the change
+        follow it; work in review or done is not moved."""
+        workflow = await project_service.update_workflow(project_id, data, if_match)
+        audit.note(
+            review_required=workflow.review_required,
+            review_sample_percent=workflow.review_sample_percent,
+            consensus_annotators=workflow.consensus_annotators,
+            consensus_threshold=str(workflow.consensus_threshold),
+            claim_lease_seconds=workflow.claim_lease_seconds,
+            seed_changed=data.sampling_seed is not None,
+        )
+        return Response(workflow, headers={"ETag": etag(workflow.version)})
 
     @get(
         PROJECT + "/ontology",

@@ -72,3 +72,44 @@ class ProjectDatasetAttach(msgspec.Struct, forbid_unknown_fields=True):
 class ProjectDataset(msgspec.Struct):
     project_id: uuid.UUID
     dataset_id: uuid.UUID
+
+
+# --- the labeling workflow -------------------------------------------------------------------
+
+SamplePercent = Annotated[int, msgspec.Meta(ge=0, le=100)]
+Annotators = Annotated[int, msgspec.Meta(ge=1, le=10)]
+Threshold = Annotated[float, msgspec.Meta(ge=0, le=1)]
+LeaseSeconds = Annotated[int, msgspec.Meta(ge=1, le=604_800)]
+Seed = Annotated[str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$")]
+
+
+class Workflow(msgspec.Struct):
+    """A project's labeling workflow: annotate → review → done (``docs/architecture.md``)."""
+
+    #: Whether submitted work is reviewed at all.
+    review_required: bool
+    #: Review this share of first-time submissions, chosen reproducibly; the rest are done at once.
+    review_sample_percent: int
+    #: The sample's seed: the same seed and submission order review the same tasks.
+    sampling_seed: str
+    #: How many annotators label each task (1: no consensus).
+    consensus_annotators: int
+    #: Consensus tasks whose agreement is below this go to review; the rest are done.
+    consensus_threshold: float
+    #: How long a task taken from a queue stays with its taker before another may take it.
+    claim_lease_seconds: int
+    #: The project's version (its ETag).
+    version: int
+
+
+class WorkflowUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """The whole workflow (a field left out takes its default), except the seed, which is kept
+    unless given. Applies to submissions made after it: tasks in review stay in review, done tasks
+    stay done, and a consensus round in progress finishes at the size it began with."""
+
+    review_required: bool = True
+    review_sample_percent: SamplePercent = 100
+    sampling_seed: Seed | None = None
+    consensus_annotators: Annotators = 1
+    consensus_threshold: Threshold = 0.8
+    claim_lease_seconds: LeaseSeconds = 1800

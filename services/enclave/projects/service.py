@@ -39,6 +39,8 @@ from enclave.projects.schemas import (
     ProjectMemberList,
     ProjectPage,
     ProjectUpdate,
+    Workflow,
+    WorkflowUpdate,
 )
 from enclave.web.http import check_if_match
 from enclave.web.streaming import LineSource
@@ -54,6 +56,18 @@ def to_schema(row: ProjectRow) -> Project:
         tags=list(row.tags),
         version=row.version,
         created_at=row.created_at,
+    )
+
+
+def workflow_schema(row: ProjectRow) -> Workflow:
+    return Workflow(
+        review_required=row.review_required,
+        review_sample_percent=row.review_sample_percent,
+        sampling_seed=row.sampling_seed,
+        consensus_annotators=row.consensus_annotators,
+        consensus_threshold=row.consensus_threshold,
+        claim_lease_seconds=row.claim_lease_seconds,
+        version=row.version,
     )
 
 
@@ -127,6 +141,29 @@ class ProjectService:
             row.tags = list(change.tags)
         await self.session.flush()
         return to_schema(row)
+
+    async def workflow(self, project_id: uuid.UUID) -> Workflow:
+        return workflow_schema(await self._row(project_id))
+
+    async def update_workflow(
+        self, project_id: uuid.UUID, change: WorkflowUpdate, if_match: str | None
+    ) -> Workflow:
+        """Sets the project's workflow if the project is still the version ``if_match`` names. A new
+        seed or share restarts the sample's count, so the same seed and submission order choose the
+        same tasks again. Work in flight is not moved (``WorkflowUpdate``)."""
+        row = await self._row(project_id)
+        check_if_match(if_match, row.version)
+        seed = row.sampling_seed if change.sampling_seed is None else change.sampling_seed
+        if seed != row.sampling_seed or change.review_sample_percent != row.review_sample_percent:
+            row.sampled_submissions = 0
+        row.review_required = change.review_required
+        row.review_sample_percent = change.review_sample_percent
+        row.sampling_seed = seed
+        row.consensus_annotators = change.consensus_annotators
+        row.consensus_threshold = change.consensus_threshold
+        row.claim_lease_seconds = change.claim_lease_seconds
+        await self.session.flush()
+        return workflow_schema(row)
 
     async def ontology(self, project_id: uuid.UUID) -> Ontology:
         """The ontology the project's annotators label with, in its current version."""

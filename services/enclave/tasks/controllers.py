@@ -12,6 +12,7 @@ from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from enclave.audit.actions import AuditAction
+from enclave.audit.events import Detail
 from enclave.authz.permissions import Permission
 from enclave.authz.principal import Resource
 from enclave.domain.roles import TaskStage
@@ -25,6 +26,7 @@ from enclave.tasks.schemas import (
     Review,
     ReviewCreate,
     ReviewList,
+    Routed,
     Task,
     TaskCreate,
     TaskPage,
@@ -43,6 +45,17 @@ TASK = "/{task_id:uuid}"
 def resource_of(request: Request[Any, Any, Any]) -> Resource:
     resource: Resource = request.state.resource
     return resource
+
+
+def route_details(routed: Routed) -> dict[str, Detail]:
+    """The stage a submission or review moved its task to, for its audit record: every transition
+    of the workflow is in the trail."""
+    details: dict[str, Detail] = {"stage": str(routed.stage)}
+    if routed.sampled is not None:
+        details["sampled_for_review"] = routed.sampled
+    if routed.agreement is not None:
+        details["agreement"] = f"{routed.agreement:.4f}"
+    return details
 
 
 class ProjectTaskController(Controller):
@@ -101,7 +114,8 @@ class ProjectTaskController(Controller):
         if task is None:
             audit.suppress()  # nothing was taken, nothing changed
         else:
-            audit.note(target=f"task:{task.id}", stage=str(task.stage))
+            lease = None if task.claimed_until is None else task.claimed_until.isoformat()
+            audit.note(target=f"task:{task.id}", stage=str(task.stage), claimed_until=lease)
         return NextTask(task)
 
 
@@ -170,9 +184,13 @@ class TaskController(Controller):
         opt=access(Permission.TASK_ANNOTATION_READ, Target.TASK),
     )
     async def history(
-        self, task_service: NamedDependency[TaskService], task_id: FromPath[uuid.UUID]
+        self,
+        request: Request[Any, Any, Any],
+        task_service: NamedDependency[TaskService],
+        principal: Caller,
+        task_id: FromPath[uuid.UUID],
     ) -> AnnotationHistory:
-        return await task_service.history(task_id)
+        return await task_service.history(task_id, principal, resource_of(request).project_role)
 
     @post(
         TASK + "/annotations",
@@ -196,12 +214,13 @@ class TaskController(Controller):
         idempotency_key: IdempotencyKey,
         audit: Audit,
     ) -> Response[AnnotationVersion]:
-        version, created = await task_service.submit(task_id, principal, data.payload, idempotency_key)
-        if created:
-            audit.note(annotation_version=version.version, objects=len(data.payload.objects))
-        else:
+        version, routed = await task_service.submit(task_id, principal, data.payload, idempotency_key)
+        if routed is None:
             audit.suppress()  # a retry with the same Idempotency-Key: the first one was recorded
-        return Response(version, status_code=201 if created else 200)
+            return Response(version, status_code=200)
+        audit.note(annotation_version=version.version, objects=len(data.payload.objects))
+        audit.details.update(route_details(routed))
+        return Response(version, status_code=201)
 
     @get(
         TASK + "/reviews",
@@ -228,6 +247,12 @@ class TaskController(Controller):
         data: JSONBody[ReviewCreate],
         audit: Audit,
     ) -> Response[Review]:
-        review = await task_service.review(task_id, principal, data)
-        audit.note(decision=str(data.decision), review=str(review.id))
+        review, routed = await task_service.review(task_id, principal, data)
+        audit.note(
+            decision=str(data.decision),
+            review=str(review.id),
+            annotation_version=str(review.annotation_version_id),
+            merged=data.payload is not None,
+        )
+        audit.details.update(route_details(routed))
         return Response(review, status_code=201)

@@ -27,6 +27,15 @@ class Task(msgspec.Struct):
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    #: When the holder's lease (a take from a queue) runs out; null: a manager's assignment, or nobody.
+    claimed_until: dt.datetime | None = None
+    #: Consensus: the round's size (null: not in consensus) and the submissions it has collected.
+    consensus_target: int | None = None
+    consensus_submissions: int = 0
+    #: The consensus round's agreement score, in [0, 1].
+    agreement: float | None = None
+    #: The version a consensus task settled on (null: the newest version is the result).
+    result_version_id: uuid.UUID | None = None
 
 
 class TaskPage(msgspec.Struct):
@@ -94,6 +103,15 @@ class AnnotationSubmit(msgspec.Struct, forbid_unknown_fields=True):
     payload: AnnotationPayload
 
 
+class Routed(msgspec.Struct):
+    """Where a submission or a review sent its task, for the route's audit record."""
+
+    stage: TaskStage
+    #: A sampled project: whether the sample chose this submission for review.
+    sampled: bool | None = None
+    agreement: float | None = None
+
+
 class AnnotationVersion(msgspec.Struct):
     id: uuid.UUID
     task_id: uuid.UUID
@@ -109,8 +127,14 @@ class AnnotationHistory(msgspec.Struct):
 
 
 class ReviewCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A review decision. A consensus task below its agreement threshold is resolved by approving
+    either one of its submissions (``annotation_version_id``) or a merge of them (``payload``, stored
+    as a new version by the reviewer); other tasks are approved or rejected as submitted."""
+
     decision: ReviewDecision
     comment: Annotated[str, msgspec.Meta(max_length=10_000)] = ""
+    annotation_version_id: uuid.UUID | None = None
+    payload: AnnotationPayload | None = None
 
 
 class Review(msgspec.Struct):

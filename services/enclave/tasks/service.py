@@ -2,12 +2,14 @@
 reviews. Each state change locks its task row, so concurrent requests serialise on it.
 
 Owns the workflow's rules (who may be assigned, which queue a role takes from, what a submission must
-hold, who may review) and returns the tasks domain's schemas. Must never build or run a query (every
-statement is ``db.repositories.tasks``'s) nor hand an ORM row to its caller.
+hold, who may review, where a submission or a review sends its task — ``tasks.stages`` — with the
+project's review sample and consensus) and returns the tasks domain's schemas. Must never build or
+run a query (every statement is ``db.repositories.tasks``'s) nor hand an ORM row to its caller.
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
 from typing import Any
@@ -25,10 +27,18 @@ from enclave.db.models.base import new_id
 from enclave.db.repositories.access import AccessRepository, Lock
 from enclave.db.repositories.pages import Page
 from enclave.db.repositories.projects import ProjectDatasetRepository
-from enclave.db.repositories.tasks import AnnotationRepository, ReviewRepository, TaskRepository
+from enclave.db.repositories.tasks import (
+    AnnotationRepository,
+    ReviewRepository,
+    SubmissionFacts,
+    TaskMove,
+    TaskRepository,
+)
 from enclave.domain.errors import Conflict, Forbidden, InvalidInput, InvalidState, NotFound
-from enclave.domain.roles import ProjectRole, ReviewDecision, TaskStage
+from enclave.domain.roles import OrgRole, ProjectRole, ReviewDecision, TaskStage
 from enclave.ontologies.schemas import OntologyDefinition
+from enclave.tasks.agreement import TooComplex, agreement_of
+from enclave.tasks.sampling import selected_for_review
 from enclave.tasks.schemas import (
     AnnotationHistory,
     AnnotationPayload,
@@ -36,11 +46,24 @@ from enclave.tasks.schemas import (
     Review,
     ReviewCreate,
     ReviewList,
+    Routed,
     Task,
     TaskCreate,
     TaskPage,
     TasksCreated,
     TaskUpdate,
+)
+from enclave.tasks.stages import (
+    RoundState,
+    Routing,
+    SubmissionPlan,
+    WorkflowRules,
+    check_move,
+    plan_submission,
+    stage_after,
+    stage_after_review,
+    stage_after_sampling,
+    stage_after_scoring,
 )
 from enclave.web.http import check_if_match
 
@@ -57,6 +80,11 @@ def to_schema(row: TaskRow) -> Task:
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        claimed_until=row.claimed_until,
+        consensus_target=row.consensus_target,
+        consensus_submissions=row.consensus_submissions,
+        agreement=row.agreement,
+        result_version_id=row.result_version_id,
     )
 
 
@@ -131,7 +159,8 @@ class TaskService:
 
     async def assign(self, task_id: uuid.UUID, change: TaskUpdate, if_match: str | None) -> Task:
         """Changes who annotates and reviews the task (and its priority), if it is still the version
-        ``if_match`` names; the task is locked until the change commits."""
+        ``if_match`` names; the task is locked until the change commits. A manager's assignment of
+        the task's current holder has no lease: it replaces a claim taken from the queue."""
         row = await self._row(task_id, for_update=True)
         check_if_match(if_match, row.version)
         assignee = row.assignee_id if change.assignee_id is msgspec.UNSET else change.assignee_id
@@ -148,6 +177,9 @@ class TaskService:
             row.reviewer_id = change.reviewer_id
         if change.priority is not msgspec.UNSET:
             row.priority = change.priority
+        holder = change.assignee_id if row.stage is TaskStage.ANNOTATE else change.reviewer_id
+        if holder is not msgspec.UNSET:
+            row.claimed_until = None
         await self.session.flush()
         return to_schema(row)
 
@@ -211,15 +243,25 @@ class TaskService:
 
     # --- annotations ---------------------------------------------------------------------------
 
-    async def history(self, task_id: uuid.UUID) -> AnnotationHistory:
+    async def history(
+        self, task_id: uuid.UUID, reader: Principal, reader_role: ProjectRole | None
+    ) -> AnnotationHistory:
+        """The task's versions. While a consensus round collects, its annotators label blind: one
+        who does not run the project sees only their own submissions."""
         rows = await self.annotations.history(task_id)
+        task = await self._row(task_id)
+        runs_project = reader.org_role is OrgRole.ADMIN or (reader_role is not None and reader_role.manages)
+        if task.consensus_target is not None and task.stage is TaskStage.ANNOTATE and not runs_project:
+            rows = [row for row in rows if row.author_id == reader.user_id]
         return AnnotationHistory([await self.annotation_schema(row) for row in rows])
 
     async def submit(
         self, task_id: uuid.UUID, author: Principal, payload: AnnotationPayload, idempotency_key: str | None
-    ) -> tuple[AnnotationVersion, bool]:
-        """Appends a version; returns it and whether it is new. A retried key returns the first one."""
-        facts = await self.annotations.submission_facts(task_id)  # the task is locked from here on
+    ) -> tuple[AnnotationVersion, Routed | None]:
+        """Appends a version and moves the task on; returns it and where the task went (None: a
+        retry with an Idempotency-Key already used, which returns the first version and moves
+        nothing)."""
+        facts = await self.annotations.submission_facts(task_id, author.user_id)  # the task is locked
         if facts is None:
             raise NotFound("No such task.")
         if idempotency_key is not None:
@@ -228,11 +270,24 @@ class TaskService:
                 same = await self._payload(earlier) == msgspec.to_builtins(payload)
                 if not same or earlier.author_id != author.user_id:
                     raise Conflict("This Idempotency-Key was used for a different submission.")
-                return await self.annotation_schema(earlier), False
+                return await self.annotation_schema(earlier), None
         if facts.stage is not TaskStage.ANNOTATE:
             raise InvalidState("This task is not open for annotation.")
+        if facts.consensus_target is not None and facts.author_submitted:
+            raise InvalidState("You have annotated this task already; its consensus needs other annotators.")
         check_payload(payload, msgspec.convert(facts.definition, OntologyDefinition))
         version_id = new_id()
+        plan = plan_submission(
+            WorkflowRules(
+                facts.review_required,
+                facts.review_sample_percent,
+                facts.consensus_annotators,
+                facts.consensus_threshold,
+            ),
+            RoundState(facts.latest_version == 0, facts.consensus_target, facts.consensus_submissions),
+        )
+        move, routed = await self._route(task_id, facts, plan, version_id, payload)
+        check_move(facts.stage, move.stage)
         version = facts.latest_version + 1
         created_at = await self.annotations.append(
             task_id,
@@ -242,7 +297,7 @@ class TaskService:
             facts.ontology_version,
             await self.cipher.seal_annotation_payload(version_id, payload),
             idempotency_key,
-            TaskStage.REVIEW if facts.review_required else TaskStage.DONE,
+            move,
         )
         created = AnnotationVersion(
             id=version_id,
@@ -253,34 +308,148 @@ class TaskService:
             payload=payload,  # as just sealed: not opened again
             created_at=created_at,
         )
-        return created, True
+        return created, routed
+
+    async def _route(
+        self,
+        task_id: uuid.UUID,
+        facts: SubmissionFacts,
+        plan: SubmissionPlan,
+        version_id: uuid.UUID,
+        payload: AnnotationPayload,
+    ) -> tuple[TaskMove, Routed]:
+        """Where the submission ``plan`` describes sends the task: by itself, by the project's
+        sample (counted now, under the project row's lock) or by the consensus round's agreement."""
+        decided = stage_after(plan)
+        if decided is not None:
+            move = TaskMove(
+                decided,
+                release_claim=plan.routing is Routing.COLLECT,
+                consensus_target=plan.consensus_target,
+                consensus_submissions=plan.consensus_submissions,
+            )
+            return move, Routed(decided)
+        if plan.routing is Routing.SAMPLE:
+            sample = await self.annotations.next_sample_position(facts.project_id)
+            selected = sample.review_required and selected_for_review(
+                sample.seed, sample.percent, sample.position
+            )
+            stage = stage_after_sampling(selected)
+            return TaskMove(stage), Routed(stage, sampled=selected)
+        # The round's last submission: score it with the ones before it.
+        earlier = await self.annotations.round_versions(task_id, plan.consensus_submissions - 1)
+        payloads = [msgspec.convert(await self._payload(row), AnnotationPayload) for row in earlier]
+        try:
+            agreement = await asyncio.to_thread(agreement_of, [*payloads, payload])
+        except TooComplex:
+            agreement = None
+        score = None if agreement is None else agreement.score
+        stage = stage_after_scoring(score, facts.consensus_threshold)
+        submissions = [*(row.id for row in earlier), version_id]
+        best = submissions[agreement.best] if agreement is not None and stage is TaskStage.DONE else None
+        move = TaskMove(
+            stage,
+            consensus_target=plan.consensus_target,
+            consensus_submissions=plan.consensus_submissions,
+            agreement=score,
+            result_version_id=best,
+        )
+        return move, Routed(stage, agreement=score)
 
     # --- reviews -------------------------------------------------------------------------------
 
     async def list_reviews(self, task_id: uuid.UUID) -> ReviewList:
         return ReviewList([await self.review_schema(row) for row in await self.reviews.of_task(task_id)])
 
-    async def review(self, task_id: uuid.UUID, reviewer: Principal, data: ReviewCreate) -> Review:
+    async def review(
+        self, task_id: uuid.UUID, reviewer: Principal, data: ReviewCreate
+    ) -> tuple[Review, Routed]:
+        """Decides a task in review: approves or rejects its newest version, or — for a consensus
+        task — approves one of its round's submissions or a merge of them."""
         row = await self._row(task_id, for_update=True)
         if row.stage is not TaskStage.REVIEW:
             raise InvalidState("This task is not waiting for review.")
+        if row.consensus_target is not None:
+            return await self._resolve_consensus(row, reviewer, data)
+        if data.annotation_version_id is not None or data.payload is not None:
+            raise InvalidInput("Picking or merging submissions is for tasks labeled in consensus.")
         latest = await self.annotations.latest(task_id)
         if latest is None:  # pragma: no cover — a task reaches review only through a submission
             raise InvalidState("This task has no annotation to review.")
         if latest.author_id == reviewer.user_id:
             raise Forbidden("Nobody reviews their own work.")
+        stage = stage_after_review(data.decision)
+        check_move(row.stage, stage)
+        review = await self._add_review(row, latest.id, reviewer, data)
+        if stage is TaskStage.ANNOTATE:
+            # Rejected work goes back to its annotator, with the review's comment to read.
+            row.assignee_id = latest.author_id
+        row.stage = stage
+        row.claimed_until = None
+        await self.session.flush()
+        return review, Routed(stage)
+
+    async def _resolve_consensus(
+        self, row: TaskRow, reviewer: Principal, data: ReviewCreate
+    ) -> tuple[Review, Routed]:
+        if data.decision is not ReviewDecision.APPROVE:
+            raise InvalidState(
+                "A consensus task is resolved by approving one of its submissions or a merge of them."
+            )
+        if (data.annotation_version_id is None) == (data.payload is None):
+            raise InvalidInput("Pick one submission (annotation_version_id) or send a merged payload.")
+        submissions = await self.annotations.round_versions(row.id, row.consensus_submissions)
+        if reviewer.user_id in {version.author_id for version in submissions}:
+            raise Forbidden("Nobody reviews their own work.")
+        if data.payload is not None:
+            chosen = await self._add_merged_version(row.id, reviewer, data.payload)
+        elif data.annotation_version_id in {version.id for version in submissions}:
+            chosen = data.annotation_version_id
+        else:
+            raise InvalidInput("That version is not one of this task's consensus submissions.")
+        check_move(row.stage, TaskStage.DONE)
+        review = await self._add_review(row, chosen, reviewer, data)
+        row.stage = TaskStage.DONE
+        row.result_version_id = chosen
+        row.claimed_until = None
+        await self.session.flush()
+        return review, Routed(TaskStage.DONE, agreement=row.agreement)
+
+    async def _add_merged_version(
+        self, task_id: uuid.UUID, reviewer: Principal, payload: AnnotationPayload
+    ) -> uuid.UUID:
+        """Stores a reviewer's merge of a consensus task's submissions as its next version."""
+        facts = await self.annotations.submission_facts(task_id, reviewer.user_id)
+        if facts is None:  # pragma: no cover — the task is locked by the review
+            raise NotFound("No such task.")
+        check_payload(payload, msgspec.convert(facts.definition, OntologyDefinition))
+        version_id = new_id()
+        self.annotations.add(
+            AnnotationRow(
+                id=version_id,
+                task_id=task_id,
+                version=facts.latest_version + 1,
+                author_id=reviewer.user_id,
+                ontology_version=facts.ontology_version,
+                payload=await self.cipher.seal_annotation_payload(version_id, payload),
+            )
+        )
+        await self.session.flush()
+        return version_id
+
+    async def _add_review(
+        self, row: TaskRow, version_id: uuid.UUID, reviewer: Principal, data: ReviewCreate
+    ) -> Review:
         review_id = new_id()
         review = self.reviews.add(
             ReviewRow(
                 id=review_id,
-                task_id=task_id,
-                annotation_version_id=latest.id,
+                task_id=row.id,
+                annotation_version_id=version_id,
                 reviewer_id=reviewer.user_id,
                 decision=data.decision,
                 comment=await self.cipher.seal_review_comment(review_id, data.comment),
             )
         )
-        # Approved work is done; rejected work goes back to its annotator.
-        row.stage = TaskStage.DONE if data.decision is ReviewDecision.APPROVE else TaskStage.ANNOTATE
         await self.session.flush()
         return await self.review_schema(review)

@@ -15,6 +15,7 @@ operation's test, which prints a table of all of them.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,7 @@ from tests.integration.stack import Stack
 from tests.support.api_keys import bearer, forget_key_failures
 from tests.support.minio import raw_minio
 from tests.support.stack_fixtures import CUSTOMER_CREDENTIALS
+from tests.support.worker_process import running_worker
 
 API = "/api/v1"
 
@@ -290,8 +292,21 @@ EXPECTED: dict[str, Who] = {
     "project_create": ADMINS,
     "project_read": ADMINS | project(EVERY_PROJECT_ROLE),
     "project_export": MANAGE_THE_PROJECT,
+    # Jobs: whoever may export the project follows, cancels and downloads its jobs; importing into
+    # it creates tasks, so it is the managers' too.
+    "export_create": MANAGE_THE_PROJECT,
+    "export_download": MANAGE_THE_PROJECT,
+    "import_create": MANAGE_THE_PROJECT,
+    "job_list": MANAGE_THE_PROJECT,
+    "job_read": MANAGE_THE_PROJECT,
+    "job_cancel": MANAGE_THE_PROJECT,
+    "ontology_import": ADMINS,
     "project_ontology_read": ADMINS | project(EVERY_PROJECT_ROLE),  # part of reading the project
     "project_update": ADMINS | project(frozenset({"admin"})),
+    # The workflow (its sample's seed among its settings): read by those who run the project,
+    # changed by those who may update it.
+    "project_workflow_read": MANAGE_THE_PROJECT,
+    "project_workflow_update": ADMINS | project(frozenset({"admin"})),
     "project_member_list": MANAGE_THE_PROJECT,
     "project_member_add": MANAGE_THE_TEAM,
     "project_member_update": MANAGE_THE_TEAM,
@@ -363,6 +378,7 @@ class World:
     empty_dataset: str  # attached, with no items: creating its tasks creates none
     loose_dataset: str  # attached to nothing: importing into it changes no project
     text_dataset: str  # a text dataset attached to nothing, for text imports
+    job: str = ""  # an export of the project, asked for by its admin and done by a worker
     #: A customer bucket to import from (the prefix the recipe names holds nothing: imports change nothing).
     source: dict[str, str] = field(default_factory=dict)
     callers: dict[str, Caller] = field(default_factory=dict)
@@ -379,6 +395,18 @@ class World:
     def new_member(self, role: str) -> uuid.UUID:
         # Hundreds of members share a tenant here: names long enough that e-mail addresses never collide.
         return self.a.member(role, name=unique(role))
+
+    def finish_job(self) -> None:
+        """Waits for the world's export to succeed (a worker is running)."""
+        deadline = time.monotonic() + 60
+        while (job := self.a.ok("GET", f"/projects/{self.project}/jobs/{self.job}"))["state"] != "succeeded":
+            assert job["state"] in {"queued", "running"}, job
+            assert time.monotonic() < deadline, job
+            time.sleep(0.1)
+
+    def queued_job(self) -> str:
+        """A new export of the project, asked for by its admin: queued, as no worker runs."""
+        return str(self.a.ok("POST", f"/projects/{self.project}/exports", json={"format": "jsonl"})["id"])
 
     def new_project_member(self, role: str) -> uuid.UUID:
         user = self.new_member("member")
@@ -516,6 +544,7 @@ def build_world(client: httpx.Client) -> World:
     )
     for dataset in (world.dataset, world.empty_dataset):
         a.ok("POST", f"/projects/{world.project}/datasets", json={"dataset_id": dataset})
+    world.job = str(a.ok("POST", f"/projects/{world.project}/exports", json={"format": "jsonl"})["id"])
     for role in ORG_ROLES:
         world.members[role] = world.new_member(role)
     for name, role in (("bystander annotator", "annotator"), ("bystander reviewer", "reviewer")):
@@ -560,6 +589,11 @@ class Call:
     headers: dict[str, str] = field(default_factory=dict)
     content: bytes | None = None  # a raw body (uploads), sent instead of JSON
 
+
+LABEL_STUDIO_CONFIG = (
+    '<View><Image name="image" value="$image"/>'
+    '<RectangleLabels name="label" toName="image"><Label value="car"/></RectangleLabels></View>'
+)
 
 #: The smallest valid PNG: one transparent pixel.
 PNG = bytes.fromhex(
@@ -668,10 +702,25 @@ RECIPES: dict[str, Recipe] = {
     "project_create": lambda w, c, x: Call("/projects", {"name": unique("p"), "ontology_id": w.ontology}),
     "project_read": lambda w, c, x: Call(f"/projects/{w.project}"),
     "project_export": lambda w, c, x: Call(f"/projects/{w.project}/export"),
+    "export_create": lambda w, c, x: Call(f"/projects/{w.project}/exports", {"format": "jsonl"}),
+    # The world's finished export; cancelling is of a job asked for just before, still queued.
+    "export_download": lambda w, c, x: Call(f"/projects/{w.project}/jobs/{w.job}/artifact"),
+    "import_create": lambda w, c, x: Call(
+        f"/projects/{w.project}/imports", headers={"Content-Type": "application/json"}, content=b"[]"
+    ),
+    "job_list": lambda w, c, x: Call(f"/projects/{w.project}/jobs"),
+    "job_read": lambda w, c, x: Call(f"/projects/{w.project}/jobs/{w.job}"),
+    "job_cancel": lambda w, c, x: Call(f"/projects/{w.project}/jobs/{w.queued_job()}/cancellation"),
+    "ontology_import": lambda w, c, x: Call(
+        "/ontologies/label-studio", {"name": unique("o"), "label_config": LABEL_STUDIO_CONFIG}
+    ),
     "project_ontology_read": lambda w, c, x: Call(f"/projects/{w.project}/ontology"),
     "project_update": lambda w, c, x: Call(
         f"/projects/{w.project}", {"description": unique("d")}, ANY_VERSION
     ),
+    "project_workflow_read": lambda w, c, x: Call(f"/projects/{w.project}/workflow"),
+    # The default workflow again: the world's projects keep the one they were made with.
+    "project_workflow_update": lambda w, c, x: Call(f"/projects/{w.project}/workflow", {}, ANY_VERSION),
     "project_member_list": lambda w, c, x: Call(f"/projects/{w.project}/members"),
     "project_member_add": lambda w, c, x: Call(
         f"/projects/{w.project}/members",
@@ -752,17 +801,17 @@ def run(world: World, op: Operation) -> list[Result]:
 
 # --- the tests -------------------------------------------------------------------------------------------
 
-#: How many cases the plan holds. Of the 57 operations, 8 act on a task (an item's content included); 9
+#: How many cases the plan holds. Of the 66 operations, 8 act on a task (an item's content included); 9
 #: on a member, with 4, 4, 5, 5, 3 (org members, invitations included: 21, 20 without "self"), 3, 4, 3
-#: (project members: 10) and 2 (whose key is revoked: 1 without "own key") contexts; 40 on neither. 33
-#: name a tenant-A row in their path: 18 plain, 7 member (12 + 10 + 1 contexts: creating and inviting
+#: (project members: 10) and 2 (whose key is revoked: 1 without "own key") contexts; 49 on neither. 41
+#: name a tenant-A row in their path: 26 plain, 7 member (12 + 10 + 1 contexts: creating and inviting
 #: name none) and 8 task operations.
 #: On a task, the 6 project roles have 1, 1, 1, 2, 2 and 3 contexts: 10 per org role.
 EXPECTED_CASES = (
-    2 * (24 * (40 + 21 + 10 + 2) + 4 * 10 * 8)  # own tenant: 24 callers, by header and by key
-    + 4 * (18 + 12 + 10 + 1 + 8)  # other tenant: 4 callers, on the operations that name a tenant-A row
-    + 3 * (40 + 20 + 10 + 1 + 8)  # signed out, unknown, forged: every operation, no "self", no own key
-    + 2 * (40 + 21 + 10 + 2 + 3 * 8)  # disabled, by header and by key: an admin/annotator_reviewer
+    2 * (24 * (49 + 21 + 10 + 2) + 4 * 10 * 8)  # own tenant: 24 callers, by header and by key
+    + 4 * (26 + 12 + 10 + 1 + 8)  # other tenant: 4 callers, on the operations that name a tenant-A row
+    + 3 * (49 + 20 + 10 + 1 + 8)  # signed out, unknown, forged: every operation, no "self", no own key
+    + 2 * (49 + 21 + 10 + 2 + 3 * 8)  # disabled, by header and by key: an admin/annotator_reviewer
 )
 
 
@@ -773,11 +822,17 @@ def client(api_url: str, stack: Stack) -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def world(client: httpx.Client, stack: Stack, api_url: str) -> Iterator[World]:
+def world(
+    client: httpx.Client, stack: Stack, api_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
     # Failed key attempts of earlier tests from this machine would throttle the key callers (429).
     forget_key_failures(stack)
     built = build_world(client)
     built.source = customer_source(stack)
+    # The world's export is done by a real worker, stopped before any call: jobs asked for by the
+    # calls stay queued (a cancel then always has a job to end).
+    with running_worker(stack, tmp_path_factory.mktemp("worker") / "worker.log"):
+        built.finish_job()
     # Tenant A's realm, for the identity-provider routes (they configure Keycloak brokering).
     realms = RealmService(admin_from_settings(KeycloakSettings(), TLSSettings()))
     realms.ensure_realm(realm_spec_for(built.a.slug, "Matrix", api_url))
@@ -795,7 +850,7 @@ class TestAuthorizationMatrix:
         assert sorted(KEY_MANAGEMENT - operations) == [], "key management operations that are not routes"
 
     def test_the_plan_counts_every_case(self) -> None:
-        assert len(OPERATIONS) == 57
+        assert len(OPERATIONS) == 66
         assert sum(len(plan(op)) for op in OPERATIONS) == EXPECTED_CASES
         # 4 org roles x 10 contexts by header and by key; other tenants; signed out, unknown, forged;
         # disabled by header and by key.

@@ -33,6 +33,10 @@ from tests.integration.stack import Stack
 TENANT_TABLES = sorted(
     mapper.local_table.name for mapper in Base.registry.mappers if issubclass(mapper.class_, TenantMixin)
 )
+#: Tenant tables whose row-level security applies to the api (and the worker, the same role) but not
+#: to their owner: the owner reaches every organization's rows only through one SECURITY DEFINER
+#: function, which hands a worker the next job's id, organization and attempt (migration 0012).
+NOT_FORCED = {"jobs"}
 #: Tables ``populate`` below puts rows into for both tenants (the others must still show no stranger's).
 POPULATED = {
     "annotation_versions",
@@ -242,7 +246,8 @@ class TestRowLevelSecurityAlone:
         assert sorted(row.relname for row in rows) == sorted(tables)
         for row in rows:
             facts = (row.relrowsecurity, row.relforcerowsecurity, row.has_policy, row.owned_by_api)
-            assert facts == (True, True, True, False), row.relname
+            forced = row.relname not in NOT_FORCED
+            assert facts == (True, forced, True, False), row.relname
 
     @pytest.mark.parametrize("table", ["organizations", *TENANT_TABLES])
     async def test_no_tenant_bound_shows_nothing(

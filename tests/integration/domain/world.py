@@ -137,3 +137,19 @@ class Tenant:
 
     def join(self, project_id: str, user_id: uuid.UUID, role: str) -> None:
         self.ok("POST", f"/projects/{project_id}/members", json={"user_id": str(user_id), "role": role})
+
+    def set_workflow(self, project_id: str, **settings: Any) -> dict[str, Any]:
+        """Sets the project's workflow (``PUT …/workflow``) as the org admin, with its current ETag."""
+        etag = self.call("GET", f"/projects/{project_id}/workflow").headers["ETag"]
+        workflow: dict[str, Any] = self.ok(
+            "PUT", f"/projects/{project_id}/workflow", json=settings, headers={"If-Match": etag}
+        )
+        return workflow
+
+    def take(self, project_id: str, user_id: uuid.UUID, stage: str | None = None) -> dict[str, Any] | None:
+        """The task ``tasks/next`` hands ``user_id`` (None: the queue is empty)."""
+        body = {} if stage is None else {"stage": stage}
+        task: dict[str, Any] | None = self.ok(
+            "POST", f"/projects/{project_id}/tasks/next", user_id, json=body
+        )["task"]
+        return task

@@ -19,7 +19,7 @@ from enclave.audit.actions import AuditAction
 from enclave.web.audit import AUDIT
 
 #: Reads that hand out customer content, and so are audited like changes.
-AUDITED_READS = {"item_content_read", "audit_export", "audit_export_csv", "project_export"}
+AUDITED_READS = {"item_content_read", "audit_export", "audit_export_csv", "project_export", "export_download"}
 
 
 def handlers() -> list[tuple[str, HTTPRouteHandler]]:

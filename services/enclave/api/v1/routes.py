@@ -9,6 +9,7 @@ from enclave.audit_trail.controllers import AuditController
 from enclave.datasets.controllers import DatasetController
 from enclave.datasets.item_controllers import ItemController
 from enclave.invites.controllers import InviteController
+from enclave.jobs.controllers import JobController, OntologyImportController
 from enclave.members.controllers import MeController, MemberController
 from enclave.ontologies.controllers import OntologyController
 from enclave.organizations.controllers import OrganizationController
@@ -28,6 +29,8 @@ V1_CONTROLLERS: list[type[Controller]] = [
     DatasetController,
     ItemController,
     ProjectController,
+    JobController,
+    OntologyImportController,
     ProjectTaskController,
     MyTaskController,
     TaskController,

@@ -6,6 +6,7 @@ from enclave.db.models.audit import AuditCheckpointRow, AuditLogRow, AuditOutbox
 from enclave.db.models.base import Base, TenantMixin
 from enclave.db.models.dataset import DataItem, Dataset, ProjectDataset
 from enclave.db.models.identity import ApiKey, Invite, OrgMembership, User
+from enclave.db.models.job import Job
 from enclave.db.models.keys import DataKeyRow
 from enclave.db.models.ontology import Ontology, OntologyVersion
 from enclave.db.models.organization import Organization, OrganizationDirectory
@@ -24,6 +25,7 @@ __all__ = [
     "DataKeyRow",
     "Dataset",
     "Invite",
+    "Job",
     "Ontology",
     "OntologyVersion",
     "OrgMembership",

@@ -47,6 +47,9 @@ class DataItem(TenantMixin, Base):
     #: The stored object's header (not secret, and authenticated by every segment): lets a Range
     #: read fetch only the segments it needs, in one request to storage.
     object_header: Mapped[bytes | None] = mapped_column(LargeBinary)
+    #: An image's size in pixels (what COCO, YOLO and VOC exports need); None while unknown.
+    width: Mapped[int | None]
+    height: Mapped[int | None]
 
 
 class ProjectDataset(TenantMixin, Base):

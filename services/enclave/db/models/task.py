@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import DateTime, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy import DateTime, ForeignKey, Index, SmallInteger, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from enclave.db.models.base import Base, TenantMixin, VersionedMixin
@@ -38,3 +38,17 @@ class Task(TenantMixin, VersionedMixin, Base):
     reviewer_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"), index=True)
     priority: Mapped[int] = mapped_column(default=0)
     removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # The workflow's state (migration 0013).
+    #: The lease of whoever holds the task in its current stage (its assignee while it is annotated,
+    #: its reviewer in review); NULL: a manager's assignment, which does not lapse, or nobody.
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The size of the task's consensus round, fixed when its first submission began it (NULL: not
+    #: in consensus), and how many submissions the round has collected.
+    consensus_target: Mapped[int | None] = mapped_column(SmallInteger)
+    consensus_submissions: Mapped[int] = mapped_column(SmallInteger, default=0)
+    #: The round's agreement score (``enclave.tasks.agreement``).
+    agreement: Mapped[float | None]
+    #: The version a consensus task settled on (the best-agreeing, or the reviewer's pick or merge);
+    #: NULL: the newest version is the task's result.
+    #: (No foreign key: see migration 0013.)
+    result_version_id: Mapped[uuid.UUID | None]

@@ -108,10 +108,13 @@ class TaskRepository(TenantRepository[Task]):
         """Takes the next task of ``stage`` for ``user_id`` — it becomes its assignee (or reviewer) —
         and returns the task's columns as stored (``TASK_COLUMNS``); None when the queue is empty.
 
-        Work already assigned to the caller comes first, then unassigned work by priority and age.
-        ``SKIP LOCKED`` makes concurrent callers pass over a row another transaction is taking; the
-        row is locked and updated in one statement. Two index walks that stop at their first row,
-        rather than one query ordered by "is it mine", which would sort the project's whole queue.
+        Work already held by the caller comes first (a lease of theirs is renewed), then free work:
+        nobody's, or held on a lease that ran out (``claimed_until``), which the caller then holds
+        for the project's ``claim_lease_seconds``. Within each, by priority, then consensus tasks
+        that have collected more submissions, then age. A consensus task is never handed to someone
+        who already submitted to it. ``SKIP LOCKED`` makes concurrent callers pass over a row
+        another transaction is taking; the row is locked and updated in one statement. Two walks
+        that stop at their first row, rather than one query ordered by "is it mine".
         """
         for statement in _TAKE[stage]:
             row = await fetch_row(self.session, statement, user_id, self.organization_id, project_id)
@@ -138,13 +141,45 @@ class AnnotationRepository(TenantRepository[AnnotationVersion]):
         )
         return (await self.session.execute(statement)).scalar_one_or_none()
 
-    async def submission_facts(self, task_id: uuid.UUID) -> SubmissionFacts | None:
-        """Locks the open task (FOR UPDATE) and reads what a submission to it needs, in one query;
-        None when the task is not visible or removed."""
-        row = await fetch_row(self.session, _SUBMISSION_FACTS, task_id, self.organization_id)
+    async def round_versions(self, task_id: uuid.UUID, count: int) -> list[AnnotationVersion]:
+        """The task's newest ``count`` versions, oldest first: a consensus round's submissions."""
+        statement = (
+            self.select()
+            .where(AnnotationVersion.task_id == task_id)
+            .order_by(AnnotationVersion.version.desc())
+            .limit(count)
+        )
+        return list(reversed(await self.list(statement)))
+
+    async def submission_facts(self, task_id: uuid.UUID, author_id: uuid.UUID) -> SubmissionFacts | None:
+        """Locks the open task (FOR UPDATE) and reads what a submission to it by ``author_id``
+        needs, in one query; None when the task is not visible or removed."""
+        row = await fetch_row(self.session, _SUBMISSION_FACTS, task_id, self.organization_id, author_id)
         if row is None:
             return None
-        return SubmissionFacts(TaskStage(row[0]), bool(row[1]), int(row[2]), row[3], int(row[4]))
+        return SubmissionFacts(
+            stage=TaskStage(row[0]),
+            review_required=bool(row[1]),
+            ontology_version=int(row[2]),
+            definition=row[3],
+            latest_version=int(row[4]),
+            project_id=row[5],
+            review_sample_percent=int(row[6]),
+            consensus_annotators=int(row[7]),
+            consensus_threshold=float(row[8]),
+            consensus_target=None if row[9] is None else int(row[9]),
+            consensus_submissions=int(row[10]),
+            author_submitted=bool(row[11]),
+        )
+
+    async def next_sample_position(self, project_id: uuid.UUID) -> SamplePosition:
+        """Counts one more first-time submission in the project's review sample and returns its
+        position (0-based) with the settings it is sampled by, read from the row just locked: a
+        concurrent submission waits for this one's commit and counts after it."""
+        row = await fetch_row(self.session, _SAMPLE_POSITION, project_id, self.organization_id)
+        if row is None:  # pragma: no cover — the submission's task holds its project
+            raise RuntimeError("the project of a submission was not found")
+        return SamplePosition(int(row[0]), row[1], int(row[2]), bool(row[3]))
 
     async def append(
         self,
@@ -155,13 +190,14 @@ class AnnotationRepository(TenantRepository[AnnotationVersion]):
         ontology_version: int,
         sealed_payload: bytes,
         idempotency_key: str | None,
-        next_stage: TaskStage,
+        move: TaskMove,
     ) -> dt.datetime:
-        """Adds the version and moves the (locked) task to ``next_stage``, bumping its ETag, in one
+        """Adds the version and moves the (locked) task as ``move`` says, bumping its ETag, in one
         statement; returns the version's creation time."""
         row = await fetch_row(
             self.session, _APPEND, version_id, self.organization_id, task_id, version, author_id,
-            ontology_version, sealed_payload, idempotency_key, next_stage.value,
+            ontology_version, sealed_payload, idempotency_key, move.stage.value, move.release_claim,
+            move.consensus_target, move.consensus_submissions, move.agreement, move.result_version_id,
         )  # fmt: skip
         if row is None:  # pragma: no cover — the INSERT always returns its row
             raise RuntimeError("the annotation version was not stored")
@@ -191,15 +227,52 @@ class SubmissionFacts:
     #: The ontology's current definition, as stored (JSON).
     definition: Any
     latest_version: int
+    project_id: uuid.UUID
+    review_sample_percent: int
+    consensus_annotators: int
+    consensus_threshold: float
+    #: The task's consensus round: its size (None: not in one) and its submissions so far.
+    consensus_target: int | None
+    consensus_submissions: int
+    #: The author already submitted a version of this task.
+    author_submitted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SamplePosition:
+    #: This submission's place among the project's counted first-time submissions (0-based).
+    position: int
+    seed: str
+    percent: int
+    review_required: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TaskMove:
+    """Where a submission moves its task."""
+
+    stage: TaskStage
+    #: The holder's lease ends now (a consensus annotator who is done with the task); otherwise
+    #: the lease is cleared, the task's next holder not yet known.
+    release_claim: bool = False
+    consensus_target: int | None = None
+    consensus_submissions: int = 0
+    agreement: float | None = None
+    result_version_id: uuid.UUID | None = None
 
 
 #: Every submission runs these two (``db.raw``). The first locks the task and reads its stage, its
-#: project's review rule, the ontology's current version and definition, and the task's newest
-#: annotation version (0: none yet); the second appends the next version and moves the task on.
+#: project's workflow settings, the ontology's current version and definition, the task's newest
+#: annotation version (0: none yet), its consensus round and whether the author submitted to it
+#: before; the second appends the next version and moves the task on.
 _SUBMISSION_FACTS = """
 SELECT t.stage, p.review_required, o.current_version, v.definition,
        (SELECT coalesce(max(a.version), 0) FROM annotation_versions a
-        WHERE a.task_id = t.id AND a.organization_id = t.organization_id)
+        WHERE a.task_id = t.id AND a.organization_id = t.organization_id),
+       t.project_id, p.review_sample_percent, p.consensus_annotators, p.consensus_threshold,
+       t.consensus_target, t.consensus_submissions,
+       EXISTS (SELECT 1 FROM annotation_versions a
+               WHERE a.task_id = t.id AND a.organization_id = t.organization_id AND a.author_id = $3)
 FROM tasks t
 JOIN projects p ON p.id = t.project_id
 JOIN ontologies o ON o.id = p.ontology_id
@@ -207,9 +280,18 @@ JOIN ontology_versions v ON v.ontology_id = o.id AND v.version = o.current_versi
 WHERE t.id = $1 AND t.organization_id = $2 AND t.removed_at IS NULL
 FOR UPDATE OF t
 """
+#: A submission the project samples for review: its position in the sample, counted under the
+#: project row's lock.
+_SAMPLE_POSITION = """
+UPDATE projects SET sampled_submissions = sampled_submissions + 1
+WHERE id = $1 AND organization_id = $2
+RETURNING sampled_submissions - 1, sampling_seed, review_sample_percent, review_required
+"""
 _APPEND = """
 WITH moved AS (
-  UPDATE tasks SET stage = $9::task_stage, version = version + 1, updated_at = now()
+  UPDATE tasks SET stage = $9::task_stage, version = version + 1, updated_at = now(),
+    claimed_until = CASE WHEN $10::boolean THEN now() ELSE NULL END,
+    consensus_target = $11, consensus_submissions = $12, agreement = $13, result_version_id = $14
   WHERE id = $3 AND organization_id = $2
 )
 INSERT INTO annotation_versions
@@ -221,26 +303,40 @@ RETURNING created_at
 
 #: The columns of a task as ``take_next`` returns them.
 TASK_COLUMNS = (
-    "id, project_id, data_item_id, stage, assignee_id, reviewer_id, priority, version, created_at, updated_at"
+    "id, project_id, data_item_id, stage, assignee_id, reviewer_id, priority, version, created_at, "
+    "updated_at, claimed_until, consensus_target, consensus_submissions, agreement, result_version_id"
+)
+#: The project's lease, for the row a take updates.
+_LEASE = (
+    "now() + make_interval(secs => (SELECT p.claim_lease_seconds FROM projects p"
+    " WHERE p.id = $3 AND p.organization_id = $2))"
+)
+#: A consensus task is never handed to someone who already submitted to it.
+_NOT_SUBMITTED_BEFORE = (
+    " AND (consensus_target IS NULL OR NOT EXISTS (SELECT 1 FROM annotation_versions a"
+    " WHERE a.task_id = tasks.id AND a.organization_id = $2 AND a.author_id = $1))"
 )
 
 
 def _take(stage: TaskStage, mine: bool) -> str:
     """Takes one task off a queue (``db.raw``), built once per queue from constants. The ETag's
-    version moves only when the holder changes, as an ORM update of the same value would not."""
+    version moves only when the holder changes, as an ORM update of the same value would not. A
+    take of the caller's own work renews their lease (a manager's assignment has none and keeps
+    none); a take of free work starts one."""
     holder = "assignee_id" if stage is TaskStage.ANNOTATE else "reviewer_id"
-    whose = f"{holder} = $1" if mine else f"{holder} IS NULL"
+    whose = f"{holder} = $1" if mine else f"({holder} IS NULL OR claimed_until <= now())"
+    lease = f"CASE WHEN claimed_until IS NULL THEN NULL ELSE {_LEASE} END" if mine else _LEASE
     # Nobody reviews their own work.
     own_work = " AND assignee_id IS DISTINCT FROM $1" if stage is TaskStage.REVIEW else ""
     return f"""
-UPDATE tasks SET {holder} = $1,
+UPDATE tasks SET {holder} = $1, claimed_until = {lease},
   version = version + CASE WHEN {holder} IS DISTINCT FROM $1 THEN 1 ELSE 0 END,
   updated_at = CASE WHEN {holder} IS DISTINCT FROM $1 THEN now() ELSE updated_at END
 WHERE id = (
   SELECT id FROM tasks
   WHERE organization_id = $2 AND project_id = $3 AND stage = '{stage.value}' AND removed_at IS NULL
-    AND {whose}{own_work}
-  ORDER BY priority DESC, created_at, id
+    AND {whose}{own_work}{_NOT_SUBMITTED_BEFORE}
+  ORDER BY priority DESC, consensus_submissions DESC, created_at, id
   LIMIT 1
   FOR UPDATE SKIP LOCKED
 ) AND organization_id = $2

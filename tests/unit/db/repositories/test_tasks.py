@@ -16,6 +16,7 @@ from enclave.db.repositories.tasks import (
     TASK_COLUMNS,
     AnnotationRepository,
     ReviewRepository,
+    TaskMove,
     TaskRepository,
 )
 from enclave.domain.roles import TaskStage
@@ -147,17 +148,41 @@ class TestTakeNext:
     def test_a_take_locks_one_row_of_the_tenants_queue(self, stage: TaskStage, mine: bool) -> None:
         take = one_line(tasks._take(stage, mine))
         assert "WHERE organization_id = $2 AND project_id = $3" in take
-        assert take.count("organization_id = $2") == 2  # the queue read, and the row updated
+        # The queue read, the row updated, the lease's project and a consensus task's submissions.
+        assert take.count("organization_id = $2") == 4
         assert f"stage = '{stage.value}' AND removed_at IS NULL" in take
-        assert "ORDER BY priority DESC, created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED" in take
+        order = "ORDER BY priority DESC, consensus_submissions DESC, created_at, id"
+        assert f"{order} LIMIT 1 FOR UPDATE SKIP LOCKED" in take
         holder = "assignee_id" if stage is TaskStage.ANNOTATE else "reviewer_id"
-        assert f"{holder} = $1" in take if mine else f"{holder} IS NULL" in take
-        assert take.startswith(f"UPDATE tasks SET {holder} = $1,")  # noqa: S608  # an expectation, not a query
+        free = f"({holder} IS NULL OR claimed_until <= now())"
+        assert f"AND {holder} = $1 AND" in take if mine else f"AND {free} AND" in take
+        assert take.startswith(f"UPDATE tasks SET {holder} = $1, claimed_until =")  # noqa: S608  # an expectation, not a query
         assert take.endswith(f"RETURNING {TASK_COLUMNS}")
+
+    @pytest.mark.parametrize("stage", [TaskStage.ANNOTATE, TaskStage.REVIEW])
+    def test_a_take_of_free_work_starts_the_projects_lease_and_ones_own_renews_a_lease(
+        self, stage: TaskStage
+    ) -> None:
+        lease = one_line(tasks._LEASE)
+        assert "p.id = $3 AND p.organization_id = $2" in lease
+        assert f"claimed_until = {lease}," in one_line(tasks._take(stage, mine=False))
+        renewed = f"claimed_until = CASE WHEN claimed_until IS NULL THEN NULL ELSE {lease} END,"
+        assert renewed in one_line(tasks._take(stage, mine=True))
+
+    @pytest.mark.parametrize("stage", [TaskStage.ANNOTATE, TaskStage.REVIEW])
+    @pytest.mark.parametrize("mine", [True, False])
+    def test_a_consensus_task_is_never_handed_to_someone_who_submitted_to_it(
+        self, stage: TaskStage, mine: bool
+    ) -> None:
+        take = one_line(tasks._take(stage, mine))
+        assert (
+            "AND (consensus_target IS NULL OR NOT EXISTS (SELECT 1 FROM annotation_versions a"
+            " WHERE a.task_id = tasks.id AND a.organization_id = $2 AND a.author_id = $1)) ORDER BY"
+        ) in take
 
     @pytest.mark.parametrize("mine", [True, False])
     def test_nobody_takes_their_own_work_to_review(self, mine: bool) -> None:
-        own_work = " AND assignee_id IS DISTINCT FROM $1 ORDER BY"
+        own_work = " AND assignee_id IS DISTINCT FROM $1 AND (consensus_target"
         assert own_work in one_line(tasks._take(TaskStage.REVIEW, mine))
         assert own_work not in one_line(tasks._take(TaskStage.ANNOTATE, mine))
 
@@ -166,7 +191,8 @@ class TestTakeNext:
         record = {
             "id": TASK, "project_id": PROJECT, "data_item_id": DATASET, "stage": "review",
             "assignee_id": USER, "reviewer_id": None, "priority": 3, "version": 2,
-            "created_at": now, "updated_at": now,
+            "created_at": now, "updated_at": now, "claimed_until": now, "consensus_target": 3,
+            "consensus_submissions": 1, "agreement": None, "result_version_id": None,
         }  # fmt: skip
         assert [f.name for f in msgspec.structs.fields(Task)] == TASK_COLUMNS.split(", ")
         assert msgspec.convert(record, Task).stage is TaskStage.REVIEW
@@ -185,15 +211,27 @@ class TestSubmission:
         assert "(id, organization_id, task_id," in append
         assert "VALUES ($1, $2, $3," in append
 
+    def test_the_sample_counts_under_the_tenants_project_row(self) -> None:
+        counted = one_line(tasks._SAMPLE_POSITION)
+        assert counted.startswith("UPDATE projects SET sampled_submissions = sampled_submissions + 1")
+        assert "WHERE id = $1 AND organization_id = $2" in counted
+        assert counted.endswith(
+            "RETURNING sampled_submissions - 1, sampling_seed, review_sample_percent, review_required"
+        )
+
     async def test_each_runs_with_the_organization(self, db: RecordingSession) -> None:
         annotations = AnnotationRepository(db.session, ORG)
-        assert await annotations.submission_facts(TASK) is None
-        assert db.raw == [(tasks._SUBMISSION_FACTS, (TASK, ORG))]
+        assert await annotations.submission_facts(TASK, USER) is None
+        assert db.raw == [(tasks._SUBMISSION_FACTS, (TASK, ORG, USER))]
+        move = TaskMove(TaskStage.ANNOTATE, release_claim=True, consensus_target=3, consensus_submissions=1)
         with pytest.raises(RuntimeError):  # the stand-in stores nothing
-            await annotations.append(TASK, USER, 1, USER, 1, b"sealed", None, TaskStage.DONE)
+            await annotations.append(TASK, USER, 1, USER, 1, b"sealed", None, move)
         sql_, args = db.raw[1]
         assert sql_ == tasks._APPEND
-        assert args == (USER, ORG, TASK, 1, USER, 1, b"sealed", None, "done")
+        assert args == (USER, ORG, TASK, 1, USER, 1, b"sealed", None, "annotate", True, 3, 1, None, None)
+        with pytest.raises(RuntimeError):
+            await annotations.next_sample_position(PROJECT)
+        assert db.raw[2] == (tasks._SAMPLE_POSITION, (PROJECT, ORG))
 
 
 class TestAnnotationsAndReviews:
