@@ -1,8 +1,7 @@
 """Enclave as the head-to-head benchmark's platform (``bench.platform.Platform``): a real api process in
 production mode over HTTPS, with everything on — TLS to every component, sealed payloads, audit events
 in the same transaction, the authorization policy on every call — driven through its public API with
-real API keys (the admin's for setup, listing and export; one per annotator for the labeling); its
-export is a background job, done by a real ``enclave-worker`` process.
+real API keys (the admin's for setup, listing and export; one per annotator for the labeling).
 
 Owns an organization made for the run; never touches another one.
 """
@@ -12,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.metadata
-import subprocess
 import sys
 import uuid
 from collections.abc import Mapping, Sequence
@@ -22,7 +20,6 @@ from typing import Any
 import httpx
 from tests.integration.stack import Stack
 from tests.support.api_process import ApiProcess, running_api_process
-from tests.support.worker_process import running_worker
 
 from bench.platform import Image, TaskRef
 from bench.tenant import BenchTenant, issue_api_keys, provision_tenant
@@ -30,10 +27,6 @@ from enclave.authz.scopes import Scope
 
 ONTOLOGY = {"objects": [{"name": "car", "kind": "bbox"}], "classifications": []}
 BOX = {"objects": [{"kind": "bbox", "label": "car", "x": 10, "y": 20, "width": 30, "height": 40}]}
-#: How often the benchmark asks whether its export job has finished.
-EXPORT_POLL_S = 0.05
-#: The worker as an installation runs it (its defaults), polling often enough not to add to the time.
-WORKER_SETTINGS = {"ENCLAVE_WORKER_LEASE_S": "60", "ENCLAVE_WORKER_POLL_INTERVAL_S": "0.05"}
 #: Uploads in flight at once while importing (each is one streamed, sealed object).
 UPLOADS_IN_FLIGHT = 16
 ADMIN_SCOPES = [Scope.ADMIN, Scope.DATA_READ, Scope.DATA_WRITE, Scope.TASKS_READ, Scope.TASKS_WRITE]
@@ -64,8 +57,6 @@ class Enclave:
         self._log = work_dir / "enclave-api.log"
         self._exits = contextlib.ExitStack()
         self._api: ApiProcess | None = None
-        self._worker: subprocess.Popen[bytes] | None = None
-        self._worker_log = work_dir / "enclave-worker.log"
         self._admin: httpx.AsyncClient | None = None
         self._annotators: list[httpx.AsyncClient] = []
         self._project = ""
@@ -78,14 +69,10 @@ class Enclave:
         }
 
     def server_pids(self) -> list[int]:
-        """uvicorn's supervisor and its workers, and the job worker."""
+        """uvicorn's supervisor and its workers."""
         if self._api is None:
             return []
-        return [self._api.pid, *children(self._api.pid), *self.worker_pids()]
-
-    def worker_pids(self) -> list[int]:
-        """The job worker that writes exports (``enclave-worker``)."""
-        return [] if self._worker is None else [self._worker.pid]
+        return [self._api.pid, *children(self._api.pid)]
 
     def _client(self, key: str) -> httpx.AsyncClient:
         if self._api is None:
@@ -102,9 +89,6 @@ class Enclave:
             running_api_process(
                 self._stack, self._log, "production", self._api_settings, command=self._api_command
             )
-        )
-        self._worker = self._exits.enter_context(
-            running_worker(self._stack, self._worker_log, WORKER_SETTINGS)
         )
         tenant: BenchTenant = await provision_tenant(ADMIN_SCOPES, prefix="bench-ls")
         self._admin = self._client(tenant.api_key)
@@ -179,22 +163,13 @@ class Enclave:
         return len(page["items"])
 
     async def export(self) -> int:
-        """An export job (the platform's JSON lines, every stage: the workload reviews nothing), done
-        by the worker, then downloaded; the time includes waiting for the worker and the download."""
-        body = {"format": "jsonl", "include_unfinished": True}
-        job = await self._ok("POST", f"/projects/{self._project}/exports", json=body)
-        path = f"/projects/{self._project}/jobs/{job['id']}"
-        while job["state"] in {"queued", "running"}:
-            await asyncio.sleep(EXPORT_POLL_S)
-            job = await self._ok("GET", path)
-        if job["state"] != "succeeded":
-            raise RuntimeError(f"the export job ended {job['state']}: {job['error']}")
         annotations = 0
-        async with self._admin_client.stream("GET", f"{path}/artifact") as response:
+        path = f"/projects/{self._project}/export"
+        async with self._admin_client.stream("GET", path, params={"format": "jsonl"}) as response:
             if response.status_code != 200:
-                raise RuntimeError(f"GET {path}/artifact: {response.status_code}")
+                raise RuntimeError(f"GET {path}: {response.status_code}")
             async for line in response.aiter_lines():
-                if line and '"submissions":[{' in line:
+                if line and '"annotation":{' in line:
                     annotations += 1
         return annotations
 

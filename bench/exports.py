@@ -4,7 +4,8 @@ COCO by a real ``enclave-worker``, each downloaded whole. Reports the import's a
 and throughput, and the worker's peak resident memory during each export: it must stay under 300 MiB
 however large the project (the export streams from one snapshot into an encrypted artifact).
 
-The throughput ratio against Label Studio is ``bench.labeling``'s (the same workload on both).
+The throughput ratio against Label Studio is ``bench.labeling``'s, measured as before on the same
+workload (both platforms' synchronous exports), so the figures stay comparable run to run.
 """
 
 from __future__ import annotations

@@ -30,8 +30,6 @@ TASKS = {"default": 2_000, "large": 100_000}
 QUICK_TASKS = 100
 ANNOTATORS = 16
 LIST_PAGES = 50
-#: What the export worker's peak resident memory must stay under, at any scale.
-WORKER_RSS_LIMIT = 300 * 1024**2
 #: How often the server's memory is sampled during the export.
 RSS_INTERVAL_S = 0.005
 CHART = "ratios.png"
@@ -48,8 +46,6 @@ class Figures:
     export_s: float = 0.0
     exported: int = 0
     export_peak_rss_bytes: int = 0
-    #: The job worker's own peak (Enclave only: its exports run there, not in the api).
-    export_worker_peak_rss_bytes: int = 0
 
     @property
     def annotations_per_s(self) -> float:
@@ -74,7 +70,6 @@ class Figures:
             "export_annotations": self.exported,
             "export_annotations_per_s": round(self.export_annotations_per_s, 1),
             "export_peak_rss_mib": round(self.export_peak_rss_bytes / 1024**2, 1),
-            "export_worker_peak_rss_mib": round(self.export_worker_peak_rss_bytes / 1024**2, 1),
         }
 
 
@@ -170,13 +165,11 @@ async def measure(platform: Platform, workload: list[Image], context: Context) -
             raise RuntimeError(f"{platform.name}: a page showed {shown} tasks")
 
     console.log(f"{platform.name}: exporting the project")
-    worker_pids: list[int] = getattr(platform, "worker_pids", list)()
-    with RssSampler(platform.server_pids()) as memory, RssSampler(worker_pids) as worker_memory:
+    with RssSampler(platform.server_pids()) as memory:
         started = time.perf_counter()
         figures.exported = await platform.export()
         figures.export_s = time.perf_counter() - started
     figures.export_peak_rss_bytes = memory.peak
-    figures.export_worker_peak_rss_bytes = worker_memory.peak
     if figures.exported != figures.annotations:
         raise RuntimeError(f"{platform.name}: the export held {figures.exported} of {figures.annotations}")
     return figures
@@ -202,12 +195,6 @@ def goals(ours: Figures, peer: Figures) -> list[Goal]:
             "export throughput (Enclave / Label Studio)",
             ours.export_annotations_per_s / peer.export_annotations_per_s,
             20,
-        ),
-        # Flat memory: the worker stays under 300 MiB however large the project.
-        Goal(
-            "export worker memory headroom (300 MiB / peak RSS)",
-            WORKER_RSS_LIMIT / ours.export_worker_peak_rss_bytes,
-            1,
         ),
     ]
 
@@ -291,7 +278,6 @@ class LabelStudioBenchmark:
                 "annotations/s",
             ),
             _row("export peak RSS", a["export_peak_rss_mib"], b["export_peak_rss_mib"], "MiB"),
-            _row("export worker peak RSS", a["export_worker_peak_rss_mib"], "-", "MiB"),
         ]
         goal_rows = [(g.name, f"{g.measured:.2f}", f">= {g.required}", g.verdict) for g in found]
         return Result(
