@@ -258,3 +258,45 @@ def test_enclave_import_sends_an_export_and_follows_its_job(
     refused = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=120)
     assert refused.returncode == 2
     assert "the api refused the import (401)" in refused.stderr
+
+
+class TestExportFilters:
+    """What an export holds: finished work unless asked, and the stages, labels and times asked for."""
+
+    def test_only_finished_work_by_default(self, tenant: Tenant, worker: None) -> None:
+        folder = ls.FIXTURES / "image_bbox_1"
+        project_id, _ = label_studio_project(tenant, folder, review_required=True)
+        assert import_export(tenant, project_id, (folder / "JSON.json").read_bytes())["state"] == "succeeded"
+        # Reviewed by nobody yet: every labeled task waits for review, so nothing is finished.
+        _, finished = export(tenant, project_id, "jsonl")
+        assert finished == b""
+        _, everything = export(tenant, project_id, "jsonl", include_unfinished=True)
+        assert len(everything.splitlines()) == len(json.loads((folder / "JSON.json").read_bytes()))
+        _, waiting = export(tenant, project_id, "jsonl", include_unfinished=True, stages=["review"])
+        assert len(waiting.splitlines()) == 8  # the two skipped tasks wait for annotation
+
+    def test_labels_and_times(self, tenant: Tenant, imported: dict[str, Any]) -> None:
+        project_id, _ = imported["image_bbox_1"]
+        _, lights = export(tenant, project_id, "jsonl", labels=["traffic light"])
+        found = [json.loads(line) for line in lights.splitlines()]
+        assert found
+        for record in found:
+            labels = {o["label"] for o in record["submissions"][-1]["payload"]["objects"]}
+            assert "traffic light" in labels
+        _, all_of_it = export(tenant, project_id, "jsonl")
+        assert len(found) < len(all_of_it.splitlines())
+        # The fixture's work was recorded on 2026-11-22: a window after it holds nothing, one
+        # around it everything.
+        _, later = export(tenant, project_id, "jsonl", since="2026-11-23T00:00:00Z")
+        assert later == b""
+        _, around = export(
+            tenant, project_id, "jsonl", since="2026-11-22T00:00:00Z", until="2026-11-23T00:00:00Z"
+        )
+        assert around == all_of_it
+
+    def test_a_window_that_ends_before_it_begins(self, tenant: Tenant, imported: dict[str, Any]) -> None:
+        project_id, _ = imported["image_bbox_1"]
+        body = {"format": "jsonl", "since": "2026-11-23T00:00:00Z", "until": "2026-11-22T00:00:00Z"}
+        response = tenant.call("POST", f"/projects/{project_id}/exports", json=body)
+        assert response.status_code == 400
+        assert "'until' must come after 'since'" in response.json()["detail"]
