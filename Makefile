@@ -18,13 +18,13 @@ PYTEST_ARGS ?=
 # e.g. BENCH_ARGS=--quick (a smoke run) or BENCH_ARGS=storage (one benchmark)
 BENCH_ARGS ?=
 
-.PHONY: help up down status test test-unit test-integration bench check deps python-deps system-deps stack-install
+.PHONY: help up down status test test-unit test-integration bench check deps python-deps system-deps stack-install webapp
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
 
 up: deps ## the whole appliance locally over TLS (Ctrl-C or `make down` stops it)
-	scripts/up "$(PY)"
+	webapp=$$(scripts/webapp); ENCLAVE_API_WEBAPP_DIR="$$webapp" scripts/up "$(PY)"
 
 down: ## stop everything `make up` started
 	scripts/stack down
@@ -34,7 +34,10 @@ status: ## one line per component
 
 test: deps check ## install what is needed, run `make check`, then every suite against the real services
 	scripts/stack up
-	$(PY) -m pytest tests $(PYTEST_ARGS)
+	webapp=$$(scripts/webapp); ENCLAVE_API_WEBAPP_DIR="$$webapp" $(PY) -m pytest tests $(PYTEST_ARGS)
+
+webapp: ## build the web app (cached by its sources and lock) and print where it is
+	scripts/webapp
 
 test-unit: python-deps ## the unit suite only (no services)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
@@ -52,7 +55,7 @@ check: python-deps ## linters, types, layer contracts and security scanners
 	$(UV) run --frozen pytest -q -p no:cacheprovider tests/unit/db/test_migrations_frozen.py \
 		tests/unit/test_sql_lives_in_repositories.py tests/unit/test_services_return_schemas.py
 	$(UV) run --frozen bandit -q -r services
-	shellcheck -x scripts/stack scripts/up scripts/system-deps scripts/lib/*.sh
+	shellcheck -x scripts/stack scripts/up scripts/system-deps scripts/webapp scripts/lib/*.sh
 
 deps: system-deps python-deps stack-install
 

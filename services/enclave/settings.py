@@ -169,6 +169,11 @@ class ApiSettings(_Part):
     max_text_import_bytes: int = Field(
         64 * 1024**2, ge=1024, le=1024**3, description="Largest JSONL or CSV body of one text import."
     )
+    webapp_dir: DirectoryPath | None = Field(
+        None,
+        description="The built web app (services/webapp's `npm run build` output); None: the api serves "
+        "no app, only its API.",
+    )
     data_key_max_age_s: float = Field(
         86400.0,
         ge=60,

@@ -16,11 +16,14 @@ from litestar.openapi.plugins import JsonRenderPlugin
 
 from enclave.api.allocator import keep_large_buffers
 from enclave.api.auth.authenticate import authentication_middleware, authenticators_for
+from enclave.api.csp_reports import CspReportController
 from enclave.api.errors import EXCEPTION_HANDLERS
 from enclave.api.health.controllers import HealthController
 from enclave.api.health.probes import ReadinessProbes
 from enclave.api.request_id import request_id_middleware
+from enclave.api.security_headers import security_headers_middleware
 from enclave.api.v1.routes import V1_CONTROLLERS
+from enclave.api.webapp import webapp_router
 from enclave.audit_trail.archive import LockedArchive
 from enclave.crypto.keyring import KeyRing
 from enclave.crypto.kms import TenantKeys
@@ -107,9 +110,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
     )
     return Litestar(
-        route_handlers=[HealthController, AuthController, InviteAcceptController, v1],
+        route_handlers=[
+            HealthController,
+            AuthController,
+            InviteAcceptController,
+            CspReportController,
+            webapp_router(settings.api.webapp_dir),
+            v1,
+        ],
         dependencies={"probes": Provide(lambda: probes, use_cache=True, sync_to_thread=False)},
         middleware=[
+            security_headers_middleware,
             request_id_middleware,
             close_session_middleware,
             authentication_middleware(authenticators_for(settings.api.mode)),

@@ -1,0 +1,120 @@
+// The one way the web app talks to the api: same origin, the session cookie, the session's CSRF
+// token on every change, and every failure turned into a Problem with words a person can read.
+// Owns the transport only; never decides what a page shows.
+
+const CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+/** An error answer of the api (RFC 9457 `application/problem+json`), or a failure to reach it. */
+export class Problem extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string | null;
+
+  constructor(status: number, title: string, detail: string | null) {
+    super(detail ? `${title}: ${detail}` : title);
+    this.name = "Problem";
+    this.status = status;
+    this.title = title;
+    this.detail = detail;
+  }
+}
+
+/** Turns anything thrown into a Problem (a bug in the app included), so a page always has words. */
+export function asProblem(error: unknown): Problem {
+  if (error instanceof Problem) return error;
+  if (error instanceof Error) return new Problem(0, "Something went wrong in the app", error.message);
+  return new Problem(0, "Something went wrong in the app", String(error));
+}
+
+let csrfToken: string | null = null;
+const unauthenticatedListeners = new Set<() => void>();
+
+/** Keeps the session's CSRF token in memory only (never in storage), for every changing request. */
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+/** Called when any request answers 401: the session ended (signed out elsewhere, expired). */
+export function onUnauthenticated(listener: () => void): () => void {
+  unauthenticatedListeners.add(listener);
+  return () => unauthenticatedListeners.delete(listener);
+}
+
+export interface RequestOptions {
+  method?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+  /** Do not treat a 401 as the end of the session (the session probe itself). */
+  quiet401?: boolean;
+}
+
+async function problemOf(response: Response): Promise<Problem> {
+  const type = response.headers.get("Content-Type") ?? "";
+  if (type.includes("json")) {
+    try {
+      const body = (await response.json()) as { title?: unknown; detail?: unknown };
+      const title = typeof body.title === "string" && body.title ? body.title : statusWords(response);
+      const detail = typeof body.detail === "string" && body.detail ? body.detail : null;
+      return new Problem(response.status, title, detail);
+    } catch {
+      // fall through: a body that is not JSON after all
+    }
+  }
+  return new Problem(response.status, statusWords(response), null);
+}
+
+function statusWords(response: Response): string {
+  const text = response.statusText ? ` ${response.statusText}` : "";
+  return `The server answered ${response.status}${text}`;
+}
+
+/** Sends one request; answers the raw Response when it is a success, throws a Problem otherwise. */
+export async function send(path: string, options: RequestOptions = {}): Promise<Response> {
+  const method = (options.method ?? "GET").toUpperCase();
+  const headers: Record<string, string> = { Accept: "application/json, application/problem+json", ...options.headers };
+  let body: BodyInit | undefined;
+  if (options.body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(options.body);
+  }
+  if (CHANGING.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body,
+      credentials: "same-origin",
+      cache: "no-store",
+      signal: options.signal,
+    });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === "AbortError") throw error;
+    throw new Problem(0, "Could not reach the server", "Check your connection and try again.");
+  }
+  if (response.ok) return response;
+  const problem = await problemOf(response);
+  if (response.status === 401 && !options.quiet401) {
+    for (const listener of unauthenticatedListeners) listener();
+  }
+  throw problem;
+}
+
+/** A JSON request: the parsed body of a success (null for 204). */
+export async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const response = await send(path, options);
+  if (response.status === 204) return null as T;
+  return (await response.json()) as T;
+}
+
+export const api = {
+  get: <T>(path: string, signal?: AbortSignal) => request<T>(path, { signal }),
+  post: <T>(path: string, body: unknown, headers?: Record<string, string>) =>
+    request<T>(path, { method: "POST", body, headers }),
+};
+
+/** Path segments are uuids from the api, but escape them anyway. */
+export function seg(value: string): string {
+  return encodeURIComponent(value);
+}

@@ -1,0 +1,74 @@
+// Which key presses the editor may take as shortcuts: never while the person types in a field,
+// nor while a dialog is open. Also the shortcut list the help dialog shows.
+
+const TYPING_INPUTS = new Set(["text", "search", "email", "number", "password", "tel", "url", "date", "time"]);
+
+export function isTypingTarget(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable) return true;
+  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
+  if (target instanceof HTMLInputElement) return TYPING_INPUTS.has(target.type);
+  return false;
+}
+
+export function dialogOpen(): boolean {
+  return document.querySelector("dialog[open]") !== null;
+}
+
+/** True when a shortcut may act on this key press. */
+export function shortcutAllowed(event: KeyboardEvent): boolean {
+  return !event.defaultPrevented && !isTypingTarget(event.target) && !dialogOpen();
+}
+
+/** The label a digit key picks: "1" → 0 ... "9" → 8; null for any other key. */
+export function digitIndex(event: KeyboardEvent): number | null {
+  if (event.ctrlKey || event.metaKey || event.altKey) return null;
+  const match = /^Digit([1-9])$/.exec(event.code) ?? /^Numpad([1-9])$/.exec(event.code);
+  if (match?.[1]) return Number(match[1]) - 1;
+  if (/^[1-9]$/.test(event.key)) return Number(event.key) - 1;
+  return null;
+}
+
+export function isUndo(event: KeyboardEvent): boolean {
+  return (event.ctrlKey || event.metaKey) && !event.shiftKey && event.key.toLowerCase() === "z";
+}
+
+export function isRedo(event: KeyboardEvent): boolean {
+  const key = event.key.toLowerCase();
+  return (event.ctrlKey || event.metaKey) && ((event.shiftKey && key === "z") || (!event.shiftKey && key === "y"));
+}
+
+export interface Shortcut {
+  keys: string;
+  action: string;
+}
+
+export const COMMON_SHORTCUTS: Shortcut[] = [
+  { keys: "Ctrl + Z", action: "Undo" },
+  { keys: "Ctrl + Shift + Z, Ctrl + Y", action: "Redo" },
+  { keys: "?", action: "Show these shortcuts" },
+];
+
+export const IMAGE_SHORTCUTS: Shortcut[] = [
+  { keys: "1 – 9", action: "Pick a label (and relabel the selected shape)" },
+  { keys: "V", action: "Select tool: click a shape to select it, drag to move it, drag the image to pan" },
+  { keys: "B", action: "Box tool: drag to draw a box" },
+  { keys: "P", action: "Polygon tool: click to add points" },
+  { keys: "Enter, double click", action: "Close the polygon being drawn" },
+  { keys: "Backspace (while drawing)", action: "Remove the polygon's last point" },
+  { keys: "Escape", action: "Cancel the drawing, or clear the selection" },
+  { keys: "N", action: "Add a shape of the current label in the middle of the view" },
+  { keys: "[ and ]", action: "Select the previous or next shape" },
+  { keys: "Arrow keys (Shift: 10 px)", action: "Move the selected shape" },
+  { keys: "Alt + arrow keys", action: "Resize the selected box" },
+  { keys: "Delete, Backspace", action: "Delete the selected shape" },
+  { keys: "+ and −, mouse wheel", action: "Zoom in and out" },
+  { keys: "0", action: "Fit the image to the view" },
+  { keys: "Space + drag", action: "Pan with any tool" },
+];
+
+export const TEXT_SHORTCUTS: Shortcut[] = [
+  { keys: "Mouse, or Shift + arrow keys in the text", action: "Select text" },
+  { keys: "Ctrl + Shift + arrow keys in the text", action: "Select by word" },
+  { keys: "1 – 9", action: "Label the selected text with that label" },
+];

@@ -1,0 +1,120 @@
+// A project's overview: what it is, how many of its tasks are in each stage, "Take next task",
+// and exports (start one, follow its progress, download the result).
+
+import { useState } from "react";
+import { api, asProblem, seg, type Problem } from "../api/client";
+import type { Project, Task, TaskStage } from "../api/types";
+import { ErrorBanner, Loading, Notice } from "../components/status";
+import { fetchAll } from "../components/usePaged";
+import { useResource } from "../components/useResource";
+import { navigate, paths, useTitle } from "../router";
+import { ExportSection } from "./ExportSection";
+import { stageWords } from "./StageBadge";
+
+const STAGES: TaskStage[] = ["annotate", "review", "done"];
+
+export function ProjectPage({ projectId }: { projectId: string }) {
+  const project = useResource(
+    (signal) => api.get<Project>(`/api/v1/projects/${seg(projectId)}`, signal),
+    [projectId],
+  );
+  useTitle(project.state === "ready" ? project.data.name : "Project");
+
+  if (project.state === "loading") return <Loading what="the project" />;
+  if (project.state === "error") {
+    return (
+      <>
+        <h1>Project</h1>
+        <ErrorBanner problem={project.problem} onRetry={project.reload} />
+      </>
+    );
+  }
+  const data = project.data;
+  return (
+    <>
+      <h1>{data.name}</h1>
+      {data.description ? <p className="lead">{data.description}</p> : null}
+      <p className="meta">
+        {data.review_required ? "Submitted work is reviewed." : "Submitted work is not reviewed."}
+      </p>
+      <StageCounts projectId={projectId} />
+      <TakeNext projectId={projectId} />
+      <ExportSection projectId={projectId} />
+    </>
+  );
+}
+
+function StageCounts({ projectId }: { projectId: string }) {
+  const tasks = useResource(
+    (signal) => fetchAll<Task>(`/api/v1/projects/${seg(projectId)}/tasks?limit=200`, signal),
+    [projectId],
+  );
+  return (
+    <section aria-labelledby="progress-heading" className="section">
+      <h2 id="progress-heading">Progress</h2>
+      {tasks.state === "loading" ? <Loading what="the task counts" /> : null}
+      {tasks.state === "error" ? <ErrorBanner problem={tasks.problem} onRetry={tasks.reload} /> : null}
+      {tasks.state === "ready" && tasks.data.items.length === 0 ? (
+        <p className="status status-empty">This project has no tasks you can see yet.</p>
+      ) : null}
+      {tasks.state === "ready" && tasks.data.items.length > 0 ? (
+        <>
+          <dl className="counts">
+            {STAGES.map((stage) => (
+              <div key={stage} className={`count count-${stage}`}>
+                <dt>{stageWords(stage)}</dt>
+                <dd>{tasks.data.items.filter((task) => task.stage === stage).length}</dd>
+              </div>
+            ))}
+            <div className="count">
+              <dt>All tasks</dt>
+              <dd>
+                {tasks.data.items.length}
+                {tasks.data.truncated ? "+" : ""}
+              </dd>
+            </div>
+          </dl>
+          {tasks.data.truncated ? (
+            <p className="meta">Counted from the first {tasks.data.items.length} tasks.</p>
+          ) : null}
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function TakeNext({ projectId }: { projectId: string }) {
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [nothing, setNothing] = useState(false);
+
+  async function take() {
+    setBusy(true);
+    setProblem(null);
+    setNothing(false);
+    try {
+      const answer = await api.post<{ task: Task | null }>(`/api/v1/projects/${seg(projectId)}/tasks/next`, {});
+      if (answer.task) {
+        navigate(paths.task(answer.task.id));
+        return;
+      }
+      setNothing(true);
+    } catch (error) {
+      setProblem(asProblem(error));
+    }
+    setBusy(false);
+  }
+
+  return (
+    <section aria-labelledby="work-heading" className="section">
+      <h2 id="work-heading">Work</h2>
+      <p>
+        <button type="button" className="primary" onClick={take} disabled={busy}>
+          Take next task
+        </button>
+      </p>
+      {nothing ? <Notice>No task is waiting for you in this project right now.</Notice> : null}
+      {problem ? <ErrorBanner problem={problem} onDismiss={() => setProblem(null)} /> : null}
+    </section>
+  );
+}

@@ -1,0 +1,125 @@
+"""An annotator labels an image in the real editor — two boxes and a polygon, drawn with the mouse
+— and submits; what the api stored is exactly that. Their browser never receives anything of a task
+that is not theirs (read from the browser's own network log), and the CSP reports no violation."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from typing import Any
+
+from PIL import Image
+from playwright.sync_api import Page, Response, expect
+
+from enclave.identity.realms import RealmService
+from tests.e2e.conftest import screenshot
+from tests.e2e.signin import sign_in
+from tests.integration.domain.world import Tenant
+from tests.integration.identity.signin import person
+
+ONTOLOGY = {"objects": [{"name": "car", "kind": "bbox"}, {"name": "road", "kind": "polygon"}]}
+
+
+def png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (90, 120, 150)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def image_project(org: Tenant) -> tuple[str, list[dict[str, Any]]]:
+    """A project of two images, with the tasks they made."""
+    suffix = uuid.uuid4().hex[:6]
+    ontology = org.ok("POST", "/ontologies", json={"name": f"o-{suffix}", "definition": ONTOLOGY})
+    project = org.ok(
+        "POST",
+        "/projects",
+        json={"name": f"p-{suffix}", "ontology_id": ontology["id"], "review_required": False},
+    )
+    dataset = org.ok("POST", "/datasets", json={"name": f"d-{suffix}", "kind": "image"})
+    for name in ("street.png", "elsewhere.png"):
+        headers = {"Content-Type": "image/png", "Content-Disposition": f'attachment; filename="{name}"'}
+        org.ok("POST", f"/datasets/{dataset['id']}/files", content=png(640, 480), headers=headers)
+    org.ok("POST", f"/projects/{project['id']}/datasets", json={"dataset_id": dataset["id"]})
+    org.ok("POST", f"/projects/{project['id']}/tasks", json={})
+    tasks = org.ok("GET", f"/projects/{project['id']}/tasks")["items"]
+    assert len(tasks) == 2
+    return str(project["id"]), tasks
+
+
+def assign(org: Tenant, task: dict[str, Any], user: uuid.UUID) -> None:
+    headers = {"If-Match": f'"v{task["version"]}"'}
+    org.ok("PATCH", f"/tasks/{task['id']}", json={"assignee_id": str(user)}, headers=headers)
+
+
+def test_label_an_image_with_two_boxes_and_a_polygon(
+    page: Page, org: Tenant, realms: RealmService, webapp_built: str, csp_violations: None
+) -> None:
+    annotator, other = person(org, realms), person(org, realms)
+    project, (mine, theirs) = image_project(org)
+    for who in (annotator, other):
+        org.ok(
+            "POST", f"/projects/{project}/members", json={"user_id": str(who.user_id), "role": "annotator"}
+        )
+    assign(org, mine, annotator.user_id)
+    assign(org, theirs, other.user_id)
+    seen: list[str] = []
+
+    def record(response: Response) -> None:
+        if "/api/v1/" in response.url or "/content" in response.url:
+            body = (
+                response.body() if response.ok and "json" in response.headers.get("content-type", "") else b""
+            )
+            seen.append(response.url + " " + body.decode("utf-8", "replace"))
+
+    page.on("response", record)
+    sign_in(page, webapp_built, org.slug, annotator)
+    page.get_by_role("link", name=f"Open task {mine['id'][:8]}").click()
+    canvas = page.get_by_role("application", name=re.compile("^Image "))
+    expect(canvas).to_be_visible(timeout=30_000)
+    box = canvas.bounding_box()
+    assert box is not None
+
+    def at(fx: float, fy: float) -> tuple[float, float]:
+        return box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
+
+    page.get_by_role("radio", name=re.compile("^car")).check()
+    page.get_by_role("button", name="Box").click()
+    for (x1, y1), (x2, y2) in ((at(0.2, 0.2), at(0.4, 0.45)), (at(0.55, 0.25), at(0.75, 0.5))):
+        page.mouse.move(x1, y1)
+        page.mouse.down()
+        page.mouse.move((x1 + x2) / 2, (y1 + y2) / 2, steps=4)
+        page.mouse.move(x2, y2, steps=4)
+        page.mouse.up()
+    page.get_by_role("radio", name=re.compile("^road")).check()
+    page.get_by_role("button", name="Polygon").click()
+    for point in (at(0.3, 0.7), at(0.6, 0.65), at(0.5, 0.85)):
+        page.mouse.click(*point)
+    page.keyboard.press("Enter")
+    screenshot(page, "image-editor")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_text("Submitted")).to_be_visible(timeout=15_000)
+
+    [version] = org.ok("GET", f"/tasks/{mine['id']}/annotations")["items"]
+    objects = version["payload"]["objects"]
+    assert sorted((o["kind"], o["label"]) for o in objects) == [
+        ("bbox", "car"),
+        ("bbox", "car"),
+        ("polygon", "road"),
+    ]
+    for shape in objects:
+        xs = (
+            [shape["x"], shape["x"] + shape["width"]]
+            if shape["kind"] == "bbox"
+            else [p[0] for p in shape["points"]]
+        )
+        ys = (
+            [shape["y"], shape["y"] + shape["height"]]
+            if shape["kind"] == "bbox"
+            else [p[1] for p in shape["points"]]
+        )
+        assert all(0 <= x <= 640 for x in xs)
+        assert all(0 <= y <= 480 for y in ys)
+    # Nothing of the other annotator's task reached this browser: not its id, not its item.
+    assert seen
+    assert not [s for s in seen if theirs["id"] in s or theirs["data_item_id"] in s]
