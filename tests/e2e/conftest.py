@@ -38,8 +38,10 @@ def webapp_built(api_url: str, stack: Stack) -> str:
     return api_url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(tmp_path_factory: pytest.TempPathFactory, stack: Stack) -> Iterator[Browser]:
+    # Per module, not per session: playwright's sync API keeps an event loop running in this thread
+    # while it lives, and the suites that run after this one start their own.
     home = browser_home(tmp_path_factory.mktemp("browser-home"), stack.ca_file)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

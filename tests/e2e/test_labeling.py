@@ -4,52 +4,16 @@ that is not theirs (read from the browser's own network log), and the CSP report
 
 from __future__ import annotations
 
-import io
 import re
-import uuid
-from typing import Any
 
-from PIL import Image
 from playwright.sync_api import Page, Response, expect
 
 from enclave.identity.realms import RealmService
 from tests.e2e.conftest import screenshot
+from tests.e2e.projects import assign, image_project
 from tests.e2e.signin import sign_in
 from tests.integration.domain.world import Tenant
 from tests.integration.identity.signin import person
-
-ONTOLOGY = {"objects": [{"name": "car", "kind": "bbox"}, {"name": "road", "kind": "polygon"}]}
-
-
-def png(width: int, height: int) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (width, height), (90, 120, 150)).save(out, format="PNG")
-    return out.getvalue()
-
-
-def image_project(org: Tenant) -> tuple[str, list[dict[str, Any]]]:
-    """A project of two images, with the tasks they made."""
-    suffix = uuid.uuid4().hex[:6]
-    ontology = org.ok("POST", "/ontologies", json={"name": f"o-{suffix}", "definition": ONTOLOGY})
-    project = org.ok(
-        "POST",
-        "/projects",
-        json={"name": f"p-{suffix}", "ontology_id": ontology["id"], "review_required": False},
-    )
-    dataset = org.ok("POST", "/datasets", json={"name": f"d-{suffix}", "kind": "image"})
-    for name in ("street.png", "elsewhere.png"):
-        headers = {"Content-Type": "image/png", "Content-Disposition": f'attachment; filename="{name}"'}
-        org.ok("POST", f"/datasets/{dataset['id']}/files", content=png(640, 480), headers=headers)
-    org.ok("POST", f"/projects/{project['id']}/datasets", json={"dataset_id": dataset["id"]})
-    org.ok("POST", f"/projects/{project['id']}/tasks", json={})
-    tasks = org.ok("GET", f"/projects/{project['id']}/tasks")["items"]
-    assert len(tasks) == 2
-    return str(project["id"]), tasks
-
-
-def assign(org: Tenant, task: dict[str, Any], user: uuid.UUID) -> None:
-    headers = {"If-Match": f'"v{task["version"]}"'}
-    org.ok("PATCH", f"/tasks/{task['id']}", json={"assignee_id": str(user)}, headers=headers)
 
 
 def test_label_an_image_with_two_boxes_and_a_polygon(
@@ -84,7 +48,7 @@ def test_label_an_image_with_two_boxes_and_a_polygon(
         return box["x"] + box["width"] * fx, box["y"] + box["height"] * fy
 
     page.get_by_role("radio", name=re.compile("^car")).check()
-    page.get_by_role("button", name="Box").click()
+    page.get_by_role("button", name="Box", exact=True).click()
     for (x1, y1), (x2, y2) in ((at(0.2, 0.2), at(0.4, 0.45)), (at(0.55, 0.25), at(0.75, 0.5))):
         page.mouse.move(x1, y1)
         page.mouse.down()
@@ -92,7 +56,7 @@ def test_label_an_image_with_two_boxes_and_a_polygon(
         page.mouse.move(x2, y2, steps=4)
         page.mouse.up()
     page.get_by_role("radio", name=re.compile("^road")).check()
-    page.get_by_role("button", name="Polygon").click()
+    page.get_by_role("button", name="Polygon", exact=True).click()
     for point in (at(0.3, 0.7), at(0.6, 0.65), at(0.5, 0.85)):
         page.mouse.click(*point)
     page.keyboard.press("Enter")

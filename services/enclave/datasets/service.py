@@ -38,6 +38,7 @@ from enclave.db.models import Dataset as DatasetRow
 from enclave.db.models.base import new_id
 from enclave.db.repositories.datasets import DataItemRepository, DatasetRepository
 from enclave.domain.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedContent
+from enclave.storage.image_size import ImageSizeProbe
 from enclave.storage.locations import Location
 from enclave.storage.objects import ObjectStore, StoredObject
 from enclave.storage.sniff import TEXT_PLAIN_UTF8
@@ -272,8 +273,12 @@ class DatasetService:
         counted: uploads.SizeCounter,
         plaintext: Iterator[bytes],
     ) -> ItemRow:
-        """Encrypts and stores one object, then adds its item (removing the object if that fails)."""
+        """Encrypts and stores one object, then adds its item (removing the object if that fails);
+        an image's size is read from its first bytes on the way."""
         where = _location_of(dataset)
+        probe = ImageSizeProbe()
+        if _kind(dataset) == "image":
+            plaintext = probe.through(plaintext)
         item_id, header = await uploads.put_object(self.cipher, self.store, where, counted, plaintext)
         try:
             row = await self._new_item(
@@ -286,6 +291,8 @@ class DatasetService:
                 size=counted.seen,
                 object_header=header,
             )
+            if probe.size is not None:
+                row.width, row.height = probe.size
             await self.session.flush()
         except BaseException:
             await uploads.delete_object(self.cipher, self.store, item_id, where)
