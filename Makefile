@@ -45,7 +45,7 @@ test-unit: python-deps ## the unit suite only (no services)
 bench: deps ## benchmarks on the real services: a table, and bench/results/latest.json
 	scripts/system-deps bench
 	scripts/stack up
-	$(PY) -m bench $(BENCH_ARGS)
+	webapp=$$(scripts/webapp); ENCLAVE_API_WEBAPP_DIR="$$webapp" $(PY) -m bench $(BENCH_ARGS)
 
 check: python-deps ## linters, types, layer contracts and security scanners
 	$(UV) run --frozen ruff check services tests bench scripts/authz-matrix

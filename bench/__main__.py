@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from bench import report
 from bench.audit import AuditBenchmark
 from bench.core import Benchmark, Context, Result
+from bench.editor import EditorBenchmark
 from bench.exports import ExportBenchmark
 from bench.labeling import LabelStudioBenchmark
 from bench.stack import prepared_stack
@@ -30,6 +31,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     AuditBenchmark(),
     LabelStudioBenchmark(),
     ExportBenchmark(),
+    EditorBenchmark(),
 )
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 
