@@ -1,10 +1,13 @@
 // The app's frame: the session decides between the sign-in page and the signed-in pages; the
-// route decides which page. The editor is loaded on demand (konva is most of the bundle).
+// route decides which page. The editor is loaded on demand (konva is most of the bundle), and so are
+// the administration pages (one chunk). An invitation link's page is shown signed in or not.
 
-import { Suspense, useState } from "react";
+import { lazy, Suspense, useState, type ReactNode } from "react";
 import { asProblem, type Problem } from "./api/client";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { ErrorBanner, Loading } from "./components/status";
+import { offeredPages, type AdminPage } from "./pages/admin/access";
+import { Join } from "./pages/Join";
 import { MyTasks } from "./pages/MyTasks";
 import { NotFound } from "./pages/NotFound";
 import { ProjectPage } from "./pages/ProjectPage";
@@ -14,6 +17,22 @@ import { Link, paths, useRoute, type Route } from "./router";
 import { SessionProvider, useSession, useSignedIn } from "./session";
 
 import { TaskPage } from "./pages/TaskPage";
+
+// The administration pages: one chunk, fetched when one of them is first opened.
+const adminPages = () => import("./pages/admin/pages");
+const ApiKeys = lazy(() => adminPages().then((m) => ({ default: m.ApiKeys })));
+const Audit = lazy(() => adminPages().then((m) => ({ default: m.Audit })));
+const DatasetPage = lazy(() => adminPages().then((m) => ({ default: m.DatasetPage })));
+const Datasets = lazy(() => adminPages().then((m) => ({ default: m.Datasets })));
+const Members = lazy(() => adminPages().then((m) => ({ default: m.Members })));
+const NewProject = lazy(() => adminPages().then((m) => ({ default: m.NewProject })));
+const Ontologies = lazy(() => adminPages().then((m) => ({ default: m.Ontologies })));
+const OrganizationPage = lazy(() => adminPages().then((m) => ({ default: m.OrganizationPage })));
+const ProjectSettings = lazy(() => adminPages().then((m) => ({ default: m.ProjectSettings })));
+
+function AdminChunk({ children }: { children: ReactNode }) {
+  return <Suspense fallback={<Loading what="the page" />}>{children}</Suspense>;
+}
 
 export function App() {
   return (
@@ -25,6 +44,9 @@ export function App() {
 
 function Shell() {
   const { session, retry } = useSession();
+  const route = useRoute();
+  // An invitation link is opened by someone who has no account yet: signed in or not.
+  if (route.name === "join") return <Join />;
   switch (session.state) {
     case "loading":
       return (
@@ -73,6 +95,10 @@ function routeKey(route: Route): string {
       return `task:${route.taskId}`;
     case "project":
       return `project:${route.projectId}`;
+    case "project-settings":
+      return `project-settings:${route.projectId}`;
+    case "dataset":
+      return `dataset:${route.datasetId}`;
     case "not-found":
       return `not-found:${route.path}`;
     default:
@@ -90,8 +116,90 @@ function Page({ route }: { route: Route }) {
       return <Projects />;
     case "project":
       return <ProjectPage key={route.projectId} projectId={route.projectId} />;
+    case "project-new":
+      return (
+        <AdminChunk>
+          <NewProject />
+        </AdminChunk>
+      );
+    case "project-settings":
+      return (
+        <AdminChunk>
+          <ProjectSettings key={route.projectId} projectId={route.projectId} />
+        </AdminChunk>
+      );
+    case "members":
+      return (
+        <AdminChunk>
+          <Members />
+        </AdminChunk>
+      );
+    case "organization":
+      return (
+        <AdminChunk>
+          <OrganizationPage />
+        </AdminChunk>
+      );
+    case "api-keys":
+      return (
+        <AdminChunk>
+          <ApiKeys />
+        </AdminChunk>
+      );
+    case "audit":
+      return (
+        <AdminChunk>
+          <Audit />
+        </AdminChunk>
+      );
+    case "datasets":
+      return (
+        <AdminChunk>
+          <Datasets />
+        </AdminChunk>
+      );
+    case "dataset":
+      return (
+        <AdminChunk>
+          <DatasetPage key={route.datasetId} datasetId={route.datasetId} />
+        </AdminChunk>
+      );
+    case "ontologies":
+      return (
+        <AdminChunk>
+          <Ontologies />
+        </AdminChunk>
+      );
+    case "join":
+      return <Join />;
     case "not-found":
       return <NotFound path={route.path} />;
+  }
+}
+
+/** The administration pages in the navigation (which ones: `offeredPages` of the caller's role). */
+const ADMIN_LINKS: Record<AdminPage, { to: string; words: string }> = {
+  datasets: { to: paths.datasets(), words: "Datasets" },
+  ontologies: { to: paths.ontologies(), words: "Ontologies" },
+  members: { to: paths.members(), words: "Members" },
+  organization: { to: paths.organization(), words: "Organization" },
+  audit: { to: paths.audit(), words: "Audit trail" },
+  "api-keys": { to: paths.apiKeys(), words: "API keys" },
+};
+
+function adminPageOf(route: Route): AdminPage | null {
+  switch (route.name) {
+    case "datasets":
+    case "dataset":
+      return "datasets";
+    case "ontologies":
+    case "members":
+    case "organization":
+    case "audit":
+    case "api-keys":
+      return route.name;
+    default:
+      return null;
   }
 }
 
@@ -101,7 +209,11 @@ function TopBar({ route }: { route: Route }) {
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
   const inTasks = route.name === "tasks" || route.name === "task";
-  const inProjects = route.name === "projects" || route.name === "project";
+  const inProjects =
+    route.name === "projects" ||
+    route.name === "project" ||
+    route.name === "project-new" ||
+    route.name === "project-settings";
 
   async function handleSignOut() {
     setBusy(true);
@@ -129,6 +241,13 @@ function TopBar({ route }: { route: Route }) {
               Projects
             </Link>
           </li>
+          {offeredPages(me?.role).map((page) => (
+            <li key={page}>
+              <Link to={ADMIN_LINKS[page].to} aria-current={adminPageOf(route) === page ? "page" : undefined}>
+                {ADMIN_LINKS[page].words}
+              </Link>
+            </li>
+          ))}
         </ul>
       </nav>
       <div className="topbar-user">

@@ -11,11 +11,35 @@ export type Route =
   | { name: "task"; taskId: string }
   | { name: "projects" }
   | { name: "project"; projectId: string }
+  | { name: "project-new" }
+  | { name: "project-settings"; projectId: string }
+  | { name: "members" }
+  | { name: "organization" }
+  | { name: "api-keys" }
+  | { name: "audit" }
+  | { name: "datasets" }
+  | { name: "dataset"; datasetId: string }
+  | { name: "ontologies" }
+  | { name: "join" }
   | { name: "not-found"; path: string };
 
 const UUID = "[0-9a-fA-F-]{36}";
 const TASK = new RegExp(`^/app/tasks/(${UUID})/?$`);
 const PROJECT = new RegExp(`^/app/projects/(${UUID})/?$`);
+const PROJECT_SETTINGS = new RegExp(`^/app/projects/(${UUID})/settings/?$`);
+const DATASET = new RegExp(`^/app/datasets/(${UUID})/?$`);
+
+/** Pages named by their path alone (a trailing slash is allowed). */
+const FIXED: Record<string, Route> = {
+  "/app/projects/new": { name: "project-new" },
+  "/app/members": { name: "members" },
+  "/app/organization": { name: "organization" },
+  "/app/api-keys": { name: "api-keys" },
+  "/app/audit": { name: "audit" },
+  "/app/datasets": { name: "datasets" },
+  "/app/ontologies": { name: "ontologies" },
+  "/app/join": { name: "join" },
+};
 
 /** The route a path names. Pure: tested without a browser. */
 export function parseRoute(path: string): Route {
@@ -27,6 +51,12 @@ export function parseRoute(path: string): Route {
   if (task?.[1]) return { name: "task", taskId: task[1].toLowerCase() };
   const project = PROJECT.exec(path);
   if (project?.[1]) return { name: "project", projectId: project[1].toLowerCase() };
+  const fixed = FIXED[path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path];
+  if (fixed) return fixed;
+  const settings = PROJECT_SETTINGS.exec(path);
+  if (settings?.[1]) return { name: "project-settings", projectId: settings[1].toLowerCase() };
+  const dataset = DATASET.exec(path);
+  if (dataset?.[1]) return { name: "dataset", datasetId: dataset[1].toLowerCase() };
   return { name: "not-found", path };
 }
 
@@ -35,6 +65,16 @@ export const paths = {
   task: (id: string) => `/app/tasks/${encodeURIComponent(id)}`,
   projects: () => "/app/projects",
   project: (id: string) => `/app/projects/${encodeURIComponent(id)}`,
+  projectNew: () => "/app/projects/new",
+  projectSettings: (id: string) => `/app/projects/${encodeURIComponent(id)}/settings`,
+  members: () => "/app/members",
+  organization: () => "/app/organization",
+  apiKeys: () => "/app/api-keys",
+  audit: () => "/app/audit",
+  datasets: () => "/app/datasets",
+  dataset: (id: string) => `/app/datasets/${encodeURIComponent(id)}`,
+  ontologies: () => "/app/ontologies",
+  join: (token: string) => `/app/join?token=${encodeURIComponent(token)}`,
 };
 
 const listeners = new Set<() => void>();

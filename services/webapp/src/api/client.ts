@@ -43,6 +43,8 @@ export function onUnauthenticated(listener: () => void): () => void {
 export interface RequestOptions {
   method?: string;
   body?: unknown;
+  /** A body sent as it is (a file, JSON lines, CSV), with its own Content-Type; not JSON-encoded. */
+  raw?: { body: BodyInit; type: string };
   headers?: Record<string, string>;
   signal?: AbortSignal;
   /** Do not treat a 401 as the end of the session (the session probe itself). */
@@ -77,6 +79,9 @@ export async function send(path: string, options: RequestOptions = {}): Promise<
   if (options.body !== undefined) {
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(options.body);
+  } else if (options.raw) {
+    headers["Content-Type"] = options.raw.type;
+    body = options.raw.body;
   }
   if (CHANGING.has(method) && csrfToken) headers["X-CSRF-Token"] = csrfToken;
   let response: Response;
@@ -108,10 +113,39 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   return (await response.json()) as T;
 }
 
+/** The headers a changing request sent other than through `send` needs (an upload by XMLHttpRequest). */
+export function changeHeaders(): Record<string, string> {
+  return csrfToken ? { "X-CSRF-Token": csrfToken } : {};
+}
+
+/** Reads a problem from a failed XMLHttpRequest (uploads, for their progress events) in words; a 401
+ * ends the session as it does for `send`. */
+export function problemOfXhr(xhr: XMLHttpRequest): Problem {
+  if (xhr.status === 401) for (const listener of unauthenticatedListeners) listener();
+  const words = `The server answered ${xhr.status}${xhr.statusText ? ` ${xhr.statusText}` : ""}`;
+  if (xhr.status === 0) return new Problem(0, "Could not reach the server", "Check your connection and try again.");
+  if ((xhr.getResponseHeader("Content-Type") ?? "").includes("json")) {
+    try {
+      const body = JSON.parse(xhr.responseText) as { title?: unknown; detail?: unknown };
+      const title = typeof body.title === "string" && body.title ? body.title : words;
+      const detail = typeof body.detail === "string" && body.detail ? body.detail : null;
+      return new Problem(xhr.status, title, detail);
+    } catch {
+      // not JSON after all
+    }
+  }
+  return new Problem(xhr.status, words, null);
+}
+
 export const api = {
   get: <T>(path: string, signal?: AbortSignal) => request<T>(path, { signal }),
   post: <T>(path: string, body: unknown, headers?: Record<string, string>) =>
     request<T>(path, { method: "POST", body, headers }),
+  put: <T>(path: string, body: unknown, headers?: Record<string, string>) =>
+    request<T>(path, { method: "PUT", body, headers }),
+  patch: <T>(path: string, body: unknown, headers?: Record<string, string>) =>
+    request<T>(path, { method: "PATCH", body, headers }),
+  delete: <T>(path: string, headers?: Record<string, string>) => request<T>(path, { method: "DELETE", headers }),
 };
 
 /** Path segments are uuids from the api, but escape them anyway. */

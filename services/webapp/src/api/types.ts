@@ -144,3 +144,182 @@ export interface Job {
 export function jobFinished(state: JobState): boolean {
   return state === "succeeded" || state === "failed" || state === "cancelled";
 }
+
+// --- administration (members, organization, keys, audit, datasets, ontologies, project settings) ---
+
+export const ORG_ROLES: readonly OrgRole[] = ["admin", "workforce_manager", "member", "tasker"];
+
+/** A member as the members list and its updates answer (`Member` plus what changes need). */
+export interface OrgMember extends Member {
+  disabled: boolean;
+  version: number;
+  created_at: string;
+}
+
+export interface Invite {
+  id: Uuid;
+  email: string;
+  role: OrgRole;
+  expires_at: string;
+  used_at: string | null;
+  created_at: string;
+}
+
+export interface InviteCreated {
+  invite: Invite;
+  /** Shown once: the api keeps only its hash. */
+  token: string;
+}
+
+export interface InviteAccepted {
+  user_id: Uuid;
+  login_url: string;
+}
+
+export interface OrganizationSettings {
+  mfa_required: boolean;
+  retention_days: number;
+  domain_roles: Record<string, OrgRole>;
+}
+
+export interface Organization {
+  id: Uuid;
+  slug: string;
+  name: string;
+  workforce: boolean;
+  settings: OrganizationSettings;
+  version: number;
+  created_at: string;
+}
+
+export interface IdentityProvider {
+  alias: string;
+  kind: string;
+  display_name: string;
+  redirect_uri: string;
+  sp_entity_id: string;
+}
+
+export type Scope =
+  | "admin"
+  | "annotations:write"
+  | "data:read"
+  | "data:write"
+  | "reviews:write"
+  | "tasks:read"
+  | "tasks:write";
+
+export const SCOPES: readonly Scope[] = [
+  "tasks:read",
+  "tasks:write",
+  "annotations:write",
+  "reviews:write",
+  "data:read",
+  "data:write",
+  "admin",
+];
+
+export interface ApiKey {
+  id: Uuid;
+  user_id: Uuid;
+  name: string;
+  prefix: string;
+  scopes: Scope[];
+  project_id: Uuid | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  last_used_at: string | null;
+  created_at: string;
+}
+
+export interface ApiKeyCreated {
+  key: ApiKey;
+  /** Shown once. */
+  secret: string;
+}
+
+export interface AuditEvent {
+  seq: number;
+  event_id: Uuid;
+  occurred_at: string;
+  actor: string;
+  action: string;
+  target: string;
+  outcome: string;
+  source: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface Verification {
+  ok: boolean;
+  records: number;
+  signed_checkpoints: number;
+  covered_through: number;
+  locked_segments: number;
+  problem: string | null;
+  first_bad_record: number | null;
+  search_columns_guarded: boolean;
+}
+
+export type DatasetKind = "image" | "text";
+
+export interface Dataset {
+  id: Uuid;
+  name: string;
+  kind: DatasetKind;
+  created_at: string;
+  storage?: { endpoint: string; bucket: string; prefix: string } | null;
+}
+
+export interface DataItem {
+  id: Uuid;
+  dataset_id: Uuid;
+  name: string;
+  media_type: string;
+  attributes: Record<string, unknown>;
+  size: number | null;
+  created_at: string;
+}
+
+export type ProjectRole = "admin" | "team_manager" | "annotator" | "reviewer" | "annotator_reviewer";
+
+export const PROJECT_ROLES: readonly ProjectRole[] = [
+  "admin",
+  "team_manager",
+  "annotator",
+  "reviewer",
+  "annotator_reviewer",
+];
+
+export interface ProjectMember {
+  user_id: Uuid;
+  role: ProjectRole;
+  version: number;
+  created_at: string;
+}
+
+export interface Workflow {
+  review_required: boolean;
+  review_sample_percent: number;
+  sampling_seed: string;
+  consensus_annotators: number;
+  consensus_threshold: number;
+  claim_lease_seconds: number;
+  version: number;
+}
+
+export interface WorkflowUpdate {
+  review_required: boolean;
+  review_sample_percent: number;
+  sampling_seed?: string;
+  consensus_annotators: number;
+  consensus_threshold: number;
+  claim_lease_seconds: number;
+}
+
+/** The `If-Match` value for a resource read at `version` (the api's ETags are `"v<version>"`). */
+export function ifMatch(version: number): Record<string, string> {
+  return { "If-Match": `"v${version}"` };
+}

@@ -1,15 +1,16 @@
 // The "Keyboard shortcuts" dialog: a modal <dialog> (focus is trapped and returned by the browser;
-// Escape closes it), opened by its button or by "?".
+// Escape closes it), opened by its button or by "?". It lists the editor's keys, the task's
+// (undo, redo, submit) when it can be edited, and how Tab walks the page.
 
 import { forwardRef, useId, useImperativeHandle, useRef } from "react";
-import { COMMON_SHORTCUTS, type Shortcut } from "./keys";
+import { COMMON_SHORTCUTS, FOCUS_ORDER, HELP_SHORTCUTS, type Shortcut } from "./keys";
 
 export interface ShortcutsDialogHandle {
   open: () => void;
 }
 
-export const ShortcutsDialog = forwardRef<ShortcutsDialogHandle, { shortcuts: Shortcut[] }>(
-  function ShortcutsDialog({ shortcuts }, ref) {
+export const ShortcutsDialog = forwardRef<ShortcutsDialogHandle, { shortcuts: Shortcut[]; editing: boolean }>(
+  function ShortcutsDialog({ shortcuts, editing }, ref) {
     const dialog = useRef<HTMLDialogElement>(null);
     const titleId = useId();
     useImperativeHandle(ref, () => ({
@@ -17,7 +18,7 @@ export const ShortcutsDialog = forwardRef<ShortcutsDialogHandle, { shortcuts: Sh
         if (dialog.current && !dialog.current.open) dialog.current.showModal();
       },
     }));
-    const all = [...shortcuts, ...COMMON_SHORTCUTS];
+    const all = [...shortcuts, ...(editing ? COMMON_SHORTCUTS : []), ...HELP_SHORTCUTS, ...FOCUS_ORDER];
     return (
       <dialog ref={dialog} className="dialog" aria-labelledby={titleId}>
         <h2 id={titleId}>Keyboard shortcuts</h2>

@@ -18,6 +18,10 @@ export interface TextEditorProps {
   labels: readonly OntologyObject[];
   readOnly: boolean;
   onChange: (change: Change) => void;
+  /** The text's accessible name (default "Text to label"). */
+  name?: string;
+  /** A small read-only view (side by side with others): no side panel. */
+  compact?: boolean;
 }
 
 interface Selection {
@@ -71,7 +75,15 @@ function stepChar(map: OffsetMap, unit: number, direction: 1 | -1): number {
   return map.toCodeUnit(point + direction);
 }
 
-export default function TextEditor({ text, objects, labels, readOnly, onChange }: TextEditorProps) {
+export default function TextEditor({
+  text,
+  objects,
+  labels,
+  readOnly,
+  onChange,
+  name,
+  compact = false,
+}: TextEditorProps) {
   const map = useMemo(() => offsetMap(text), [text]);
   const spans = useMemo(() => objects.filter((o): o is SpanObject => o.kind === "span"), [objects]);
   const rootRef = useRef<HTMLDivElement>(null);
@@ -215,7 +227,7 @@ export default function TextEditor({ text, objects, labels, readOnly, onChange }
   }, [spans, map, text.length]);
 
   return (
-    <div className="text-editor">
+    <div className={compact ? "text-editor is-compact" : "text-editor"}>
       <div className="editor-main">
         {!readOnly ? (
           <div className="toolbar" role="group" aria-labelledby={labelsId}>
@@ -246,7 +258,7 @@ export default function TextEditor({ text, objects, labels, readOnly, onChange }
           role="textbox"
           aria-readonly="true"
           aria-multiline="true"
-          aria-label="Text to label"
+          aria-label={name ?? "Text to label"}
           aria-describedby={instructionsId}
           onKeyDown={handleTextKeyDown}
         >
@@ -268,15 +280,26 @@ export default function TextEditor({ text, objects, labels, readOnly, onChange }
           })}
         </div>
         <p id={instructionsId} className="visually-hidden">
-          Select text with the mouse, or with Shift and the arrow keys, then press a label button or its number key.
+          {readOnly
+            ? "Read only. The labelled spans are marked in the text."
+            : "Select text with the mouse, or with Shift and the arrow keys, then press a label button or its number key."}
         </p>
-        <p className="editor-status" role="status" aria-live="polite">
-          {selectionWords} {message}
-        </p>
+        {compact ? null : (
+          <p className="editor-status" role="status" aria-live="polite">
+            {selectionWords} {message}
+          </p>
+        )}
       </div>
-      <aside className="editor-side" aria-label="Spans">
-        <SpanList text={text} map={map} spans={spans} readOnly={readOnly} labelIndexOf={labelIndexOf} onRemove={removeSpan} />
-      </aside>
+      {compact ? (
+        <details className="compact-list">
+          <summary>Spans ({spans.length})</summary>
+          <SpanList text={text} map={map} spans={spans} readOnly labelIndexOf={labelIndexOf} onRemove={removeSpan} />
+        </details>
+      ) : (
+        <aside className="editor-side" aria-label="Spans">
+          <SpanList text={text} map={map} spans={spans} readOnly={readOnly} labelIndexOf={labelIndexOf} onRemove={removeSpan} />
+        </aside>
+      )}
     </div>
   );
 }

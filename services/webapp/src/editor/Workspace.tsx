@@ -1,20 +1,32 @@
 // What the image and text editors share: the annotation document and its undo history, the
-// task's actions (Undo, Redo, Keyboard shortcuts, Submit), the classification questions, and
-// the review form (Approve / Reject with a comment) for a task in review.
+// task's actions (Undo, Redo, Keyboard shortcuts), the classification questions, and the one
+// action that sends the work ("Submit" for an annotator, "Approve merged" for a consensus merge),
+// last in the focus order. Work not yet sent is kept in this tab's memory (drafts.ts) and leaving
+// the page with it asks first (LeaveGuard.tsx).
 
-import { useCallback, useEffect, useId, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
-import { api, asProblem, seg, type Problem } from "../api/client";
-import type { AnnotationVersion, OntologyObject, Review } from "../api/types";
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
+import { asProblem, type Problem } from "../api/client";
+import type { AnnotationPayload, AnnotationVersion, OntologyDefinition, OntologyObject } from "../api/types";
 import { ErrorBanner } from "../components/status";
-import type { TaskData } from "../pages/TaskPage";
 import { Classifications } from "./Classifications";
+import { DraftStore } from "./drafts";
 import { fromPayload, setClassification, toggleOption, toPayload, type AnnotationDoc, type EditorObject } from "./document";
 import { canRedo, canUndo, historyReducer, initialHistory, type History, type HistoryAction } from "./history";
-import { IMAGE_SHORTCUTS, TEXT_SHORTCUTS, isRedo, isUndo, shortcutAllowed } from "./keys";
+import {
+  IMAGE_SHORTCUTS,
+  TEXT_SHORTCUTS,
+  VIEW_IMAGE_SHORTCUTS,
+  VIEW_TEXT_SHORTCUTS,
+  dialogOpen,
+  isRedo,
+  isSubmit,
+  isUndo,
+  shortcutAllowed,
+} from "./keys";
+import { useLeaveGuard } from "./LeaveGuard";
 import { ShortcutsDialog, type ShortcutsDialogHandle } from "./ShortcutsDialog";
 
-/** annotate: editable, submit; review: read-only, approve or reject; view: read-only. */
-export type Mode = "annotate" | "review" | "view";
+export type { Mode } from "./review";
 
 type Change = (doc: AnnotationDoc) => AnnotationDoc;
 
@@ -23,53 +35,80 @@ export interface EditorProps {
   labels: readonly OntologyObject[];
   readOnly: boolean;
   onChange: (change: Change) => void;
+  /** The view's accessible name; the editor's own when absent. */
+  name?: string;
+  /** A small read-only view beside others (compare, consensus). */
+  compact?: boolean;
+}
+
+export type RenderEditor = (props: EditorProps) => ReactNode;
+
+/** The action that sends the work: its button's name and what it does (answers the words to show). */
+export interface SubmitAction {
+  label: string;
+  busyLabel: string;
+  run: (payload: AnnotationPayload) => Promise<string>;
 }
 
 const reducer = historyReducer as (history: History<AnnotationDoc>, action: HistoryAction<AnnotationDoc>) => History<AnnotationDoc>;
 
-function latestVersion(versions: readonly AnnotationVersion[]): AnnotationVersion | null {
-  let best: AnnotationVersion | null = null;
-  for (const version of versions) if (!best || version.version > best.version) best = version;
-  return best;
+/** Unsent work of this tab, by task (and merge): memory only, never the browser's storage. */
+const drafts = new DraftStore<History<AnnotationDoc>>();
+
+/** The ontology's labels an editor of this kind draws with. */
+export function labelsFor(definition: OntologyDefinition, kind: "image" | "text"): OntologyObject[] {
+  return definition.objects.filter((object) =>
+    kind === "image" ? object.kind === "bbox" || object.kind === "polygon" : object.kind === "span",
+  );
 }
 
-function newKey(): string {
-  return typeof crypto.randomUUID === "function"
-    ? crypto.randomUUID()
-    : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
+const LEAVE_WORDS =
+  "Your changes to this task are not sent yet. They stay in this tab's memory, so you find them here again, until you reload or close the tab; nothing is stored on this computer.";
 
 export function Workspace({
-  data,
-  mode,
+  definition,
+  taskVersion,
   kind,
+  start,
+  readOnly,
+  draftKey,
+  submit,
   onDone,
   renderEditor,
+  before,
+  after,
+  actions,
 }: {
-  data: TaskData;
-  mode: Mode;
+  definition: OntologyDefinition;
+  /** The task's version: a draft made on another version of the task is dropped. */
+  taskVersion: number;
   kind: "image" | "text";
+  /** The version the editor starts from (null: an empty annotation). */
+  start: AnnotationVersion | null;
+  readOnly: boolean;
+  /** Where this work's draft is kept in memory; null: no draft (read-only). */
+  draftKey: string | null;
+  submit: SubmitAction | null;
   onDone: (words: string) => void;
-  renderEditor: (props: EditorProps) => ReactNode;
+  renderEditor: RenderEditor;
+  /** Shown between the task's actions and the editor (the review form). */
+  before?: ReactNode;
+  /** Shown after the editor and its send button (the versions). */
+  after?: ReactNode;
+  /** More buttons beside the send button. */
+  actions?: ReactNode;
 }) {
-  const latest = latestVersion(data.versions);
-  const [history, dispatch] = useReducer(reducer, latest?.payload, (payload) => initialHistory(fromPayload(payload)));
+  const basis = useMemo(() => ({ taskVersion, startVersionId: start?.id ?? null }), [taskVersion, start]);
+  const [restored] = useState(() => (draftKey && !readOnly ? drafts.get(draftKey, basis) : null));
+  const [history, dispatch] = useReducer(reducer, null, () => restored ?? initialHistory(fromPayload(start?.payload)));
+  const [showRestored, setShowRestored] = useState(restored !== null && canUndo(restored));
   const doc = history.present;
-  const readOnly = mode !== "annotate";
   const dialog = useRef<ShortcutsDialogHandle>(null);
   const [submitting, setSubmitting] = useState(false);
+  const [sent, setSent] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
-  const submitKey = useRef<{ doc: AnnotationDoc; key: string } | null>(null);
 
-  const definition = data.ontology.definition;
-  const labels = useMemo(
-    () =>
-      definition.objects.filter((object) =>
-        kind === "image" ? object.kind === "bbox" || object.kind === "polygon" : object.kind === "span",
-      ),
-    [definition.objects, kind],
-  );
-
+  const labels = useMemo(() => labelsFor(definition, kind), [definition, kind]);
   const onChange = useCallback((change: Change) => dispatch({ type: "apply", change }), []);
 
   const answer = useCallback(
@@ -80,9 +119,46 @@ export function Workspace({
     [onChange],
   );
 
-  // Undo, redo and "?" from anywhere but a field.
+  const dirty = !readOnly && !sent && canUndo(history);
+
+  // The draft follows the work: kept while there are changes, dropped when there are none.
+  useEffect(() => {
+    if (!draftKey || readOnly || sent) return;
+    if (canUndo(history)) drafts.set(draftKey, basis, history);
+    else drafts.delete(draftKey);
+  }, [draftKey, readOnly, sent, history, basis]);
+
+  const leaveDialog = useLeaveGuard(dirty, LEAVE_WORDS);
+
+  async function send() {
+    if (!submit || submitting || sent) return;
+    setSubmitting(true);
+    setProblem(null);
+    try {
+      const words = await submit.run(toPayload(doc));
+      if (draftKey) drafts.delete(draftKey);
+      setSent(true);
+      onDone(words);
+    } catch (error) {
+      setProblem(asProblem(error));
+      setSubmitting(false);
+    }
+  }
+
+  function discard() {
+    dispatch({ type: "reset", present: fromPayload(start?.payload) });
+    if (draftKey) drafts.delete(draftKey);
+    setShowRestored(false);
+  }
+
+  // Undo, redo, submit and "?" from anywhere but a field (Ctrl + Enter from a field too).
   const keyHandler = useRef<(event: KeyboardEvent) => void>(() => undefined);
   keyHandler.current = (event) => {
+    if (!readOnly && submit && isSubmit(event) && !event.defaultPrevented && !dialogOpen()) {
+      event.preventDefault();
+      void send();
+      return;
+    }
     if (!shortcutAllowed(event)) return;
     if (event.key === "?") {
       event.preventDefault();
@@ -104,34 +180,9 @@ export function Workspace({
     return () => window.removeEventListener("keydown", down);
   }, []);
 
-  // Leaving with unsubmitted changes asks first.
-  const dirty = !readOnly && canUndo(history);
-  useEffect(() => {
-    if (!dirty) return;
-    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
-    window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
-  }, [dirty]);
-
-  async function submit() {
-    setSubmitting(true);
-    setProblem(null);
-    // One key per document: a retry of the same work is recognised by the api, new work is not.
-    if (!submitKey.current || submitKey.current.doc !== doc) submitKey.current = { doc, key: newKey() };
-    try {
-      const version = await api.post<AnnotationVersion>(
-        `/api/v1/tasks/${seg(data.task.id)}/annotations`,
-        { payload: toPayload(doc) },
-        { "Idempotency-Key": submitKey.current.key },
-      );
-      onDone(`Submitted: version ${version.version} of this task's annotation is saved.`);
-    } catch (error) {
-      setProblem(asProblem(error));
-      setSubmitting(false);
-    }
-  }
-
   const objectCount = doc.objects.length;
+  const shortcuts =
+    kind === "image" ? (readOnly ? VIEW_IMAGE_SHORTCUTS : IMAGE_SHORTCUTS) : readOnly ? VIEW_TEXT_SHORTCUTS : TEXT_SHORTCUTS;
 
   return (
     <div className="workspace">
@@ -159,21 +210,23 @@ export function Workspace({
         <button type="button" onClick={() => dialog.current?.open()} aria-keyshortcuts="?">
           Keyboard shortcuts
         </button>
-        {!readOnly ? (
-          <>
-            <span className="toolbar-spacer" />
-            <span className="meta">
-              {objectCount} {objectCount === 1 ? "object" : "objects"}
-            </span>
-            <button type="button" className="primary" onClick={submit} disabled={submitting}>
-              {submitting ? "Submitting…" : "Submit"}
-            </button>
-          </>
-        ) : null}
+        <span className="toolbar-spacer" />
+        <span className="meta">
+          {objectCount} {objectCount === 1 ? "object" : "objects"}
+        </span>
       </div>
-      {problem ? <ErrorBanner problem={problem} onDismiss={() => setProblem(null)} /> : null}
-      {mode === "review" ? <ReviewForm taskId={data.task.id} reviews={data.reviews} onDone={onDone} /> : null}
-      {latest === null && readOnly ? <p className="status status-empty">No annotation has been submitted for this task yet.</p> : null}
+      {showRestored && dirty ? (
+        <div className="draft-note">
+          <p>Your changes from earlier in this tab are back. They are not sent yet.</p>
+          <button type="button" className="small" onClick={discard}>
+            Discard changes
+          </button>
+        </div>
+      ) : null}
+      {before}
+      {start === null && readOnly ? (
+        <p className="status status-empty">No annotation has been submitted for this task yet.</p>
+      ) : null}
       {renderEditor({ objects: doc.objects, labels, readOnly, onChange })}
       <Classifications
         questions={definition.classifications}
@@ -181,82 +234,29 @@ export function Workspace({
         onChange={answer}
         readOnly={readOnly}
       />
-      <ShortcutsDialog ref={dialog} shortcuts={kind === "image" ? IMAGE_SHORTCUTS : TEXT_SHORTCUTS} />
-    </div>
-  );
-}
-
-function ReviewForm({
-  taskId,
-  reviews,
-  onDone,
-}: {
-  taskId: string;
-  reviews: readonly Review[];
-  onDone: (words: string) => void;
-}) {
-  const commentId = useId();
-  const errorId = useId();
-  const [comment, setComment] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [missing, setMissing] = useState(false);
-
-  async function decide(decision: "approve" | "reject") {
-    if (decision === "reject" && !comment.trim()) {
-      setMissing(true);
-      return;
-    }
-    setMissing(false);
-    setBusy(true);
-    setProblem(null);
-    try {
-      await api.post<Review>(`/api/v1/tasks/${seg(taskId)}/reviews`, { decision, comment: comment.trim() });
-      onDone(
-        decision === "approve"
-          ? "Approved: the task is done."
-          : "Rejected: the task went back to its annotator with your comment.",
-      );
-    } catch (error) {
-      setProblem(asProblem(error));
-      setBusy(false);
-    }
-  }
-
-  return (
-    <section className="review-form" aria-labelledby="review-heading">
-      <h2 id="review-heading">Review</h2>
-      {reviews.length > 0 ? (
-        <p className="meta">
-          Reviewed {reviews.length} time{reviews.length === 1 ? "" : "s"} before.
-        </p>
+      {!readOnly && submit ? (
+        <div className="task-submit">
+          {problem ? <ErrorBanner problem={problem} onDismiss={() => setProblem(null)} /> : null}
+          <div className="task-submit-actions">
+            <button
+              type="button"
+              className="primary"
+              onClick={() => void send()}
+              disabled={submitting || sent}
+              aria-keyshortcuts="Control+Enter"
+            >
+              {submitting ? submit.busyLabel : submit.label}
+            </button>
+            {actions}
+            <span className="meta">
+              {dirty ? "Changes not sent yet." : "No changes yet."} Ctrl + Enter sends from anywhere on the page.
+            </span>
+          </div>
+        </div>
       ) : null}
-      <div className="field">
-        <label htmlFor={commentId}>Comment</label>
-        <textarea
-          id={commentId}
-          rows={3}
-          maxLength={10000}
-          value={comment}
-          onChange={(event) => setComment(event.target.value)}
-          aria-invalid={missing ? true : undefined}
-          aria-describedby={missing ? errorId : undefined}
-        />
-        {missing ? (
-          <p id={errorId} className="field-error" role="alert">
-            Say what to fix: a rejection needs a comment.
-          </p>
-        ) : null}
-      </div>
-      <div className="review-actions">
-        <button type="button" className="primary" onClick={() => decide("approve")} disabled={busy}>
-          Approve
-        </button>
-        <button type="button" className="danger" onClick={() => decide("reject")} disabled={busy}>
-          Reject
-        </button>
-      </div>
-      {problem ? <ErrorBanner problem={problem} onDismiss={() => setProblem(null)} /> : null}
-    </section>
+      {after}
+      <ShortcutsDialog ref={dialog} shortcuts={shortcuts} editing={!readOnly} />
+      {leaveDialog}
+    </div>
   );
 }

@@ -7,9 +7,11 @@ import {
   dropRepeatedPoints,
   fitView,
   keepRectInside,
+  moveVertex,
   normalizeRect,
   pointsBounds,
   resizeRect,
+  stepVertex,
   toImage,
   translatePoints,
   wheelFactor,
@@ -103,5 +105,33 @@ describe("view", () => {
     expect(wheelFactor(-100, 0)).toBeGreaterThan(1);
     expect(wheelFactor(100, 0)).toBeLessThan(1);
     expect(wheelFactor(3, 1)).toBeCloseTo(wheelFactor(99, 0));
+  });
+});
+
+describe("polygon vertices", () => {
+  const square = [10, 10, 20, 10, 20, 20, 10, 20];
+
+  it("moves one vertex and leaves the others", () => {
+    expect(moveVertex(square, 2, { x: 25, y: 30 }, image)).toEqual([10, 10, 20, 10, 25, 30, 10, 20]);
+    expect(square).toEqual([10, 10, 20, 10, 20, 20, 10, 20]);
+  });
+
+  it("keeps a moved vertex inside the image", () => {
+    expect(moveVertex(square, 0, { x: -5, y: 70 }, image)).toEqual([0, 50, 20, 10, 20, 20, 10, 20]);
+  });
+
+  it("answers the same list for no change or a vertex that is not there", () => {
+    expect(moveVertex(square, 1, { x: 20, y: 10 }, image)).toBe(square);
+    expect(moveVertex(square, 4, { x: 1, y: 1 }, image)).toBe(square);
+    expect(moveVertex(square, -1, { x: 1, y: 1 }, image)).toBe(square);
+  });
+
+  it("steps through the vertices, wrapping, from none", () => {
+    expect(stepVertex(null, 1, 4)).toBe(0);
+    expect(stepVertex(null, -1, 4)).toBe(3);
+    expect(stepVertex(3, 1, 4)).toBe(0);
+    expect(stepVertex(0, -1, 4)).toBe(3);
+    expect(stepVertex(7, 1, 4)).toBe(0);
+    expect(stepVertex(0, 1, 0)).toBeNull();
   });
 });

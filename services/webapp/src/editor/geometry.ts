@@ -194,3 +194,23 @@ export function boxAround(centre: Point, bounds: Size): Rect {
   const side = Math.max(MIN_BOX * 4, Math.round(Math.min(bounds.width, bounds.height) / 5));
   return keepRectInside({ x: centre.x - side / 2, y: centre.y - side / 2, width: side, height: side }, bounds);
 }
+
+/** A polygon with its vertex `index` (of the flat list's points) moved to `point`, kept inside
+ * the image; the same list when nothing changes or the index is not a vertex. */
+export function moveVertex(points: number[], index: number, point: Point, bounds: Size): number[] {
+  const at = 2 * index;
+  if (!Number.isInteger(index) || index < 0 || at + 1 >= points.length) return points;
+  const { x, y } = clampPoint(point, bounds);
+  if (points[at] === x && points[at + 1] === y) return points;
+  const out = points.slice();
+  out[at] = x;
+  out[at + 1] = y;
+  return out;
+}
+
+/** The vertex `step` places after `index` (wrapping), in a polygon of `count` vertices. */
+export function stepVertex(index: number | null, step: 1 | -1, count: number): number | null {
+  if (count <= 0) return null;
+  if (index === null || index < 0 || index >= count) return step === 1 ? 0 : count - 1;
+  return (index + step + count) % count;
+}

@@ -7,7 +7,8 @@ import type { Project, Task, TaskStage } from "../api/types";
 import { ErrorBanner, Loading, Notice } from "../components/status";
 import { fetchAll } from "../components/usePaged";
 import { useResource } from "../components/useResource";
-import { navigate, paths, useTitle } from "../router";
+import { Link, navigate, paths, useTitle } from "../router";
+import { useSignedIn } from "../session";
 import { ExportSection } from "./ExportSection";
 import { stageWords } from "./StageBadge";
 
@@ -32,7 +33,10 @@ export function ProjectPage({ projectId }: { projectId: string }) {
   const data = project.data;
   return (
     <>
-      <h1>{data.name}</h1>
+      <div className="page-head">
+        <h1>{data.name}</h1>
+        <SettingsLink projectId={projectId} />
+      </div>
       {data.description ? <p className="lead">{data.description}</p> : null}
       <p className="meta">
         {data.review_required ? "Submitted work is reviewed." : "Submitted work is not reviewed."}
@@ -42,6 +46,27 @@ export function ProjectPage({ projectId }: { projectId: string }) {
       <ExportSection projectId={projectId} />
     </>
   );
+}
+
+/** "Project settings", for those who run the project: org Admins, and (found by reading the
+ * workflow, which only the project's managers may) project Admins and Team Managers. */
+function SettingsLink({ projectId }: { projectId: string }) {
+  const { me } = useSignedIn();
+  const orgAdmin = me?.role === "admin";
+  // Taskers never manage a project (the api ignores a managing project role for them): no probe.
+  const mayManage = me !== null && me.role !== "tasker";
+  const manages = useResource(
+    (signal) =>
+      orgAdmin || !mayManage
+        ? Promise.resolve(orgAdmin)
+        : api.get(`/api/v1/projects/${seg(projectId)}/workflow`, signal).then(
+            () => true,
+            () => false,
+          ),
+    [projectId, orgAdmin, mayManage],
+  );
+  if (manages.state !== "ready" || !manages.data) return null;
+  return <Link to={paths.projectSettings(projectId)}>Project settings</Link>;
 }
 
 function StageCounts({ projectId }: { projectId: string }) {

@@ -4,10 +4,12 @@ import type { Project } from "../api/types";
 import { Empty, ErrorBanner, Loading } from "../components/status";
 import { usePaged } from "../components/usePaged";
 import { Link, paths, useTitle } from "../router";
+import { useSignedIn } from "../session";
 
 export function Projects() {
   useTitle("Projects");
   const projects = usePaged<Project>("/api/v1/projects?limit=50");
+  const { me } = useSignedIn();
 
   return (
     <>
@@ -16,6 +18,11 @@ export function Projects() {
         <button type="button" onClick={projects.reload} disabled={projects.loading}>
           Refresh
         </button>
+        {me?.role === "admin" ? (
+          <Link to={paths.projectNew()} className="button-link">
+            New project
+          </Link>
+        ) : null}
       </div>
       {projects.problem ? <ErrorBanner problem={projects.problem} onRetry={projects.reload} /> : null}
       {projects.loading ? <Loading what="projects" /> : null}
