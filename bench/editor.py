@@ -19,6 +19,7 @@ import io
 import os
 import random
 import secrets
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -199,10 +200,11 @@ class EditorBenchmark:
         return tenant.slug, annotator_email, str(task["id"])
 
     def _measure(self, context: Context, url: str, slug: str, email: str, task_id: str) -> dict[str, Any]:
-        home = browser_home(
-            context.work_dir / f"editor-browser-{uuid.uuid4().hex[:6]}", context.stack.ca_file
-        )
-        with sync_playwright() as playwright:
+        with (
+            tempfile.TemporaryDirectory(prefix="enclave-editor-browser-") as folder,
+            sync_playwright() as playwright,
+        ):
+            home = browser_home(Path(folder), context.stack.ca_file)
             browser = playwright.chromium.launch(
                 executable_path=str(CHROMIUM), headless=True, env=chromium_env(home)
             )

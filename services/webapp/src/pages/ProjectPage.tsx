@@ -1,15 +1,15 @@
 // A project's overview: what it is, how many of its tasks are in each stage, "Take next task",
 // and exports (start one, follow its progress, download the result).
 
-import { useState } from "react";
-import { api, asProblem, seg, type Problem } from "../api/client";
+import { api, seg } from "../api/client";
 import type { Project, Task, TaskStage } from "../api/types";
 import { ErrorBanner, Loading, Notice } from "../components/status";
 import { fetchAll } from "../components/usePaged";
 import { useResource } from "../components/useResource";
-import { Link, navigate, paths, useTitle } from "../router";
+import { Link, paths, useTitle } from "../router";
 import { useSignedIn } from "../session";
 import { ExportSection } from "./ExportSection";
+import { useTakeNext } from "./takeNext";
 import { stageWords } from "./StageBadge";
 
 const STAGES: TaskStage[] = ["annotate", "review", "done"];
@@ -109,27 +109,7 @@ function StageCounts({ projectId }: { projectId: string }) {
 }
 
 function TakeNext({ projectId }: { projectId: string }) {
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [nothing, setNothing] = useState(false);
-
-  async function take() {
-    setBusy(true);
-    setProblem(null);
-    setNothing(false);
-    try {
-      const answer = await api.post<{ task: Task | null }>(`/api/v1/projects/${seg(projectId)}/tasks/next`, {});
-      if (answer.task) {
-        navigate(paths.task(answer.task.id));
-        return;
-      }
-      setNothing(true);
-    } catch (error) {
-      setProblem(asProblem(error));
-    }
-    setBusy(false);
-  }
-
+  const { take, busy, problem, nothing, dismiss } = useTakeNext(projectId);
   return (
     <section aria-labelledby="work-heading" className="section">
       <h2 id="work-heading">Work</h2>
@@ -139,7 +119,7 @@ function TakeNext({ projectId }: { projectId: string }) {
         </button>
       </p>
       {nothing ? <Notice>No task is waiting for you in this project right now.</Notice> : null}
-      {problem ? <ErrorBanner problem={problem} onDismiss={() => setProblem(null)} /> : null}
+      {problem ? <ErrorBanner problem={problem} onDismiss={dismiss} /> : null}
     </section>
   );
 }

@@ -10,7 +10,7 @@ import { api, asProblem, send, seg, type Problem } from "../api/client";
 import type { AnnotationPayload, AnnotationVersion, Ontology, Project, Review, Task } from "../api/types";
 import { ErrorBanner, Loading, Notice, formatDate, shortId } from "../components/status";
 import { useResource } from "../components/useResource";
-import { Link, navigate, paths, useTitle } from "../router";
+import { Link, paths, useTitle } from "../router";
 import { useSignedIn } from "../session";
 import {
   isConsensus,
@@ -26,6 +26,7 @@ import { ReviewConsensus } from "./ReviewConsensus";
 import { ReviewForm } from "./ReviewForm";
 import { ReviewVersions } from "./ReviewVersions";
 import { StageBadge } from "./StageBadge";
+import { useTakeNext } from "./takeNext";
 
 export interface TaskData {
   task: ReviewTask;
@@ -143,24 +144,7 @@ export function TaskPage({ taskId }: { taskId: string }) {
 }
 
 function AfterAction({ projectId }: { projectId: string }) {
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [nothing, setNothing] = useState(false);
-  async function next() {
-    setBusy(true);
-    setProblem(null);
-    try {
-      const answer = await api.post<{ task: Task | null }>(`/api/v1/projects/${seg(projectId)}/tasks/next`, {});
-      if (answer.task) {
-        navigate(paths.task(answer.task.id));
-        return;
-      }
-      setNothing(true);
-    } catch (error) {
-      setProblem(asProblem(error));
-    }
-    setBusy(false);
-  }
+  const { take: next, busy, problem, nothing, dismiss } = useTakeNext(projectId);
   return (
     <div className="after-action">
       <button type="button" className="primary" onClick={next} disabled={busy}>
@@ -168,7 +152,7 @@ function AfterAction({ projectId }: { projectId: string }) {
       </button>
       <Link to={paths.tasks()}>Back to my tasks</Link>
       {nothing ? <p className="meta">No other task is waiting for you in this project.</p> : null}
-      {problem ? <ErrorBanner problem={problem} onDismiss={() => setProblem(null)} /> : null}
+      {problem ? <ErrorBanner problem={problem} onDismiss={dismiss} /> : null}
     </div>
   );
 }
