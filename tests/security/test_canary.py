@@ -1,13 +1,14 @@
 """Canaries: customer content put in through the api is nowhere at rest in the clear.
 
-One organization gets content of every kind the api seals, each piece carrying its own random
-marker: an uploaded PNG (a marker and a random blob after its header) named by a marker, metadata
-items with marked names and attributes, JSONL and CSV text imports with marked texts, names and
-attributes, annotation versions with distinctive coordinates, and review comments (a rejection and an
-approval). The api reads it all back, proving the content is really there. Then a superuser
-``pg_dump`` of the whole database and every file under MinIO's data directory are searched for each
-marker — as UTF-8 and as hex, the way a dump shows ``bytea`` — and none may be found. Each search
-first proves it looked at the organization's rows and objects, so it cannot pass by finding nothing.
+One organization gets content of every kind the api seals, each piece carrying its own random marker: an
+uploaded PNG (a marker and a random blob after its header) named by a marker, metadata items with marked
+names and attributes, JSONL and CSV text imports with marked texts, names and attributes, annotation
+versions with distinctive coordinates, review comments (a rejection and an approval), and the reason a
+Label Studio import failed (it quotes the marked file it could not find). The api reads it all back,
+proving the content is really there. Then a superuser ``pg_dump`` of the whole database and every file
+under MinIO's data directory are searched for each marker — as UTF-8 and as hex, the way a dump shows
+``bytea`` — and none may be found. Each search first proves it looked at the organization's rows and
+objects, so it cannot pass by finding nothing.
 """
 
 from __future__ import annotations
@@ -30,7 +31,10 @@ from minio import Minio
 from enclave.crypto.segmented import MAGIC
 from enclave.storage.objects import bucket_name
 from tests.integration.domain.world import ONTOLOGY, Tenant
+from tests.integration.jobs.jobs import import_export, label_studio_project
 from tests.integration.stack import Stack
+from tests.support import label_studio_exports as ls
+from tests.support.worker_process import running_worker
 
 if TYPE_CHECKING:
     from tests.security.conftest import Superuser, UploadPng
@@ -197,14 +201,30 @@ def _put_annotations_and_reviews(canary: Canary, dataset_id: str) -> None:
     assert sorted(r["comment"] for r in reviews) == sorted([rejection["comment"], approval["comment"]])
 
 
+def _put_failed_import(canary: Canary, stack: Stack, log: Path) -> None:
+    """A Label Studio import naming an image nobody uploaded: the job's reason quotes the name."""
+    tenant = canary.tenant
+    folder = ls.FIXTURES / "image_bbox_1"
+    tasks = json.loads((folder / "JSON.json").read_bytes())
+    tasks[0]["data"]["image"] = f"/data/upload/9/{canary.mark('import_failure_file')}.png"
+    project_id, _ = label_studio_project(tenant, folder)
+    with running_worker(stack, log):
+        job = import_export(tenant, project_id, json.dumps(tasks).encode())
+    assert job["state"] == "failed", job
+    assert canary.markers["import_failure_file"] in job["error"]
+
+
 @pytest.fixture(scope="module")
-def canary(api_url: str, stack: Stack, upload_png: UploadPng) -> Iterator[Canary]:
+def canary(
+    api_url: str, stack: Stack, upload_png: UploadPng, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Canary]:
     """One organization holding marked content of every sealed kind, read back through the api."""
     with httpx.Client(base_url=api_url, verify=stack.tls, timeout=60) as client:
         canary = Canary(Tenant.create(client))
         images = _put_images(canary, upload_png)
         _put_texts(canary)
         _put_annotations_and_reviews(canary, images)
+        _put_failed_import(canary, stack, tmp_path_factory.mktemp("worker") / "worker.log")
         yield canary
 
 

@@ -37,6 +37,8 @@ _ITEMS = "data_items"
 _NAME = "name"
 _ATTRIBUTES = "attributes"
 _TEXT = "text"
+_JOBS = "jobs"
+_FAILURE_DETAIL = "failure_detail"
 
 
 def object_ad(organization_id: uuid.UUID, item_id: uuid.UUID) -> bytes:
@@ -82,6 +84,12 @@ class ContentCipher:
 
     async def open_review_comment(self, review_id: uuid.UUID, sealed: bytes) -> str:
         return (await self._open(sealed, _REVIEWS, review_id, _COMMENT)).decode("utf-8")
+
+    async def seal_job_failure(self, job_id: uuid.UUID, detail: str) -> bytes:
+        return await self._seal(detail.encode("utf-8"), _JOBS, job_id, _FAILURE_DETAIL)
+
+    async def open_job_failure(self, job_id: uuid.UUID, sealed: bytes) -> str:
+        return (await self._open(sealed, _JOBS, job_id, _FAILURE_DETAIL)).decode("utf-8")
 
     async def seal_item_name(self, item_id: uuid.UUID, name: str) -> bytes:
         return await self._seal(name.encode("utf-8"), _ITEMS, item_id, _NAME)

@@ -23,12 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from enclave.audit.actions import AuditAction, Outcome
 from enclave.audit.recorder import AuditRecorder, RequestFacts
+from enclave.crypto.content import ContentCipher
 from enclave.crypto.keyring import KeyRing
 from enclave.db.models import Job as JobRow
 from enclave.db.repositories.jobs import Claim, JobRepository
 from enclave.db.session import bind_tenant
 from enclave.domain.errors import DomainError
-from enclave.domain.jobs import JobKind, JobState
+from enclave.domain.jobs import JobFailure, JobKind, JobState
 from enclave.exchange.errors import ExchangeError
 from enclave.settings import WorkerSettings
 from enclave.storage.objects import ObjectStore
@@ -42,7 +43,6 @@ EVENTS = {
 }
 #: How often work that reads in batches looks at its job's row.
 POLL_S = 0.5
-FAILED = "The job failed on the server; nothing was kept. Ask again, or ask your administrator."
 
 
 class Stopped(Exception):
@@ -121,16 +121,19 @@ async def run(context: WorkerContext, claim: Claim, works: dict[JobKind, Work]) 
     log.info("job_started", job_id=str(job.id), kind=job.kind.value, attempt=claim.attempt)
     renewing = asyncio.create_task(attempt.keep_alive())
     values: dict[str, Any] = {}
+    detail: str | None = None
+    failure: JobFailure | None = None
     try:
         values = await works[job.kind](attempt, job)
-        state, outcome, message = JobState.SUCCEEDED, Outcome.SUCCESS, None
+        state, outcome = JobState.SUCCEEDED, Outcome.SUCCESS
     except Stopped:
-        state, outcome, message = JobState.CANCELLED, Outcome.FAILURE, "Cancelled; nothing was kept."
+        state, outcome, failure = JobState.CANCELLED, Outcome.FAILURE, JobFailure.CANCELLED
     except (ExchangeError, DomainError) as error:
-        state, outcome, message = JobState.FAILED, Outcome.FAILURE, str(error)
+        state, outcome, failure, detail = JobState.FAILED, Outcome.FAILURE, JobFailure.INVALID, str(error)
     except Exception:
+        # The log keeps the exception's type and frames, never its message (``enclave.logging``).
         log.exception("job_failed", job_id=str(job.id))
-        state, outcome, message = JobState.FAILED, Outcome.FAILURE, FAILED
+        state, outcome, failure = JobState.FAILED, Outcome.FAILURE, JobFailure.FAULT
     finally:
         renewing.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -140,9 +143,12 @@ async def run(context: WorkerContext, claim: Claim, works: dict[JobKind, Work]) 
         return None
     if state is not JobState.SUCCEEDED:
         await _forget(attempt)
-        values = {"error": message}
+        values = {"failure": failure}
     async with context.sessions() as session, session.begin():
         await bind_tenant(session, claim.organization_id)
+        if detail is not None:
+            cipher = ContentCipher(context.keyring, session, claim.organization_id)
+            values["failure_detail"] = await cipher.seal_job_failure(job.id, detail)
         values.setdefault("progress_done", attempt.done)
         ended = await JobRepository(session, claim.organization_id).end(claim, context.name, state, **values)
         if ended:

@@ -26,7 +26,7 @@ from enclave.datasets.uploads import SizeCounter
 from enclave.db.models import Job as JobRow
 from enclave.db.repositories.jobs import JobRepository
 from enclave.domain.errors import InvalidInput, InvalidState, NotFound, UnsupportedContent
-from enclave.domain.jobs import JobKind, JobState
+from enclave.domain.jobs import JobFailure, JobKind, JobState
 from enclave.exchange.errors import ExchangeError
 from enclave.exchange.formats import FORMATS
 from enclave.exchange.label_studio_config import parse_config
@@ -38,15 +38,33 @@ from enclave.projects.service import ProjectService
 from enclave.storage.objects import ObjectStore
 from enclave.web.sealed_objects import read_range
 
+#: What the person who asked reads for each failure with no words of its own.
+FAILURE_WORDS = {
+    JobFailure.CANCELLED: "Cancelled; nothing was kept.",
+    JobFailure.FAULT: "The job failed on the server; nothing was kept. Ask again, or ask your administrator.",
+    JobFailure.ABANDONED: "The job stopped 3 times without finishing; nothing was kept.",
+    JobFailure.INVALID: "The job could not be done; its reason was not kept.",
+}
 
-def to_schema(row: JobRow) -> Job:
-    artifact = None
-    if row.state is JobState.SUCCEEDED and row.artifact_key is not None:
-        artifact = Artifact(
-            row.artifact_name or "export",
-            row.artifact_type or "application/octet-stream",
-            row.artifact_size or 0,
-        )
+
+def artifact_of(row: JobRow) -> Artifact | None:
+    """What a finished export made (None for anything else)."""
+    if row.state is not JobState.SUCCEEDED or row.artifact_key is None:
+        return None
+    return Artifact(
+        row.artifact_name or "export",
+        row.artifact_type or "application/octet-stream",
+        row.artifact_size or 0,
+    )
+
+
+async def to_schema(row: JobRow, cipher: ContentCipher) -> Job:
+    """The job as the api shows it; an invalid input's reason is opened here (it is stored sealed)."""
+    error = None
+    if row.failure_detail is not None:
+        error = await cipher.open_job_failure(row.id, row.failure_detail)
+    elif row.failure is not None:
+        error = FAILURE_WORDS[JobFailure(row.failure)]
     return Job(
         id=row.id,
         project_id=row.project_id,
@@ -60,8 +78,8 @@ def to_schema(row: JobRow) -> Job:
         created_at=row.created_at,
         started_at=row.started_at,
         finished_at=row.finished_at,
-        error=row.error,
-        artifact=artifact,
+        error=error,
+        artifact=artifact_of(row),
         result=row.result,
     )
 
@@ -125,7 +143,7 @@ class JobService:
         )
         await self.session.flush()
         await self.session.refresh(row)
-        return to_schema(row)
+        return await to_schema(row, self.cipher)
 
     async def request_import(
         self,
@@ -169,7 +187,7 @@ class JobService:
         )
         await self.session.flush()
         await self.session.refresh(row)
-        return to_schema(row)
+        return await to_schema(row, self.cipher)
 
     async def ontology_from_label_studio(
         self, data: LabelStudioOntologyCreate, author_id: uuid.UUID
@@ -185,10 +203,12 @@ class JobService:
 
     async def list(self, project_id: uuid.UUID) -> JobList:
         await self.projects.get(project_id)
-        return JobList([to_schema(row) for row in await self.jobs.list_of_project(project_id)])
+        return JobList(
+            [await to_schema(row, self.cipher) for row in await self.jobs.list_of_project(project_id)]
+        )
 
     async def get(self, project_id: uuid.UUID, job_id: uuid.UUID) -> Job:
-        return to_schema(await self._row(project_id, job_id))
+        return await to_schema(await self._row(project_id, job_id), self.cipher)
 
     async def cancel(self, project_id: uuid.UUID, job_id: uuid.UUID) -> Job:
         """A queued job ends now; a running one is asked to stop (its worker ends it within a lease
@@ -199,20 +219,21 @@ class JobService:
         row.cancel_requested = True
         if row.state is JobState.QUEUED:
             row.state = JobState.CANCELLED
+            row.failure = JobFailure.CANCELLED
             row.finished_at = dt.datetime.now(dt.UTC)
         await self.session.flush()
-        return to_schema(row)
+        return await to_schema(row, self.cipher)
 
     async def artifact(self, project_id: uuid.UUID, job_id: uuid.UUID) -> Artifact:
         row = await self._row(project_id, job_id)
-        job = to_schema(row)
-        if job.artifact is None:
+        artifact = artifact_of(row)
+        if artifact is None:
             raise InvalidState("This job has no artifact to download (it is not a finished export).")
-        return job.artifact
+        return artifact
 
     async def read_artifact(self, project_id: uuid.UUID, job_id: uuid.UUID, start: int, end: int) -> Download:
         row = await self._row(project_id, job_id)
-        artifact = to_schema(row).artifact
+        artifact = artifact_of(row)
         if artifact is None or row.artifact_key is None or row.artifact_header is None:
             raise InvalidState("This job has no artifact to download (it is not a finished export).")
         opener = await self.cipher.job_file_opener(row.id, row.artifact_key, row.artifact_header)

@@ -189,6 +189,13 @@ class TestRefused:
         assert job["state"] == "failed"
         assert "1 images are not uploaded" in job["error"]
         assert "0a1b2c3d-never-uploaded.png" in job["error"]
+        # The reason quotes the customer's file name: it is stored sealed, as the name itself is.
+        [(failure, detail)] = sql_as_tenant(
+            tenant.org_id, "SELECT failure, failure_detail FROM jobs WHERE id = :j", j=uuid.UUID(job["id"])
+        )
+        assert failure == "invalid"
+        assert b"never-uploaded" not in bytes(detail)
+        assert len(detail) > len("0a1b2c3d-never-uploaded.png")
 
     def test_malformed_json(self, tenant: Tenant, worker: None) -> None:
         project_id, _ = label_studio_project(tenant, ls.FIXTURES / "text_ner_1")

@@ -1,6 +1,7 @@
 """Workers as processes: a worker killed in the middle of an export leaves no artifact, partial or
 whole, and the job completes on another worker from the start; a cancelled job stops and keeps
-nothing; a job no worker has taken yet ends at once when cancelled."""
+nothing; a job no worker has taken yet ends at once when cancelled; a job whose workers keep dying is
+given up after its third attempt, saying so."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import httpx
 import pytest
 
 from enclave.storage.objects import bucket_name
-from tests.integration.domain.world import Tenant
+from tests.integration.domain.world import Tenant, sql_as_tenant
 from tests.integration.jobs.jobs import wait_for
 from tests.integration.stack import Stack
 from tests.support.api_process import stop_process
@@ -114,6 +115,7 @@ def test_a_cancelled_job_stops_and_keeps_nothing(
         assert asked["cancel_requested"] is True
         job = wait_for(tenant, project, job_id, timeout=30)
     assert job["state"] == "cancelled", job
+    assert job["error"] == "Cancelled; nothing was kept."
     assert job["progress"]["done"] < TASKS
     assert job["artifact"] is None
     assert stored_objects(stack, tenant, job_id) == []
@@ -124,6 +126,25 @@ def test_a_queued_job_cancelled_ends_at_once(tenant: Tenant, project: str) -> No
     job_id = ask(tenant, project)  # no worker runs in this test
     job = tenant.ok("POST", f"/projects/{project}/jobs/{job_id}/cancellation")
     assert job["state"] == "cancelled"
+    assert job["error"] == "Cancelled; nothing was kept."
     again = tenant.call("POST", f"/projects/{project}/jobs/{job_id}/cancellation")
     assert again.status_code == 409
     assert again.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_job_whose_workers_keep_dying_is_given_up_after_three_attempts(
+    tenant: Tenant, project: str, stack: Stack, tmp_path: Path
+) -> None:
+    job_id = ask(tenant, project)
+    # As if a third worker had taken it and died: running, its lease over.
+    sql_as_tenant(
+        tenant.org_id,
+        "UPDATE jobs SET state = 'running', attempts = 3, worker = 'gone',"
+        " lease_until = now() - interval '1 second' WHERE id = :j",
+        j=uuid.UUID(job_id),
+    )
+    with running_worker(stack, tmp_path / "worker.log"):
+        job = wait_for(tenant, project, job_id, timeout=30)
+    assert (job["state"], job["attempts"]) == ("failed", 3), job
+    assert job["error"] == "The job stopped 3 times without finishing; nothing was kept."
+    assert stored_objects(stack, tenant, job_id) == []

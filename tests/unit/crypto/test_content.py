@@ -128,6 +128,15 @@ KINDS = [
         "data_items",
         "text",
     ),
+    Kind(
+        "seal_job_failure",
+        "open_job_failure",
+        "task 2004: photo-of-patient-17.png is not uploaded",
+        "task 2004: photo-of-patient-17.png is not uploaded",
+        b"task 2004: photo-of-patient-17.png is not uploaded",
+        "jobs",
+        "failure_detail",
+    ),
 ]
 #: Pairs of kinds bound to different places: a value of the first never opens as the second.
 OTHER_KINDS = [

@@ -12,13 +12,13 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, Index, LargeBinary, String, Text, text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, ForeignKey, Index, LargeBinary, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from enclave.db.models.base import Base, TenantMixin
 from enclave.db.models.identity import pg_enum
-from enclave.domain.jobs import JobKind, JobState
+from enclave.domain.jobs import JobFailure, JobKind, JobState
 
 
 class Job(TenantMixin, Base):
@@ -26,6 +26,7 @@ class Job(TenantMixin, Base):
     __table_args__ = (
         # What a worker looks for: jobs not finished, oldest first.
         Index("ix_jobs_claimable", "created_at", postgresql_where=text("state IN ('queued', 'running')")),
+        CheckConstraint(f"failure IN ({', '.join(repr(f.value) for f in JobFailure)})", name="failure"),
     )
     organization_indexed_alone = False  # see TenantMixin
 
@@ -42,8 +43,10 @@ class Job(TenantMixin, Base):
     lease_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     progress_done: Mapped[int] = mapped_column(BigInteger, default=0)
     progress_total: Mapped[int | None] = mapped_column(BigInteger)
-    #: Why it failed, written for the person who asked (never an internal detail).
-    error: Mapped[str | None] = mapped_column(Text)
+    #: Why it did not succeed; for ``INVALID`` the words are in ``failure_detail``, sealed with the
+    #: organization's key and bound to this row (they can quote an item's name or a label).
+    failure: Mapped[JobFailure | None] = mapped_column(String(20))
+    failure_detail: Mapped[bytes | None] = mapped_column(LargeBinary)
     #: The input an import reads (an encrypted object in the organization's bucket), if any.
     input_key: Mapped[str | None] = mapped_column(String(200))
     input_header: Mapped[bytes | None] = mapped_column(LargeBinary)
