@@ -3,10 +3,10 @@
 One organization gets content of every kind the api seals, each piece carrying its own random marker: an
 uploaded PNG (a marker and a random blob after its header) named by a marker, metadata items with marked
 names and attributes, JSONL and CSV text imports with marked texts, names and attributes, annotation
-versions with distinctive coordinates, review comments (a rejection and an approval), and the reason a
-Label Studio import failed (it quotes the marked file it could not find). The api reads it all back,
-proving the content is really there. Then a superuser ``pg_dump`` of the whole database and every file
-under MinIO's data directory are searched for each marker — as UTF-8 and as hex, the way a dump shows
+versions with distinctive coordinates, review comments (a rejection and an approval), a draft, and the
+reason a Label Studio import failed (it quotes the marked file it could not find). The api reads it all
+back, proving the content is really there. Then a superuser ``pg_dump`` of the whole database and every
+file under MinIO's data directory are searched for each marker — as UTF-8 and as hex, the way a dump shows
 ``bytea`` — and none may be found. Each search first proves it looked at the organization's rows and
 objects, so it cannot pass by finding nothing.
 """
@@ -199,6 +199,14 @@ def _put_annotations_and_reviews(canary: Canary, dataset_id: str) -> None:
     ]
     reviews = tenant.ok("GET", f"/tasks/{task}/reviews")["items"]
     assert sorted(r["comment"] for r in reviews) == sorted([rejection["comment"], approval["comment"]])
+
+    # Unsent work, kept on the server as a draft of the next task.
+    x = _coordinate()
+    canary.markers["draft coordinate"] = json.dumps(x)
+    draft = {"objects": [{"kind": "bbox", "label": "car", "x": x, "y": 3.0, "width": 5.0, "height": 6.0}]}
+    following = tenant.ok("POST", f"/projects/{project}/tasks/next", annotator, json={})["task"]["id"]
+    tenant.ok("PUT", f"/tasks/{following}/draft", annotator, json={"payload": draft})
+    assert tenant.ok("GET", f"/tasks/{following}/draft", annotator)["payload"]["objects"][0]["x"] == x
 
 
 def _put_failed_import(canary: Canary, stack: Stack, log: Path) -> None:

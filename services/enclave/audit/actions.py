@@ -57,6 +57,7 @@ class AuditAction(enum.StrEnum):
     PROJECT_TASK_CREATE = "project:task:create"
     PROJECT_WORKFLOW_UPDATE = "project:workflow:update"
     TASK_ANNOTATION_SUBMIT = "task:annotation:submit"
+    TASK_DRAFT_SAVE = "task:draft:save"
     TASK_REVIEW_DECIDE = "task:review:decide"
     TASK_TASK_ASSIGN = "task:task:assign"
     TASK_TASK_REMOVE = "task:task:remove"

@@ -52,6 +52,8 @@ class Permission(enum.StrEnum):
     TASK_ANNOTATION_READ = "task:annotation:read"
     TASK_CONTENT_READ = "task:content:read"
     TASK_ANNOTATION_SUBMIT = "task:annotation:submit"
+    #: Save and read back one's own draft of a task (whoever may submit it).
+    TASK_DRAFT_KEEP = "task:draft:keep"
     TASK_REVIEW_DECIDE = "task:review:decide"
     TASK_REVIEW_READ = "task:review:read"
     TASK_TASK_ASSIGN = "task:task:assign"

@@ -130,6 +130,7 @@ RULES: dict[P, Rule] = {
     P.TASK_TASK_ASSIGN: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
     P.TASK_TASK_REMOVE: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
     P.TASK_ANNOTATION_SUBMIT: Rule(as_assignee=ANNOTATING),
+    P.TASK_DRAFT_KEEP: Rule(as_assignee=ANNOTATING),
     P.TASK_REVIEW_DECIDE: Rule(as_reviewer=REVIEWING),
 }
 

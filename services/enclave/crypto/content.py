@@ -37,6 +37,7 @@ _ITEMS = "data_items"
 _NAME = "name"
 _ATTRIBUTES = "attributes"
 _TEXT = "text"
+_DRAFTS = "annotation_drafts"
 _JOBS = "jobs"
 _FAILURE_DETAIL = "failure_detail"
 
@@ -78,6 +79,12 @@ class ContentCipher:
         """An annotation version's payload as the JSON bytes it was sealed as (not decoded: for
         passing on as it is, as an export does)."""
         return await self._open(sealed, _ANNOTATIONS, version_id, _PAYLOAD)
+
+    async def seal_draft_payload(self, draft_id: uuid.UUID, payload: Any) -> bytes:
+        return await self._seal(msgspec.json.encode(payload), _DRAFTS, draft_id, _PAYLOAD)
+
+    async def open_draft_payload(self, draft_id: uuid.UUID, sealed: bytes) -> Any:
+        return msgspec.json.decode(await self._open(sealed, _DRAFTS, draft_id, _PAYLOAD))
 
     async def seal_review_comment(self, review_id: uuid.UUID, comment: str) -> bytes:
         return await self._seal(comment.encode("utf-8"), _REVIEWS, review_id, _COMMENT)

@@ -1,12 +1,12 @@
-"""Tasks, their annotations and reviews: ``/api/v1/projects/{id}/tasks``, ``/api/v1/tasks/{id}``,
-``/api/v1/me/tasks``."""
+"""Tasks, their annotations, drafts and reviews: ``/api/v1/projects/{id}/tasks``,
+``/api/v1/tasks/{id}``, ``/api/v1/me/tasks``."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -16,11 +16,14 @@ from enclave.audit.events import Detail
 from enclave.authz.permissions import Permission
 from enclave.authz.principal import Resource
 from enclave.domain.roles import TaskStage
-from enclave.tasks.deps import provide_task_service
+from enclave.tasks.deps import provide_draft_service, provide_task_service
+from enclave.tasks.drafts import DraftService
 from enclave.tasks.schemas import (
     AnnotationHistory,
     AnnotationSubmit,
     AnnotationVersion,
+    Draft,
+    DraftSave,
     NextTask,
     NextTaskRequest,
     Review,
@@ -138,7 +141,40 @@ class MyTaskController(Controller):
 class TaskController(Controller):
     path = "/tasks"
     tags = ["tasks"]  # noqa: RUF012
-    dependencies = {"task_service": Provide(provide_task_service, sync_to_thread=False)}  # noqa: RUF012
+    dependencies = {  # noqa: RUF012
+        "task_service": Provide(provide_task_service, sync_to_thread=False),
+        "draft_service": Provide(provide_draft_service, sync_to_thread=False),
+    }
+
+    @get(
+        TASK + "/draft",
+        operation_id="annotation_draft_read",
+        responses=problems(404),
+        opt=access(Permission.TASK_DRAFT_KEEP, Target.TASK),
+    )
+    async def draft(
+        self, draft_service: NamedDependency[DraftService], principal: Caller, task_id: FromPath[uuid.UUID]
+    ) -> Draft:
+        """The caller's own draft of the task (empty when they saved none)."""
+        return await draft_service.get(task_id, principal)
+
+    @put(
+        TASK + "/draft",
+        operation_id="annotation_draft_save",
+        responses=problems(404, 409),
+        opt=access(Permission.TASK_DRAFT_KEEP, Target.TASK) | audited(AuditAction.TASK_DRAFT_SAVE),
+    )
+    async def save_draft(
+        self,
+        draft_service: NamedDependency[DraftService],
+        principal: Caller,
+        task_id: FromPath[uuid.UUID],
+        data: JSONBody[DraftSave],
+        audit: Audit,
+    ) -> Draft:
+        """Keeps unsent work on the task, replacing the caller's earlier draft; submitting ends it."""
+        audit.note(objects=len(data.payload.objects))
+        return await draft_service.save(task_id, principal, data.payload)
 
     @get(
         TASK,
@@ -214,11 +250,13 @@ class TaskController(Controller):
         idempotency_key: IdempotencyKey,
         audit: Audit,
     ) -> Response[AnnotationVersion]:
-        version, routed = await task_service.submit(task_id, principal, data.payload, idempotency_key)
+        version, routed = await task_service.submit(task_id, principal, data, idempotency_key)
         if routed is None:
             audit.suppress()  # a retry with the same Idempotency-Key: the first one was recorded
             return Response(version, status_code=200)
-        audit.note(annotation_version=version.version, objects=len(data.payload.objects))
+        audit.note(
+            annotation_version=version.version, objects=len(data.payload.objects), skipped=data.skipped
+        )
         audit.details.update(route_details(routed))
         return Response(version, status_code=201)
 

@@ -101,6 +101,20 @@ class AnnotationPayload(msgspec.Struct, forbid_unknown_fields=True):
 
 class AnnotationSubmit(msgspec.Struct, forbid_unknown_fields=True):
     payload: AnnotationPayload
+    #: The annotator cannot label this item (unreadable, out of scope): the version records that,
+    #: with an empty payload, and the task moves on as any submission does (to review, if asked).
+    skipped: bool = False
+
+
+class DraftSave(msgspec.Struct, forbid_unknown_fields=True):
+    payload: AnnotationPayload
+
+
+class Draft(msgspec.Struct):
+    """The caller's saved, unsent work on a task (both None: they have saved none)."""
+
+    payload: AnnotationPayload | None
+    saved_at: dt.datetime | None
 
 
 class Routed(msgspec.Struct):
@@ -120,6 +134,8 @@ class AnnotationVersion(msgspec.Struct):
     ontology_version: int
     payload: AnnotationPayload
     created_at: dt.datetime
+    #: Its author skipped the task rather than label it (the payload is empty).
+    skipped: bool = False
 
 
 class AnnotationHistory(msgspec.Struct):

@@ -25,6 +25,7 @@ from enclave.db.models import Review as ReviewRow
 from enclave.db.models import Task as TaskRow
 from enclave.db.models.base import new_id
 from enclave.db.repositories.access import AccessRepository, Lock
+from enclave.db.repositories.drafts import DraftRepository
 from enclave.db.repositories.pages import Page
 from enclave.db.repositories.projects import ProjectDatasetRepository
 from enclave.db.repositories.tasks import (
@@ -38,10 +39,12 @@ from enclave.domain.errors import Conflict, Forbidden, InvalidInput, InvalidStat
 from enclave.domain.roles import OrgRole, ProjectRole, ReviewDecision, TaskStage
 from enclave.ontologies.schemas import OntologyDefinition
 from enclave.tasks.agreement import TooComplex, agreement_of
+from enclave.tasks.payloads import check_payload
 from enclave.tasks.sampling import selected_for_review
 from enclave.tasks.schemas import (
     AnnotationHistory,
     AnnotationPayload,
+    AnnotationSubmit,
     AnnotationVersion,
     Review,
     ReviewCreate,
@@ -92,26 +95,6 @@ def page_schema(result: Page[TaskRow]) -> TaskPage:
     return TaskPage([to_schema(row) for row in result.items], result.next_cursor)
 
 
-def check_payload(payload: AnnotationPayload, ontology: OntologyDefinition) -> None:
-    """Every label must be one the ontology defines, drawn with the kind of shape it defines."""
-    kinds = {obj.name: obj.kind for obj in ontology.objects}
-    for obj in payload.objects:
-        kind = type(obj).__struct_config__.tag
-        if kinds.get(obj.label) != kind:
-            raise InvalidInput(f"'{obj.label}' is not a {kind} label of this project's ontology.")
-        if kind == "span" and obj.end <= obj.start:  # type: ignore[union-attr]
-            raise InvalidInput("A span must end after it starts.")
-    questions = {c.name: c for c in ontology.classifications}
-    for name, answers in payload.classifications.items():
-        question = questions.get(name)
-        if question is None:
-            raise InvalidInput(f"'{name}' is not a classification of this project's ontology.")
-        if not set(answers) <= set(question.options):
-            raise InvalidInput(f"An answer to '{name}' is not one of its options.")
-        if not question.multiple and len(answers) > 1:
-            raise InvalidInput(f"'{name}' takes one answer.")
-
-
 class TaskService:
     def __init__(self, session: AsyncSession, organization_id: uuid.UUID, cipher: ContentCipher) -> None:
         self.session = session
@@ -122,6 +105,7 @@ class TaskService:
         self.reviews = ReviewRepository(session, organization_id)
         self.project_datasets = ProjectDatasetRepository(session, organization_id)
         self.access = AccessRepository(session, organization_id)
+        self.drafts = DraftRepository(session, organization_id)
 
     async def _row(self, task_id: uuid.UUID, *, for_update: bool = False) -> TaskRow:
         row = await self.tasks.get_open(task_id, for_update=for_update)
@@ -228,6 +212,7 @@ class TaskService:
             ontology_version=row.ontology_version,
             payload=msgspec.convert(await self._payload(row), AnnotationPayload),
             created_at=row.created_at,
+            skipped=row.skipped,
         )
 
     async def review_schema(self, row: ReviewRow) -> Review:
@@ -256,11 +241,14 @@ class TaskService:
         return AnnotationHistory([await self.annotation_schema(row) for row in rows])
 
     async def submit(
-        self, task_id: uuid.UUID, author: Principal, payload: AnnotationPayload, idempotency_key: str | None
+        self, task_id: uuid.UUID, author: Principal, data: AnnotationSubmit, idempotency_key: str | None
     ) -> tuple[AnnotationVersion, Routed | None]:
-        """Appends a version and moves the task on; returns it and where the task went (None: a
-        retry with an Idempotency-Key already used, which returns the first version and moves
-        nothing)."""
+        """Appends a version (a skip is one, with nothing labelled) and moves the task on; returns it
+        and where the task went (None: a retry with an Idempotency-Key already used, which returns
+        the first version and moves nothing)."""
+        payload = data.payload
+        if data.skipped and (payload.objects or payload.classifications):
+            raise InvalidInput("A skipped task carries no labels: send an empty payload with 'skipped'.")
         facts = await self.annotations.submission_facts(task_id, author.user_id)  # the task is locked
         if facts is None:
             raise NotFound("No such task.")
@@ -268,6 +256,7 @@ class TaskService:
             earlier = await self.annotations.by_idempotency_key(task_id, idempotency_key)
             if earlier is not None:
                 same = await self._payload(earlier) == msgspec.to_builtins(payload)
+                same = same and earlier.skipped == data.skipped
                 if not same or earlier.author_id != author.user_id:
                     raise Conflict("This Idempotency-Key was used for a different submission.")
                 return await self.annotation_schema(earlier), None
@@ -298,7 +287,9 @@ class TaskService:
             await self.cipher.seal_annotation_payload(version_id, payload),
             idempotency_key,
             move,
+            skipped=data.skipped,
         )
+        await self.drafts.discard(task_id, author.user_id)  # the work is sent: its draft ends
         created = AnnotationVersion(
             id=version_id,
             task_id=task_id,
@@ -307,6 +298,7 @@ class TaskService:
             ontology_version=facts.ontology_version,
             payload=payload,  # as just sealed: not opened again
             created_at=created_at,
+            skipped=data.skipped,
         )
         return created, routed
 

@@ -321,6 +321,8 @@ EXPECTED: dict[str, Who] = {
     "annotation_list": SEE_THE_TASK,
     "review_list": SEE_THE_TASK,
     "annotation_submit": annotating_it(ANNOTATING),
+    "annotation_draft_read": annotating_it(ANNOTATING),
+    "annotation_draft_save": annotating_it(ANNOTATING),
     "review_create": reviewing_it(REVIEWING),
     # API keys: everyone makes and lists their own; org Admins revoke anyone's, others only their own.
     "api_key_create": EVERYONE,
@@ -742,6 +744,10 @@ RECIPES: dict[str, Recipe] = {
     "annotation_submit": lambda w, c, x: Call(
         f"/tasks/{w.fresh_task(c, x, 'annotate')}/annotations", {"payload": BOX}
     ),
+    "annotation_draft_read": lambda w, c, x: Call(f"/tasks/{w.fresh_task(c, x, 'annotate')}/draft"),
+    "annotation_draft_save": lambda w, c, x: Call(
+        f"/tasks/{w.fresh_task(c, x, 'annotate')}/draft", {"payload": BOX}
+    ),
     "review_list": lambda w, c, x: Call(f"/tasks/{w.shared_task(c, x)}/reviews"),
     "review_create": lambda w, c, x: Call(
         f"/tasks/{w.fresh_task(c, x, 'review')}/reviews", {"decision": "approve"}
@@ -801,17 +807,17 @@ def run(world: World, op: Operation) -> list[Result]:
 
 # --- the tests -------------------------------------------------------------------------------------------
 
-#: How many cases the plan holds. Of the 66 operations, 8 act on a task (an item's content included); 9
+#: How many cases the plan holds. Of the 68 operations, 10 act on a task (an item's content included); 9
 #: on a member, with 4, 4, 5, 5, 3 (org members, invitations included: 21, 20 without "self"), 3, 4, 3
-#: (project members: 10) and 2 (whose key is revoked: 1 without "own key") contexts; 49 on neither. 41
+#: (project members: 10) and 2 (whose key is revoked: 1 without "own key") contexts; 49 on neither. 43
 #: name a tenant-A row in their path: 26 plain, 7 member (12 + 10 + 1 contexts: creating and inviting
-#: name none) and 8 task operations.
+#: name none) and 10 task operations.
 #: On a task, the 6 project roles have 1, 1, 1, 2, 2 and 3 contexts: 10 per org role.
 EXPECTED_CASES = (
-    2 * (24 * (49 + 21 + 10 + 2) + 4 * 10 * 8)  # own tenant: 24 callers, by header and by key
-    + 4 * (26 + 12 + 10 + 1 + 8)  # other tenant: 4 callers, on the operations that name a tenant-A row
-    + 3 * (49 + 20 + 10 + 1 + 8)  # signed out, unknown, forged: every operation, no "self", no own key
-    + 2 * (49 + 21 + 10 + 2 + 3 * 8)  # disabled, by header and by key: an admin/annotator_reviewer
+    2 * (24 * (49 + 21 + 10 + 2) + 4 * 10 * 10)  # own tenant: 24 callers, by header and by key
+    + 4 * (26 + 12 + 10 + 1 + 10)  # other tenant: 4 callers, on the operations that name a tenant-A row
+    + 3 * (49 + 20 + 10 + 1 + 10)  # signed out, unknown, forged: every operation, no "self", no own key
+    + 2 * (49 + 21 + 10 + 2 + 3 * 10)  # disabled, by header and by key: an admin/annotator_reviewer
 )
 
 
@@ -850,7 +856,7 @@ class TestAuthorizationMatrix:
         assert sorted(KEY_MANAGEMENT - operations) == [], "key management operations that are not routes"
 
     def test_the_plan_counts_every_case(self) -> None:
-        assert len(OPERATIONS) == 66
+        assert len(OPERATIONS) == 68
         assert sum(len(plan(op)) for op in OPERATIONS) == EXPECTED_CASES
         # 4 org roles x 10 contexts by header and by key; other tenants; signed out, unknown, forged;
         # disabled by header and by key.

@@ -72,6 +72,37 @@ class TestWorkflow:
         assert tenant.ok("GET", f"/tasks/{task}/annotations")["items"] == []
         assert tenant.ok("GET", f"/tasks/{task}")["stage"] == "annotate"
 
+    def test_a_skip_is_a_version_with_nothing_labelled_that_review_sees(self, tenant: Tenant) -> None:
+        project, _ = tenant.project_with_items(1)
+        annotator = tenant.member("member")
+        reviewer = tenant.member("member")
+        tenant.join(project, annotator, "annotator")
+        tenant.join(project, reviewer, "reviewer")
+        task = tenant.ok("POST", f"/projects/{project}/tasks/next", annotator, json={})["task"]["id"]
+        labelled = tenant.call(
+            "POST", f"/tasks/{task}/annotations", annotator, json={"payload": BOX, "skipped": True}
+        )
+        assert labelled.status_code == 400
+        assert "skipped" in labelled.json()["detail"]
+        assert tenant.ok("GET", f"/tasks/{task}/annotations")["items"] == []
+
+        skipped = tenant.call(
+            "POST", f"/tasks/{task}/annotations", annotator, json={"payload": {}, "skipped": True}
+        )
+        assert skipped.status_code == 201, skipped.text
+        assert skipped.json()["skipped"] is True
+        assert tenant.ok("GET", f"/tasks/{task}")["stage"] == "review"
+        taken = tenant.ok("POST", f"/projects/{project}/tasks/next", reviewer, json={"stage": "review"})
+        assert taken["task"]["id"] == task
+        [version] = tenant.ok("GET", f"/tasks/{task}/annotations", reviewer)["items"]
+        assert (version["skipped"], version["payload"]) == (True, {"objects": [], "classifications": {}})
+        # The reviewer does not accept the skip: the task is back with its annotator, to label.
+        tenant.ok(
+            "POST", f"/tasks/{task}/reviews", reviewer, json={"decision": "reject", "comment": "readable"}
+        )
+        second = tenant.ok("POST", f"/tasks/{task}/annotations", annotator, json={"payload": BOX})
+        assert second["skipped"] is False
+
     def test_updates_need_the_current_etag(self, tenant: Tenant) -> None:
         project = tenant.call("GET", "/organization")
         etag = project.headers["etag"]

@@ -129,6 +129,15 @@ KINDS = [
         "text",
     ),
     Kind(
+        "seal_draft_payload",
+        "open_draft_payload",
+        ANNOTATION,
+        ANNOTATION,
+        msgspec.json.encode(ANNOTATION),
+        "annotation_drafts",
+        "payload",
+    ),
+    Kind(
         "seal_job_failure",
         "open_job_failure",
         "task 2004: photo-of-patient-17.png is not uploaded",

@@ -5,6 +5,7 @@ from enclave.db.models.annotation import AnnotationVersion, Review
 from enclave.db.models.audit import AuditCheckpointRow, AuditLogRow, AuditOutboxRow, AuditSourceRow
 from enclave.db.models.base import Base, TenantMixin
 from enclave.db.models.dataset import DataItem, Dataset, ProjectDataset
+from enclave.db.models.draft import AnnotationDraft
 from enclave.db.models.identity import ApiKey, Invite, OrgMembership, User
 from enclave.db.models.job import Job
 from enclave.db.models.keys import DataKeyRow
@@ -14,6 +15,7 @@ from enclave.db.models.project import Project, ProjectMember
 from enclave.db.models.task import Task
 
 __all__ = [
+    "AnnotationDraft",
     "AnnotationVersion",
     "ApiKey",
     "AuditCheckpointRow",

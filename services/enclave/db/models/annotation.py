@@ -26,7 +26,8 @@ class AnnotationVersion(TenantMixin, Base):
     #: The annotation payload (JSON), sealed: ``enclave.crypto.fields`` bound to this row and column.
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
-    #: The annotator skipped the task (an import's skipped work; the payload is what they left).
+    #: The annotator skipped the task: the editor's Skip (an empty payload), or an import's skipped
+    #: work (the payload is what they left).
     skipped: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     #: For imported work: who made it and when, as the source recorded them (``author_id`` is then the
     #: member who imported it, unless the source's author is a member of this organization).

@@ -191,6 +191,8 @@ class AnnotationRepository(TenantRepository[AnnotationVersion]):
         sealed_payload: bytes,
         idempotency_key: str | None,
         move: TaskMove,
+        *,
+        skipped: bool = False,
     ) -> dt.datetime:
         """Adds the version and moves the (locked) task as ``move`` says, bumping its ETag, in one
         statement; returns the version's creation time."""
@@ -198,6 +200,7 @@ class AnnotationRepository(TenantRepository[AnnotationVersion]):
             self.session, _APPEND, version_id, self.organization_id, task_id, version, author_id,
             ontology_version, sealed_payload, idempotency_key, move.stage.value, move.release_claim,
             move.consensus_target, move.consensus_submissions, move.agreement, move.result_version_id,
+            skipped,
         )  # fmt: skip
         if row is None:  # pragma: no cover — the INSERT always returns its row
             raise RuntimeError("the annotation version was not stored")
@@ -295,8 +298,8 @@ WITH moved AS (
   WHERE id = $3 AND organization_id = $2
 )
 INSERT INTO annotation_versions
-  (id, organization_id, task_id, version, author_id, ontology_version, payload, idempotency_key)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+  (id, organization_id, task_id, version, author_id, ontology_version, payload, idempotency_key, skipped)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $15)
 RETURNING created_at
 """
 

@@ -113,6 +113,14 @@ export interface AnnotationVersion {
   ontology_version: number;
   payload: AnnotationPayload;
   created_at: string;
+  /** Its author skipped the task rather than label it (the payload is empty). */
+  skipped?: boolean;
+}
+
+/** The caller's saved, unsent work on a task (both null: none saved). */
+export interface Draft {
+  payload: AnnotationPayload | null;
+  saved_at: string | null;
 }
 
 export type ReviewDecision = "approve" | "reject";

@@ -1,13 +1,14 @@
 // What the image and text editors share: the annotation document and its undo history, the
 // task's actions (Undo, Redo, Keyboard shortcuts), the classification questions, and the one
 // action that sends the work ("Submit" for an annotator, "Approve merged" for a consensus merge),
-// last in the focus order. Work not yet sent is kept in this tab's memory (drafts.ts) and leaving
-// the page with it asks first (LeaveGuard.tsx).
+// last in the focus order. Work not yet sent is kept in this tab's memory (drafts.ts), can be saved
+// as a draft on the server (sealed there like any annotation; "Save draft", Ctrl + S), and leaving
+// the page with unsaved changes asks first (LeaveGuard.tsx).
 
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
 import { asProblem, type Problem } from "../api/client";
-import type { AnnotationPayload, AnnotationVersion, OntologyDefinition, OntologyObject } from "../api/types";
-import { ErrorBanner } from "../components/status";
+import type { AnnotationPayload, AnnotationVersion, Draft, OntologyDefinition, OntologyObject } from "../api/types";
+import { ErrorBanner, formatDate } from "../components/status";
 import { Classifications } from "./Classifications";
 import { DraftStore } from "./drafts";
 import { fromPayload, setClassification, toggleOption, toPayload, type AnnotationDoc, type EditorObject } from "./document";
@@ -19,6 +20,7 @@ import {
   VIEW_TEXT_SHORTCUTS,
   dialogOpen,
   isRedo,
+  isSaveDraft,
   isSubmit,
   isUndo,
   shortcutAllowed,
@@ -63,13 +65,15 @@ export function labelsFor(definition: OntologyDefinition, kind: "image" | "text"
 }
 
 const LEAVE_WORDS =
-  "Your changes to this task are not sent yet. They stay in this tab's memory, so you find them here again, until you reload or close the tab; nothing is stored on this computer.";
+  "Your changes to this task are not sent or saved yet. They stay in this tab's memory, so you find them here again, until you reload or close the tab; nothing is stored on this computer. Save a draft to keep them on the server.";
 
 export function Workspace({
   definition,
   taskVersion,
   kind,
   start,
+  saved = null,
+  saveDraft = null,
   readOnly,
   draftKey,
   submit,
@@ -85,6 +89,10 @@ export function Workspace({
   kind: "image" | "text";
   /** The version the editor starts from (null: an empty annotation). */
   start: AnnotationVersion | null;
+  /** The annotator's draft saved on the server: the editor starts from it rather than `start`. */
+  saved?: Draft | null;
+  /** Saves the work as the server's draft (null: no drafts here, as in a merge). */
+  saveDraft?: ((payload: AnnotationPayload) => Promise<Draft>) | null;
   readOnly: boolean;
   /** Where this work's draft is kept in memory; null: no draft (read-only). */
   draftKey: string | null;
@@ -100,7 +108,12 @@ export function Workspace({
 }) {
   const basis = useMemo(() => ({ taskVersion, startVersionId: start?.id ?? null }), [taskVersion, start]);
   const [restored] = useState(() => (draftKey && !readOnly ? drafts.get(draftKey, basis) : null));
-  const [history, dispatch] = useReducer(reducer, null, () => restored ?? initialHistory(fromPayload(start?.payload)));
+  const startPayload = saved?.payload ?? start?.payload;
+  const [history, dispatch] = useReducer(reducer, null, () => restored ?? initialHistory(fromPayload(startPayload)));
+  // The work as last kept on the server (the draft saved, or what the editor opened with).
+  const [kept, setKept] = useState<AnnotationDoc>(history.present);
+  const [savedAt, setSavedAt] = useState<string | null>(saved?.saved_at ?? null);
+  const [saving, setSaving] = useState(false);
   const [showRestored, setShowRestored] = useState(restored !== null && canUndo(restored));
   const doc = history.present;
   const dialog = useRef<ShortcutsDialogHandle>(null);
@@ -119,7 +132,8 @@ export function Workspace({
     [onChange],
   );
 
-  const dirty = !readOnly && !sent && canUndo(history);
+  const changed = !readOnly && !sent && canUndo(history);
+  const dirty = changed && doc !== kept;
 
   // The draft follows the work: kept while there are changes, dropped when there are none.
   useEffect(() => {
@@ -129,6 +143,22 @@ export function Workspace({
   }, [draftKey, readOnly, sent, history, basis]);
 
   const leaveDialog = useLeaveGuard(dirty, LEAVE_WORDS);
+
+  async function keep() {
+    if (!saveDraft || saving || sent || readOnly) return;
+    setSaving(true);
+    setProblem(null);
+    const keeping = doc;
+    try {
+      const draft = await saveDraft(toPayload(keeping));
+      setKept(keeping);
+      setSavedAt(draft.saved_at);
+    } catch (error) {
+      setProblem(asProblem(error));
+    } finally {
+      setSaving(false);
+    }
+  }
 
   async function send() {
     if (!submit || submitting || sent) return;
@@ -146,7 +176,9 @@ export function Workspace({
   }
 
   function discard() {
-    dispatch({ type: "reset", present: fromPayload(start?.payload) });
+    const present = fromPayload(startPayload);
+    dispatch({ type: "reset", present });
+    setKept(present);
     if (draftKey) drafts.delete(draftKey);
     setShowRestored(false);
   }
@@ -157,6 +189,11 @@ export function Workspace({
     if (!readOnly && submit && isSubmit(event) && !event.defaultPrevented && !dialogOpen()) {
       event.preventDefault();
       void send();
+      return;
+    }
+    if (!readOnly && saveDraft && isSaveDraft(event) && !event.defaultPrevented && !dialogOpen()) {
+      event.preventDefault();
+      void keep();
       return;
     }
     if (!shortcutAllowed(event)) return;
@@ -215,7 +252,12 @@ export function Workspace({
           {objectCount} {objectCount === 1 ? "object" : "objects"}
         </span>
       </div>
-      {showRestored && dirty ? (
+      {saved?.payload && savedAt === saved.saved_at && !changed && !sent ? (
+        <div className="draft-note">
+          <p>Your draft saved {formatDate(saved.saved_at ?? "")} is open. It is not submitted yet.</p>
+        </div>
+      ) : null}
+      {showRestored && changed ? (
         <div className="draft-note">
           <p>Your changes from earlier in this tab are back. They are not sent yet.</p>
           <button type="button" className="small" onClick={discard}>
@@ -247,9 +289,15 @@ export function Workspace({
             >
               {submitting ? submit.busyLabel : submit.label}
             </button>
+            {saveDraft ? (
+              <button type="button" onClick={() => void keep()} disabled={saving || sent || !dirty} aria-keyshortcuts="Control+S">
+                {saving ? "Saving draft…" : "Save draft"}
+              </button>
+            ) : null}
             {actions}
-            <span className="meta">
-              {dirty ? "Changes not sent yet." : "No changes yet."} Ctrl + Enter sends from anywhere on the page.
+            <span className="meta" role="status">
+              {dirty ? "Changes not sent yet." : savedAt && changed ? `Draft saved ${formatDate(savedAt)}.` : "No changes yet."}{" "}
+              Ctrl + Enter sends from anywhere on the page.
             </span>
           </div>
         </div>

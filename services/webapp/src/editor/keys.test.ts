@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { COMMON_SHORTCUTS, FOCUS_ORDER, IMAGE_SHORTCUTS, digitIndex, isRedo, isSubmit, isUndo } from "./keys";
+import { COMMON_SHORTCUTS, FOCUS_ORDER, IMAGE_SHORTCUTS, digitIndex, isRedo, isSaveDraft, isSubmit, isUndo } from "./keys";
 
 /** The fields of a KeyboardEvent the predicates read (node has no KeyboardEvent). */
 function key(init: Partial<Pick<KeyboardEvent, "key" | "code" | "ctrlKey" | "metaKey" | "shiftKey" | "altKey">>): KeyboardEvent {
@@ -12,6 +12,14 @@ describe("keys", () => {
     expect(isSubmit(key({ key: "Enter", metaKey: true }))).toBe(true);
     expect(isSubmit(key({ key: "Enter" }))).toBe(false);
     expect(isSubmit(key({ key: "Enter", ctrlKey: true, altKey: true }))).toBe(false);
+  });
+
+  it("saves a draft with Ctrl or ⌘ + S (either case), not with S alone, Alt or Shift", () => {
+    expect(isSaveDraft(key({ key: "s", ctrlKey: true }))).toBe(true);
+    expect(isSaveDraft(key({ key: "S", metaKey: true }))).toBe(true);
+    expect(isSaveDraft(key({ key: "s" }))).toBe(false);
+    expect(isSaveDraft(key({ key: "s", ctrlKey: true, altKey: true }))).toBe(false);
+    expect(isSaveDraft(key({ key: "S", ctrlKey: true, shiftKey: true }))).toBe(false);
   });
 
   it("picks labels with the digits 1 to 9, from the row or the keypad", () => {

@@ -43,6 +43,12 @@ export function isSubmit(event: KeyboardEvent): boolean {
   return (event.ctrlKey || event.metaKey) && !event.altKey && event.key === "Enter";
 }
 
+/** Ctrl + S (Cmd + S): save the draft, from anywhere on the page (the browser's "save page" is not
+ * what a person labeling means). */
+export function isSaveDraft(event: KeyboardEvent): boolean {
+  return (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey && event.key.toLowerCase() === "s";
+}
+
 export interface Shortcut {
   keys: string;
   action: string;
@@ -62,6 +68,7 @@ export const COMMON_SHORTCUTS: Shortcut[] = [
   { keys: "Ctrl + Z", action: "Undo" },
   { keys: "Ctrl + Shift + Z, Ctrl + Y", action: "Redo" },
   { keys: "Ctrl + Enter", action: "Submit (or, when merging a consensus, approve the merge)" },
+  { keys: "Ctrl + S", action: "Save a draft on the server (not submitted; you find it again anywhere)" },
 ];
 
 /** What every page of a task has, read-only ones included. */

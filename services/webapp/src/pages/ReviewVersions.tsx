@@ -57,7 +57,7 @@ export function ReviewVersions({
                   </label>
                   <span className="meta">
                     by {names.author(version.author_id)}, {formatDate(version.created_at)} ·{" "}
-                    {contentsWords(version.payload)}
+                    {version.skipped ? "skipped by its annotator" : contentsWords(version.payload)}
                     {version.id === resultVersionId ? " · the task's result" : ""}
                   </span>
                   {got.length > 0 ? (

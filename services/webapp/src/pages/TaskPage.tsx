@@ -7,7 +7,7 @@
 
 import { useCallback, useEffect, useState } from "react";
 import { api, asProblem, send, seg, type Problem } from "../api/client";
-import type { AnnotationPayload, AnnotationVersion, Ontology, Project, Review, Task } from "../api/types";
+import type { AnnotationPayload, AnnotationVersion, Draft, Ontology, Project, Review, Task } from "../api/types";
 import { ErrorBanner, Loading, Notice, formatDate, shortId } from "../components/status";
 import { useResource } from "../components/useResource";
 import { Link, paths, useTitle } from "../router";
@@ -25,6 +25,7 @@ import { Workspace, type EditorProps, type RenderEditor } from "../editor/Worksp
 import { ReviewConsensus } from "./ReviewConsensus";
 import { ReviewForm } from "./ReviewForm";
 import { ReviewVersions } from "./ReviewVersions";
+import { SkipTask } from "./SkipTask";
 import { StageBadge } from "./StageBadge";
 import { useTakeNext } from "./takeNext";
 
@@ -160,8 +161,17 @@ function AfterAction({ projectId }: { projectId: string }) {
 const loadImageEditor = () => import("../editor/ImageEditor");
 const loadTextEditor = () => import("../editor/TextEditor");
 
+const NO_DRAFT: Draft = { payload: null, saved_at: null };
+
 function TaskContent({ data, mode, onDone }: { data: TaskData; mode: Mode; onDone: (words: string) => void }) {
   const content = useContent(data.task.data_item_id, data.ontology);
+  const annotating = mode === "annotate";
+  // Only the task's annotator has a draft to read: nobody else asks (the api would refuse them).
+  const draft = useResource(
+    (signal) =>
+      annotating ? api.get<Draft>(`/api/v1/tasks/${seg(data.task.id)}/draft`, signal) : Promise.resolve(NO_DRAFT),
+    [data.task.id, annotating],
+  );
   const value = content.state === "ready" ? content.value : null;
   const renderEditor: RenderEditor = useCallback(
     (props: EditorProps) =>
@@ -174,6 +184,8 @@ function TaskContent({ data, mode, onDone }: { data: TaskData; mode: Mode; onDon
   );
   if (content.state === "loading") return <Loading what="the item" />;
   if (content.state === "error") return <ErrorBanner problem={content.problem} onRetry={content.reload} />;
+  if (draft.state === "loading") return <Loading what="your draft" />;
+  if (draft.state === "error") return <ErrorBanner problem={draft.problem} onRetry={draft.reload} />;
   const kind = content.value.kind;
   const { task, versions, reviews, ontology } = data;
 
@@ -183,13 +195,19 @@ function TaskContent({ data, mode, onDone }: { data: TaskData; mode: Mode; onDon
     );
   }
 
-  const annotating = mode === "annotate";
+  const latest = versions.length > 0 ? versions[versions.length - 1] : null;
   return (
+    <>
+    {latest?.skipped && task.stage !== "annotate" ? (
+      <Notice>The annotator skipped this task: version {latest.version} labels nothing.</Notice>
+    ) : null}
     <Workspace
       definition={ontology.definition}
       taskVersion={task.version}
       kind={kind}
       start={startingVersion(task, versions, reviews)}
+      saved={annotating ? draft.data : null}
+      saveDraft={annotating ? (payload) => api.put<Draft>(`/api/v1/tasks/${seg(task.id)}/draft`, { payload }) : null}
       readOnly={!annotating}
       draftKey={annotating ? `task:${task.id}` : null}
       renderEditor={renderEditor}
@@ -203,6 +221,7 @@ function TaskContent({ data, mode, onDone }: { data: TaskData; mode: Mode; onDon
             }
           : null
       }
+      actions={annotating ? <SkipTask task={task} onDone={onDone} /> : null}
       before={mode === "review" ? <ReviewForm taskId={task.id} reviews={reviews} onDone={onDone} /> : null}
       after={
         versions.length > 0 ? (
@@ -217,6 +236,7 @@ function TaskContent({ data, mode, onDone }: { data: TaskData; mode: Mode; onDon
         ) : null
       }
     />
+    </>
   );
 }
 

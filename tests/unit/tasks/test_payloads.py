@@ -7,8 +7,8 @@ import pytest
 
 from enclave.domain.errors import InvalidInput
 from enclave.ontologies.schemas import OntologyDefinition
+from enclave.tasks.payloads import check_payload
 from enclave.tasks.schemas import AnnotationPayload
-from enclave.tasks.service import check_payload
 
 ONTOLOGY = msgspec.convert(
     {
