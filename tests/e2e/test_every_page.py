@@ -38,6 +38,8 @@ def test_every_page_loads_and_is_shown(
         page.get_by_role("navigation", name="Main").get_by_role("link", name=link, exact=True).click()
         expect(page.get_by_role("heading", name=heading, exact=True, level=1)).to_be_visible()
         expect(page.get_by_role("alert")).to_have_count(0)
+        if link == "Organization":  # the realm has no company IdP yet, and says so
+            expect(page.get_by_text("No identity provider is connected")).to_be_visible()
         screenshot(page, name)
 
     page.goto(f"{webapp_built}/app/projects/{project}")
@@ -46,6 +48,9 @@ def test_every_page_loads_and_is_shown(
     screenshot(page, "project")
     page.get_by_role("link", name="Project settings").click()
     expect(page.get_by_role("heading", name=re.compile("^Settings of "), level=1)).to_be_visible()
+    attached = page.get_by_role("list", name="Attached datasets")
+    expect(attached.get_by_role("listitem")).to_have_count(1)
+    expect(attached).to_contain_text("(images)")
     screenshot(page, "project-settings")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Datasets", exact=True).click()

@@ -74,6 +74,7 @@ RULES: dict[P, Rule] = {
     P.ORG_ORGANIZATION_TERMINATE: Rule(org_roles=frozenset({ADMIN})),
     # The organization's key in the customer's KMS: only org Admins see its state or rotate it.
     P.ORG_KEY_READ: Rule(org_roles=frozenset({ADMIN})),
+    P.ORG_IDENTITY_PROVIDER_LIST: Rule(org_roles=frozenset({ADMIN})),
     # The organization's audit trail: its Admins search, verify and export it.
     P.ORG_AUDIT_READ: Rule(org_roles=frozenset({ADMIN})),
     P.ORG_AUDIT_EXPORT: Rule(org_roles=frozenset({ADMIN})),
@@ -112,6 +113,7 @@ RULES: dict[P, Rule] = {
     P.PROJECT_MEMBER_UPDATE: _team_management(),
     P.PROJECT_MEMBER_REMOVE: _team_management(),
     P.PROJECT_DATASET_ATTACH: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
+    P.PROJECT_DATASET_LIST: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
     P.PROJECT_TASK_CREATE: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),
     # The whole project, labels included, leaves in one file: its managers only.
     P.PROJECT_PROJECT_EXPORT: Rule(org_roles=frozenset({ADMIN}), project_roles=MANAGERS),

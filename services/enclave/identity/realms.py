@@ -226,6 +226,16 @@ class RealmService:
                 )
         ensure_identity_provider_mappers(api, provider)
 
+    def identity_providers(self, realm: str) -> list[tuple[str, str, str]]:
+        """The realm's identity providers as (alias, kind, display name), by alias; none when the
+        realm is gone."""
+        api = RealmAdmin(self._admin, realm)
+        found = api.find("/identity-provider/instances") or []
+        return sorted(
+            (str(p["alias"]), str(p.get("providerId", "")), str(p.get("displayName") or p["alias"]))
+            for p in found
+        )
+
     def delete_identity_provider(self, realm: str, alias: str) -> None:
         """Removes the provider with its mappers and its users' links to it (the users stay and can no
         longer sign in through it); nothing happens if it, or the realm, is gone."""

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, delete, put
+from litestar import Controller, delete, get, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody, PathParameter
 
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.organizations.deps import provide_organization_service
-from enclave.organizations.schemas import IdentityProvider, IdentityProviderPut
+from enclave.organizations.schemas import IdentityProvider, IdentityProviderList, IdentityProviderPut
 from enclave.organizations.service import OrganizationService
 from enclave.web.audit import audited
 from enclave.web.guard import access
@@ -30,6 +30,16 @@ class IdentityProviderController(Controller):
     dependencies = {  # noqa: RUF012
         "organization_service": Provide(provide_organization_service, sync_to_thread=False)
     }
+
+    @get(
+        operation_id="identity_provider_list",
+        responses=problems(),
+        opt=access(Permission.ORG_IDENTITY_PROVIDER_LIST),
+    )
+    async def list_providers(
+        self, organization_service: NamedDependency[OrganizationService]
+    ) -> IdentityProviderList:
+        return await organization_service.list_identity_providers()
 
     @put(
         "/{alias:str}",

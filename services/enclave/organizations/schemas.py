@@ -66,6 +66,10 @@ class IdentityProvider(msgspec.Struct):
     sp_entity_id: str
 
 
+class IdentityProviderList(msgspec.Struct):
+    items: list[IdentityProvider]
+
+
 class TerminationRequest(msgspec.Struct, forbid_unknown_fields=True):
     #: The organization's slug, typed again: termination cannot be undone.
     confirm: Annotated[str, msgspec.Meta(min_length=1, max_length=63)]

@@ -24,6 +24,7 @@ from enclave.identity.realms import RealmService
 from enclave.organizations import termination
 from enclave.organizations.schemas import (
     IdentityProvider,
+    IdentityProviderList,
     IdentityProviderPut,
     KeyRotationStarted,
     KeyStatus,
@@ -124,6 +125,19 @@ class OrganizationService:
         await asyncio.to_thread(realms.ensure_identity_provider, slug, spec)
         return IdentityProvider(
             alias, data.kind, data.display_name, realms.broker_endpoint(slug, alias), realms.issuer(slug)
+        )
+
+    async def list_identity_providers(self) -> IdentityProviderList:
+        """The company IdPs connected to the organization's realm (never their secrets: Keycloak
+        does not return them, and only alias, kind and name are read)."""
+        realms = self._realms(_NO_IDENTITY_PROVIDERS)
+        slug = (await self._row()).slug
+        found = await asyncio.to_thread(realms.identity_providers, slug)
+        return IdentityProviderList(
+            [
+                IdentityProvider(alias, kind, name, realms.broker_endpoint(slug, alias), realms.issuer(slug))
+                for alias, kind, name in found
+            ]
         )
 
     async def delete_identity_provider(self, alias: str) -> None:

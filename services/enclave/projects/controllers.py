@@ -19,6 +19,7 @@ from enclave.projects.schemas import (
     ProjectCreate,
     ProjectDataset,
     ProjectDatasetAttach,
+    ProjectDatasetList,
     ProjectMember,
     ProjectMemberAdd,
     ProjectMemberList,
@@ -243,6 +244,17 @@ class ProjectController(Controller):
         user_id: FromPath[uuid.UUID],
     ) -> None:
         await project_service.remove_member(project_id, user_id)
+
+    @get(
+        PROJECT + "/datasets",
+        operation_id="project_dataset_list",
+        responses=problems(404),
+        opt=access(Permission.PROJECT_DATASET_LIST, Target.PROJECT),
+    )
+    async def list_datasets(
+        self, project_service: NamedDependency[ProjectService], project_id: FromPath[uuid.UUID]
+    ) -> ProjectDatasetList:
+        return await project_service.list_datasets(project_id)
 
     @post(
         PROJECT + "/datasets",

@@ -74,6 +74,19 @@ class ProjectDataset(msgspec.Struct):
     dataset_id: uuid.UUID
 
 
+class AttachedDataset(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    kind: str
+    created_at: dt.datetime
+
+
+class ProjectDatasetList(msgspec.Struct):
+    """The datasets whose items become the project's tasks."""
+
+    items: list[AttachedDataset]
+
+
 # --- the labeling workflow -------------------------------------------------------------------
 
 SamplePercent = Annotated[int, msgspec.Meta(ge=0, le=100)]

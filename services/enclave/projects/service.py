@@ -31,9 +31,11 @@ from enclave.ontologies.schemas import Ontology
 from enclave.ontologies.service import OntologyService
 from enclave.projects.export import ProjectExport
 from enclave.projects.schemas import (
+    AttachedDataset,
     Project,
     ProjectCreate,
     ProjectDataset,
+    ProjectDatasetList,
     ProjectMember,
     ProjectMemberAdd,
     ProjectMemberList,
@@ -218,6 +220,11 @@ class ProjectService:
         await self.members.remove(await self._member_row(project_id, user_id))
 
     # --- datasets ------------------------------------------------------------------------------
+
+    async def list_datasets(self, project_id: uuid.UUID) -> ProjectDatasetList:
+        await self._row(project_id)  # 404 for a project that is not open
+        rows = await self.datasets.datasets_of(project_id)
+        return ProjectDatasetList([AttachedDataset(r.id, r.name, r.kind, r.created_at) for r in rows])
 
     async def attach_dataset(self, project_id: uuid.UUID, dataset_id: uuid.UUID) -> ProjectDataset:
         if not await self.datasets.dataset_exists(dataset_id):

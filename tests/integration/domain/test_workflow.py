@@ -103,6 +103,16 @@ class TestWorkflow:
         second = tenant.ok("POST", f"/tasks/{task}/annotations", annotator, json={"payload": BOX})
         assert second["skipped"] is False
 
+    def test_a_projects_datasets_are_listed_once_each(self, tenant: Tenant) -> None:
+        project, dataset = tenant.project_with_items(1)
+        other = tenant.ok("POST", "/datasets", json={"name": f"a-{uuid.uuid4().hex[:6]}", "kind": "image"})
+        for _ in range(2):  # attaching again changes nothing
+            tenant.ok("POST", f"/projects/{project}/datasets", json={"dataset_id": other["id"]})
+        listed = tenant.ok("GET", f"/projects/{project}/datasets")["items"]
+        assert sorted(d["id"] for d in listed) == sorted([dataset, other["id"]])
+        assert {d["kind"] for d in listed} == {"image"}
+        assert [d["name"] for d in listed] == sorted(d["name"] for d in listed)
+
     def test_updates_need_the_current_etag(self, tenant: Tenant) -> None:
         project = tenant.call("GET", "/organization")
         etag = project.headers["etag"]

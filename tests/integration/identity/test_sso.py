@@ -311,3 +311,17 @@ def test_a_deleted_provider_signs_nobody_in(
         pytest.raises(LoginFailed, match="Invalid username or password"),
     ):
         sign_in_through(browser, stack, sso.org, SPARE_ALIAS, DAVE)
+
+
+def test_the_admin_lists_the_connected_providers_without_their_secrets(
+    sso: Sso, realms: RealmService
+) -> None:
+    listed = sso.org.ok("GET", "/organization/identity-providers")["items"]
+    by_alias = {provider["alias"]: provider for provider in listed}
+    assert {OIDC_ALIAS, SAML_ALIAS} <= by_alias.keys()
+    assert by_alias[OIDC_ALIAS]["kind"] == "oidc"
+    assert by_alias[SAML_ALIAS]["kind"] == "saml"
+    assert by_alias[OIDC_ALIAS]["display_name"] == "Partner SSO"
+    assert by_alias[SAML_ALIAS]["redirect_uri"] == realms.broker_endpoint(sso.org.slug, SAML_ALIAS)
+    assert by_alias[SAML_ALIAS]["sp_entity_id"] == realms.issuer(sso.org.slug)
+    assert str(sso.oidc.config["clientSecret"]) not in json.dumps(listed)

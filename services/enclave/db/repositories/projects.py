@@ -74,6 +74,20 @@ class ProjectDatasetRepository(TenantRepository[ProjectDataset]):
         )
         return list((await self.session.execute(statement)).scalars())
 
+    async def datasets_of(self, project_id: uuid.UUID) -> list[Dataset]:
+        """The datasets attached to the project, by name."""
+        statement = (
+            select(Dataset)
+            .join(ProjectDataset, ProjectDataset.dataset_id == Dataset.id)
+            .where(
+                ProjectDataset.project_id == project_id,
+                ProjectDataset.organization_id == self.organization_id,
+                Dataset.organization_id == self.organization_id,
+            )
+            .order_by(Dataset.name, Dataset.id)
+        )
+        return list((await self.session.execute(statement)).scalars())
+
     async def find(self, project_id: uuid.UUID, dataset_id: uuid.UUID) -> ProjectDataset | None:
         statement = self.select().where(
             ProjectDataset.project_id == project_id, ProjectDataset.dataset_id == dataset_id

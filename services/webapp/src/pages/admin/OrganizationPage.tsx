@@ -6,7 +6,7 @@
 import { useId, useRef, useState, type FormEvent } from "react";
 import { api, seg } from "../../api/client";
 import { ifMatch, ORG_ROLES, type IdentityProvider, type Organization, type OrgRole } from "../../api/types";
-import { ErrorBanner, Loading, Notice } from "../../components/status";
+import { Empty, ErrorBanner, Loading, Notice } from "../../components/status";
 import { useResource } from "../../components/useResource";
 import { useTitle } from "../../router";
 import { useSignedIn } from "../../session";
@@ -279,6 +279,11 @@ function SingleSignOn() {
   const [removed, setRemoved] = useState<string | null>(null);
   const action = useAction();
   const ids = useId();
+  const connected = useResource(
+    (signal) =>
+      api.get<{ items: IdentityProvider[] }>("/api/v1/organization/identity-providers", signal).then((l) => l.items),
+    [],
+  );
 
   async function save(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
@@ -297,22 +302,18 @@ function SingleSignOn() {
       );
       setForm((current) => ({ ...current, clientSecret: "" }));
       setSaved(provider);
+      connected.reload();
     });
   }
 
-  async function remove() {
+  async function remove(alias: string) {
     setSaved(null);
     setRemoved(null);
-    const alias = form.alias.trim();
-    if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(alias)) {
-      setError("Enter the alias of the provider to remove.");
-      return;
-    }
     setError(null);
     await action.run(async () => {
       await api.delete<null>(`/api/v1/organization/identity-providers/${seg(alias)}`);
       setRemoved(alias);
-      setForm(EMPTY_OIDC);
+      connected.reload();
     });
   }
 
@@ -321,8 +322,50 @@ function SingleSignOn() {
       <h2 id="sso-heading">Single sign-on (SSO)</h2>
       <p className="field-hint">
         Connect your company's OpenID Connect identity provider to your organization's sign-in. Saving an alias
-        that exists replaces its settings. The api does not list connected providers: keep their aliases.
+        that exists replaces its settings (its client secret is kept unless you give a new one).
       </p>
+      {connected.state === "loading" ? <Loading what="the connected providers" /> : null}
+      {connected.state === "error" ? <ErrorBanner problem={connected.problem} onRetry={connected.reload} /> : null}
+      {connected.state === "ready" ? (
+        connected.data.length === 0 ? (
+          <Empty>No identity provider is connected: members sign in with a password and MFA.</Empty>
+        ) : (
+          <table className="table">
+            <caption>Connected identity providers</caption>
+            <thead>
+              <tr>
+                <th scope="col">Alias</th>
+                <th scope="col">Name</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Redirect URI</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {connected.data.map((provider) => (
+                <tr key={provider.alias}>
+                  <td>{provider.alias}</td>
+                  <td>{provider.display_name}</td>
+                  <td>{provider.kind.toUpperCase()}</td>
+                  <td>
+                    <code>{provider.redirect_uri}</code>
+                  </td>
+                  <td>
+                    <ConfirmButton
+                      verb="Remove"
+                      what={`provider ${provider.alias}`}
+                      busy={action.busy}
+                      onConfirm={() => void remove(provider.alias)}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )
+      ) : null}
       <form onSubmit={save} noValidate aria-labelledby="sso-heading">
         <fieldset disabled={action.busy} className="plain-fieldset">
           <legend className="visually-hidden">OpenID Connect identity provider</legend>
@@ -356,7 +399,6 @@ function SingleSignOn() {
             <button type="submit" className="primary">
               Save provider
             </button>
-            <ConfirmButton verb="Remove" what="provider" busy={action.busy} onConfirm={() => void remove()} />
           </p>
         </fieldset>
       </form>

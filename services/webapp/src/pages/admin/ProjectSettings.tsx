@@ -454,15 +454,19 @@ function DatasetsSection({ projectId }: { projectId: string }) {
   );
   const [datasetId, setDatasetId] = useState("");
   const [error, setError] = useState<string | null>(null);
-  const [attached, setAttached] = useState<string[]>([]);
+  const current = useResource(
+    (signal) =>
+      api.get<{ items: Dataset[] }>(`/api/v1/projects/${seg(projectId)}/datasets`, signal).then((list) => list.items),
+    [projectId],
+  );
   const [tasks, setTasks] = useState<string | null>(null);
   const attach = useAction();
   const makeTasks = useAction();
   const listed = datasets.state === "ready";
   const names = new Map(listed ? datasets.data.map((dataset) => [dataset.id, dataset]) : []);
 
-  function words(id: string): string {
-    const dataset = names.get(id);
+  function words(id: string, known?: Dataset): string {
+    const dataset = known ?? names.get(id);
     return dataset ? `${dataset.name} (${kindWords(dataset.kind).toLowerCase()})` : `Dataset ${shortId(id)}`;
   }
 
@@ -476,8 +480,8 @@ function DatasetsSection({ projectId }: { projectId: string }) {
     setError(null);
     await attach.run(async () => {
       await api.post(`/api/v1/projects/${seg(projectId)}/datasets`, { dataset_id: id });
-      setAttached((all) => (all.includes(id) ? all : [...all, id]));
       setDatasetId("");
+      current.reload();
     });
   }
 
@@ -499,6 +503,19 @@ function DatasetsSection({ projectId }: { projectId: string }) {
       <p className="field-hint">
         Attach the datasets whose items this project labels, then make a task for each item that has none.
       </p>
+      {current.state === "loading" ? <Loading what="the project's datasets" /> : null}
+      {current.state === "error" ? <ErrorBanner problem={current.problem} onRetry={current.reload} /> : null}
+      {current.state === "ready" ? (
+        current.data.length === 0 ? (
+          <Empty>No dataset is attached to this project yet.</Empty>
+        ) : (
+          <ul aria-label="Attached datasets">
+            {current.data.map((dataset) => (
+              <li key={dataset.id}>{words(dataset.id, dataset)}</li>
+            ))}
+          </ul>
+        )
+      ) : null}
       {datasets.state === "loading" ? <Loading what="the datasets" /> : null}
       <form className="inline-form" onSubmit={submit} noValidate aria-labelledby={`${ids}-heading`}>
         <div className="field">
@@ -537,16 +554,6 @@ function DatasetsSection({ projectId }: { projectId: string }) {
         </p>
       ) : null}
       <ActionProblem action={attach} />
-      {attached.length > 0 ? (
-        <div role="status">
-          <p>Attached just now:</p>
-          <ul>
-            {attached.map((id) => (
-              <li key={id}>{words(id)}</li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
       <p>
         <button type="button" onClick={createTasks} disabled={makeTasks.busy}>
           Create tasks for new items
