@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 # e.g. BENCH_ARGS=--quick (a smoke run) or BENCH_ARGS=storage (one benchmark)
 BENCH_ARGS ?=
 
-.PHONY: help up down status test test-unit test-integration bench check deps python-deps system-deps stack-install webapp
+.PHONY: help up down status test test-unit test-integration bench check deps python-deps system-deps stack-install webapp kube-tools
 
 help: ## list the verbs
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 20
@@ -55,9 +55,9 @@ check: python-deps ## linters, types, layer contracts and security scanners
 	$(UV) run --frozen pytest -q -p no:cacheprovider tests/unit/db/test_migrations_frozen.py \
 		tests/unit/test_sql_lives_in_repositories.py tests/unit/test_services_return_schemas.py
 	$(UV) run --frozen bandit -q -r services
-	shellcheck -x scripts/stack scripts/up scripts/system-deps scripts/webapp scripts/lib/*.sh
+	shellcheck -x scripts/stack scripts/up scripts/system-deps scripts/webapp scripts/kube-tools scripts/lib/*.sh
 
-deps: system-deps python-deps stack-install
+deps: system-deps python-deps stack-install kube-tools
 
 system-deps: ## Debian packages the stack and the tools need
 	scripts/system-deps
@@ -71,3 +71,6 @@ python-deps: $(UV) ## the locked Python environment
 
 stack-install: ## build and fetch the real services (cached by version)
 	scripts/stack install
+
+kube-tools: ## build the Kubernetes test tools: kube-apiserver, kubectl, etcd, helm, kubeconform (cached by version)
+	scripts/kube-tools >/dev/null
