@@ -55,12 +55,22 @@ async def shred_due(
     for organization_id in organization_ids:
         async with sessions() as session, session.begin():
             await bind_tenant(session, organization_id)
-            row = await OrganizationRepository(session, organization_id).due_for_shredding(now)
-            if row is None:
-                continue
-            # The key first: should the commit fail, the next run finds the key gone and records it.
-            await anyio.to_thread.run_sync(keyring.kms.destroy, organization_id)
-            keyring.forget(organization_id)
-            row.shredded_at = now
-            shredded.append(organization_id)
+            if await shred_if_due(keyring, session, organization_id, now):
+                shredded.append(organization_id)
     return shredded
+
+
+async def shred_if_due(
+    keyring: KeyRing, session: AsyncSession, organization_id: uuid.UUID, now: dt.datetime
+) -> bool:
+    """In the caller's transaction, bound to the organization: destroys its key if its export window
+    has passed (the row taken ``FOR UPDATE SKIP LOCKED``, so a row another run holds is left to it);
+    True when it did."""
+    row = await OrganizationRepository(session, organization_id).due_for_shredding(now)
+    if row is None:
+        return False
+    # The key first: should the commit fail, the next run finds the key gone and records it.
+    await anyio.to_thread.run_sync(keyring.kms.destroy, organization_id)
+    keyring.forget(organization_id)
+    row.shredded_at = now
+    return True

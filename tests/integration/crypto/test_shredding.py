@@ -62,8 +62,9 @@ def test_terminate_export_then_shred(tenant: Tenant, stack: Stack) -> None:
     assert refused.status_code == 409
     assert "terminated" in refused.json()["detail"]
 
-    assert shredder(stack).split() == ["shredded", str(tenant.org_id)]
-    assert shredder(stack) == ""  # idempotent: nothing more to shred
+    # (Other suites' organizations may be due too: only this one's line is this test's business.)
+    assert f"shredded {tenant.org_id}" in shredder(stack).splitlines()
+    assert str(tenant.org_id) not in shredder(stack)  # idempotent: nothing more to shred for it
 
     # Gone for the api...
     gone = tenant.call("GET", f"/items/{item['id']}/content")

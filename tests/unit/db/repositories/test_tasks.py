@@ -228,7 +228,23 @@ class TestSubmission:
             await annotations.append(TASK, USER, 1, USER, 1, b"sealed", None, move)
         sql_, args = db.raw[1]
         assert sql_ == tasks._APPEND
-        assert args == (USER, ORG, TASK, 1, USER, 1, b"sealed", None, "annotate", True, 3, 1, None, None, False)
+        assert args == (
+            USER,
+            ORG,
+            TASK,
+            1,
+            USER,
+            1,
+            b"sealed",
+            None,
+            "annotate",
+            True,
+            3,
+            1,
+            None,
+            None,
+            False,
+        )
         with pytest.raises(RuntimeError):
             await annotations.next_sample_position(PROJECT)
         assert db.raw[2] == (tasks._SAMPLE_POSITION, (PROJECT, ORG))
