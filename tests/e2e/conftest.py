@@ -20,6 +20,7 @@ from enclave.identity.realms import RealmService
 from enclave.settings import KeycloakSettings, TLSSettings
 from tests.integration.domain.world import Tenant
 from tests.integration.stack import Stack
+from tests.support import evidence
 from tests.support.api_keys import redis_client
 from tests.support.browser import CHROMIUM, browser_home, chromium_env
 
@@ -75,6 +76,7 @@ def csp_violations(stack: Stack) -> Iterator[None]:
     yield
     with redis_client(stack) as client:
         reported = int(client.get(COUNTER) or 0)
+    evidence.add("CSP violations", reported)
     assert reported == 0, f"the browser reported {reported} Content Security Policy violations"
 
 

@@ -33,6 +33,7 @@ from enclave.storage.objects import bucket_name
 from tests.integration.domain.world import ONTOLOGY, Tenant
 from tests.integration.jobs.jobs import import_export, label_studio_project
 from tests.integration.stack import Stack
+from tests.support import evidence
 from tests.support import label_studio_exports as ls
 from tests.support.worker_process import running_worker
 
@@ -264,7 +265,9 @@ class TestCanary:
         assert b"COPY public.data_items" in dump
         assert b"COPY public.annotation_versions" in dump
         assert b"COPY public.reviews" in dump
-        assert _found(dump, canary) == []
+        found = _found(dump, canary)
+        evidence.add("plaintext markers found", len(found))
+        assert found == []
 
     def test_object_storage_files_hold_no_marker(self, canary: Canary, stack: Stack) -> None:
         root = Path(stack.env["ENCLAVE_S3_DATA_DIR"])
@@ -283,6 +286,7 @@ class TestCanary:
                 seen_in_bucket.append(relative)
             if found := _found(data, canary):
                 leaks[str(relative)] = found
+        evidence.add("plaintext markers found", sum(len(labels) for labels in leaks.values()))
         assert seen > 0
         # The upload's object is on disk in the organization's bucket directory (key = item id).
         assert any(p.parts[1] == canary.upload_id for p in seen_in_bucket), seen_in_bucket

@@ -33,6 +33,7 @@ from enclave.identity.realms import RealmService
 from enclave.settings import KeycloakSettings, TLSSettings
 from tests.integration.domain.world import BOX, ONTOLOGY, Tenant, as_user, force_assignment, force_org_role
 from tests.integration.stack import Stack
+from tests.support import evidence
 from tests.support.api_keys import bearer, forget_key_failures
 from tests.support.minio import raw_minio
 from tests.support.stack_fixtures import CUSTOMER_CREDENTIALS
@@ -871,6 +872,7 @@ class TestAuthorizationMatrix:
         assert op.id in RECIPES, f"{op.id}: no recipe"
         assert op.id in EXPECTED, f"{op.id}: no expectation"
         results = run(world, op)
+        evidence.add("routes x roles x tenants tried", len(results))
         assert len(results) == len(plan(op)) > len(OWN_CALLERS)
         mismatches = [r for r in results if r.got != r.expected]
         assert not mismatches, (
