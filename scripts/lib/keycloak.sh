@@ -138,6 +138,8 @@ keycloak_start() {
         --https-port="$KEYCLOAK_PORT" \
         --https-certificate-file="$tls/keycloak.crt" \
         --https-certificate-key-file="$tls/keycloak.key" \
+        --https-protocols=TLSv1.3,TLSv1.2 \
+        --https-cipher-suites=TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 \
         --hostname="$(keycloak_url)" \
         --http-management-host=127.0.0.1 \
         --http-management-port="$KEYCLOAK_MGMT_PORT" \

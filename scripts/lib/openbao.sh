@@ -162,6 +162,8 @@ listener "tcp" {
   tls_cert_file   = "$STACK_DIR/tls/openbao.crt"
   tls_key_file    = "$STACK_DIR/tls/openbao.key"
   tls_min_version = "tls12"
+  # TLS 1.2 with AEAD suites only (the stack's certificates are ECDSA); TLS 1.3's are all AEAD.
+  tls_cipher_suites = "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"
 }
 
 # Audit devices are declarative in OpenBao 2.4+ (the API refuses to create them by default).

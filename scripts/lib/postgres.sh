@@ -74,6 +74,8 @@ ssl_cert_file = 'server.crt'
 ssl_key_file = 'server.key'
 ssl_ca_file = 'root.crt'
 ssl_min_protocol_version = 'TLSv1.2'
+# TLS 1.2 with AEAD suites only (no CBC): what tests/security/test_tls_scan.py holds every port to.
+ssl_ciphers = 'ECDHE+AESGCM:ECDHE+CHACHA20'
 password_encryption = 'scram-sha-256'
 max_connections = 200
 shared_buffers = '256MB'

@@ -35,6 +35,7 @@ tls-key-file $(tls_dir)/redis.key
 tls-ca-cert-file $(tls_dir)/ca.crt
 tls-auth-clients no
 tls-protocols "TLSv1.2 TLSv1.3"
+tls-ciphers "ECDHE+AESGCM:ECDHE+CHACHA20"
 dir $dir/data
 daemonize no
 appendonly yes

@@ -133,12 +133,31 @@ class KeycloakSettings(_Part):
 
 
 class SessionSettings(_Part):
+    """Browser sessions. Every limit has the safe default as its ceiling: an installation may make a
+    session shorter, never longer (OWASP ASVS 5.0 V7.3), so a value above it is refused at startup."""
+
     model_config = SettingsConfigDict(env_prefix="ENCLAVE_SESSION_")
 
     key_file: FilePath = Field(description="File holding the secret that encrypts browser sessions in Redis.")
-    idle_timeout_s: int = Field(1800, ge=60, le=86_400, description="A session unused this long ends.")
+    idle_timeout_s: int = Field(
+        900, ge=60, le=900, description="A session unused this long ends (at most 15 minutes)."
+    )
     absolute_timeout_s: int = Field(
-        43_200, ge=300, le=604_800, description="A session ends this long after login."
+        43_200, ge=300, le=43_200, description="A session ends this long after login (at most 12 hours)."
+    )
+    reauthentication_max_age_s: int = Field(
+        300,
+        ge=30,
+        le=300,
+        description="Key rotation, termination, API-key creation and exports need a sign-in with both "
+        "factors at most this old (at most 5 minutes); older, the person signs in again first.",
+    )
+    account_check_interval_s: int = Field(
+        5,
+        ge=0,
+        le=5,
+        description="A session asks Keycloak this often (0: on every request) whether its account is "
+        "still enabled there; a disabled or deleted account's session ends at its next request after.",
     )
 
 

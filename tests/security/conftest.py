@@ -29,6 +29,10 @@ from minio import Minio
 from tests.integration.domain.world import Tenant, sql_as_tenant
 from tests.integration.stack import Stack
 from tests.support.minio import raw_minio
+from tests.support.realm_fixtures import org, realms
+
+#: The realm fixtures (a tenant with its own Keycloak realm) for the modules that sign people in.
+__all__ = ["org", "realms"]
 
 
 def _png_head() -> bytes:

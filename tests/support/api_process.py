@@ -18,7 +18,7 @@ import httpx
 
 from tests.integration.stack import Stack
 
-START_TIMEOUT_S = 60
+START_TIMEOUT_S = 120
 
 
 def free_port() -> int:

@@ -19,11 +19,15 @@ FIGURES = {
     "acknowledged writes checked": "",
     "lost writes": "0",
     "duplicated writes": "0",
+    "5xx other than 503": "0",
+    "slowest response (ms)": "< 10000",
     "plaintext markers found": "0",
     "egress attempts": "0",
     "TLS ports scanned": "",
     "TLS ports failed": "0",
     "CSP violations": "0",
+    "session and account cases": "",
+    "hostile input cases": "",
 }
 
 _counted: dict[str, int] = {}

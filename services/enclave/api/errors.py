@@ -32,6 +32,10 @@ from enclave.web.responses import problem
 
 log = structlog.get_logger(__name__)
 
+#: Seconds a client waits before retrying a 503: a dependency that went away (a restarted database,
+#: an unsealing KMS) is usually back within this; the api itself needs no restart.
+RETRY_AFTER_S = 5
+
 
 def _title(status: int) -> str:
     from http import HTTPStatus
@@ -40,6 +44,14 @@ def _title(status: int) -> str:
         return HTTPStatus(status).phrase
     except ValueError:
         return "Error"
+
+
+def unavailable(detail: str) -> Response[dict[str, Any]]:
+    """A 503 for a dependency that is down: nothing was changed, and ``Retry-After`` says when to
+    try again (every 503 of the api goes through here, so none leaves without it)."""
+    response = problem(503, "Service Unavailable", detail)
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
@@ -51,9 +63,13 @@ def http_exception_handler(request: Request[Any, Any, Any], exc: HTTPException) 
             for item in exc.extra
             if isinstance(item, dict)
         ]
+    if isinstance(exc.extra, dict) and isinstance(exc.extra.get("type"), str):
+        extra["type"] = exc.extra["type"]  # a problem of its own kind (re-authentication required)
     response = problem(exc.status_code, _title(exc.status_code), exc.detail or None, **extra)
     if exc.headers:
         response.headers.update(exc.headers)
+    if exc.status_code == 503:
+        response.headers.setdefault("Retry-After", str(RETRY_AFTER_S))
     return response
 
 
@@ -89,6 +105,8 @@ def domain_error_handler(
     request: Request[Any, Any, Any], exc: domain.DomainError
 ) -> Response[dict[str, Any]]:
     status = next((code for kind, code in DOMAIN_STATUS.items() if isinstance(exc, kind)), 400)
+    if status == 503:
+        return unavailable(exc.message)
     response = problem(status, _title(status), exc.message)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="enclave"'
@@ -129,9 +147,7 @@ def database_error_handler(
     if str(sqlstate).startswith("42501"):
         return problem(403, "Forbidden", "The database refused this change.")
     log.error("database_error", sqlstate=sqlstate, exc_info=exc)
-    return problem(
-        503, "Service Unavailable", "The database could not complete the request; nothing was changed."
-    )
+    return unavailable("The database could not complete the request; nothing was changed.")
 
 
 def stale_data_handler(request: Request[Any, Any, Any], exc: StaleDataError) -> Response[dict[str, Any]]:
@@ -145,9 +161,7 @@ def connection_error_handler(
     request: Request[Any, Any, Any], exc: OSError | asyncpg.InterfaceError
 ) -> Response[dict[str, Any]]:
     log.error("dependency_unreachable", exc_info=exc)
-    return problem(
-        503, "Service Unavailable", "A component Enclave depends on is unreachable; nothing was changed."
-    )
+    return unavailable("A component Enclave depends on is unreachable; nothing was changed.")
 
 
 def identity_error_handler(request: Request[Any, Any, Any], exc: IdentityError) -> Response[dict[str, Any]]:
@@ -156,7 +170,7 @@ def identity_error_handler(request: Request[Any, Any, Any], exc: IdentityError) 
     if isinstance(exc, RealmNotFound):
         return problem(409, "Conflict", "This organization's sign-in (its Keycloak realm) is not set up yet.")
     log.error("keycloak_error", error=type(exc).__name__)
-    return problem(503, "Service Unavailable", "Keycloak could not apply the change; nothing was changed.")
+    return unavailable("Keycloak could not apply the change; nothing was changed.")
 
 
 def kms_error_handler(request: Request[Any, Any, Any], exc: KmsError) -> Response[dict[str, Any]]:
@@ -168,7 +182,7 @@ def kms_error_handler(request: Request[Any, Any, Any], exc: KmsError) -> Respons
         )
     else:
         detail = "The key management service is unreachable; nothing was written or read."
-    return problem(503, "Service Unavailable", detail)
+    return unavailable(detail)
 
 
 def storage_error_handler(request: Request[Any, Any, Any], exc: StorageError) -> Response[dict[str, Any]]:
@@ -180,7 +194,7 @@ def storage_error_handler(request: Request[Any, Any, Any], exc: StorageError) ->
             "The item's stored content is missing.",
             request_id=_request_id(request),
         )
-    return problem(503, "Service Unavailable", "Object storage is unreachable; nothing was written or read.")
+    return unavailable("Object storage is unreachable; nothing was written or read.")
 
 
 def location_refused_handler(

@@ -17,6 +17,7 @@ class AuditAction(enum.StrEnum):
     AUTH_PASSWORD_UPDATE = "auth:password:update"  # noqa: S105 - a name, not a secret  # nosec B105
     AUTH_SESSION_LOGIN = "auth:session:login"
     AUTH_SESSION_LOGOUT = "auth:session:logout"
+    AUTH_SESSION_REVOKE = "auth:session:revoke"
     AUTH_TOKEN_EXCHANGE = "auth:token:exchange"  # noqa: S105 - a name, not a secret  # nosec B105
     AUTH_TOKEN_REFRESH = "auth:token:refresh"  # noqa: S105 - a name, not a secret  # nosec B105
     AUTH_USER_LOCK = "auth:user:lock"

@@ -32,6 +32,7 @@ from enclave.audit_trail.verify import Verdict
 from enclave.db.engine import create_engine
 from enclave.db.repositories.audit_log import organizations_with_trail
 from enclave.db.session import session_factory
+from enclave.egress import install as install_egress_guard
 from enclave.logging import configure_logging
 from enclave.settings import (
     AuditSettings,
@@ -149,6 +150,7 @@ def main() -> None:
     )
     arguments = parser.parse_args()
     configure_logging()
+    install_egress_guard()
     if arguments.verb == "verify-export":
         sys.exit(_verify_export(arguments.file, arguments.public_key))
     if arguments.verb == "run":

@@ -69,7 +69,8 @@ class LabelingConfig:
 def parse_config(xml: str | bytes) -> LabelingConfig:
     """The ontology a labeling config describes; ``ExchangeError`` names what cannot be read."""
     try:
-        root = SafeXml.fromstring(xml)
+        # forbid_dtd: a labeling config never needs a DOCTYPE, and defusedxml allows one by default.
+        root = SafeXml.fromstring(xml, forbid_dtd=True)
     except DefusedXmlException as exc:
         raise ExchangeError(
             f"refused: the XML uses a forbidden construct ({type(exc).__name__})", WHERE

@@ -13,10 +13,11 @@ provider signs in).
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from typing import Any, Final, Literal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import structlog
 
@@ -124,7 +125,34 @@ IDP_ATTRIBUTES: Final = (
 )
 
 
-def _checked_config(spec: IdentityProviderSpec) -> dict[str, str]:
+def _points_inside(url: str, keycloak_url: str | None) -> bool:
+    """Whether an https URL names this host or a link-local address (a cloud metadata service, say)
+    instead of a provider: Keycloak fetches some of these URLs itself, from inside the installation.
+    The installation's own Keycloak (``keycloak_url``, a configured endpoint: one realm brokering
+    another) is allowed, and so are private addresses — a company's provider lives on its network."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+        if keycloak_url is not None:
+            own = urlsplit(keycloak_url)
+            if (host, parts.port or 443) == ((own.hostname or "").lower(), own.port or 443):
+                return False
+    except ValueError:
+        return True  # a URL Python cannot parse is not one to hand Keycloak either
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return True
+    if re.fullmatch(r"(0x[0-9a-f]+|[0-9]+)", host):
+        return True  # a whole address as one number (2130706433 is 127.0.0.1)
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a name: resolved by the installation's DNS, like any provider's
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback or address.is_link_local or address.is_unspecified or address.is_multicast
+
+
+def _checked_config(spec: IdentityProviderSpec, keycloak_url: str | None) -> dict[str, str]:
     required, optional = (
         (_OIDC_REQUIRED, _OIDC_OPTIONAL) if spec.kind == "oidc" else (_SAML_REQUIRED, _SAML_OPTIONAL)
     )
@@ -141,6 +169,10 @@ def _checked_config(spec: IdentityProviderSpec) -> dict[str, str]:
     for key, value in config.items():
         if key.endswith("Url") and not value.lower().startswith("https://"):
             raise IdentityProviderInvalid(f"Identity provider {spec.alias}: {key} must be an https URL.")
+        if key.endswith("Url") and _points_inside(value, keycloak_url):
+            raise IdentityProviderInvalid(
+                f"Identity provider {spec.alias}: {key} names a loopback, link-local or unspecified address."
+            )
     if spec.kind == "saml":
         config = {**_SAML_DEFAULTS, **config}
         certificates = [_PEM_ARMOR.sub("", part) for part in config["signingCertificate"].split(",")]
@@ -160,7 +192,7 @@ def _checked_config(spec: IdentityProviderSpec) -> dict[str, str]:
     return config
 
 
-def build_identity_provider(spec: IdentityProviderSpec) -> dict[str, Any]:
+def build_identity_provider(spec: IdentityProviderSpec, keycloak_url: str | None = None) -> dict[str, Any]:
     """The IdentityProviderRepresentation of an organization's provider (it holds the client secret
     if the spec has one: never log it). :class:`IdentityProviderInvalid` for a spec that cannot work."""
     check_identity_provider_alias(spec.alias)
@@ -181,7 +213,7 @@ def build_identity_provider(spec: IdentityProviderSpec) -> dict[str, Any]:
         "addReadTokenRoleOnCreate": False,
         "linkOnly": False,
         "firstBrokerLoginFlowAlias": FIRST_BROKER_LOGIN_FLOW,
-        "config": {**_checked_config(spec), **enforced},
+        "config": {**_checked_config(spec, keycloak_url), **enforced},
     }
 
 

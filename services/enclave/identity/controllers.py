@@ -1,7 +1,9 @@
 """``/auth``: sign-in, sign-out and the session of the web app (backend-for-frontend).
 
 These routes establish who the caller is, so they are not behind the authorization guard; each does
-exactly one thing and trusts nothing it did not verify itself (state, PKCE, token signatures).
+exactly one thing and trusts nothing it did not verify itself (state, PKCE, token signatures). One
+address may start only so many sign-ins, and fail only so many (``auth_limits``). A completed sign-in
+always gets a new session id, and a session cookie the browser brought to it is ended, never adopted.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from litestar.response import Redirect
 
 from enclave.audit.actions import AuditAction
 from enclave.audit.events import Detail
-from enclave.domain.errors import Forbidden, Unauthenticated
+from enclave.domain.errors import DomainError, Forbidden, Unauthenticated
+from enclave.identity.auth_limits import CALLBACK_FAILURES, LOGIN_STARTS, count, refuse_if_over
 from enclave.identity.login import LoginService
 from enclave.identity.session_auth import COOKIE
 from enclave.web.audit import record_own_transaction
@@ -32,9 +35,14 @@ IdpAlias = Annotated[str | None, QueryParameter(name="idp", max_length=64, patte
 
 class SessionInfo(msgspec.Struct):
     organization_id: str
+    #: The organization's slug (its realm): where the web app sends the person to sign in again.
+    organization_slug: str
     user_id: str
     csrf_token: str
     second_factor: bool
+    #: When the person last typed their credentials (Unix seconds): the web app knows from it when a
+    #: step-up action will ask for a fresh sign-in.
+    signed_in_at: float
 
 
 class BackchannelLogout(msgspec.Struct):
@@ -59,9 +67,18 @@ class AuthController(Controller):
 
     @get("/login", operation_id="auth_login")
     async def login(
-        self, request: Request[Any, Any, Any], org: Slug, next_path: NextPath = None, idp: IdpAlias = None
+        self,
+        request: Request[Any, Any, Any],
+        org: Slug,
+        next_path: NextPath = None,
+        idp: IdpAlias = None,
+        reauthenticate: Annotated[bool, QueryParameter()] = False,
     ) -> Redirect:
-        return Redirect(await _service(request).begin(org, next_path, idp=idp), status_code=303)
+        """``reauthenticate``: Keycloak asks for every factor again (the step-up of a sensitive action)."""
+        await refuse_if_over(request, LOGIN_STARTS)
+        await count(request, LOGIN_STARTS)
+        begun = await _service(request).begin(org, next_path, reauthenticate=reauthenticate, idp=idp)
+        return Redirect(begun, status_code=303)
 
     @get("/callback", operation_id="auth_callback")
     async def callback(
@@ -71,7 +88,9 @@ class AuthController(Controller):
         code: Annotated[str | None, QueryParameter(max_length=4000)] = None,
         error: Annotated[str | None, QueryParameter(max_length=200)] = None,
     ) -> Redirect:
+        await refuse_if_over(request, CALLBACK_FAILURES)
         if error or not code:
+            await count(request, CALLBACK_FAILURES)
             raise Unauthenticated("Sign-in was cancelled or refused.")
 
         async def record_login(organization_id: uuid.UUID, user_id: uuid.UUID, amr: list[str]) -> None:
@@ -80,7 +99,14 @@ class AuthController(Controller):
                 request, organization_id, user_id, AuditAction.AUTH_SESSION_LOGIN, details
             )
 
-        completed = await _service(request).complete(oauth_state, code, record_login)
+        try:
+            completed = await _service(request).complete(oauth_state, code, record_login)
+        except DomainError:
+            await count(request, CALLBACK_FAILURES)
+            raise
+        brought = request.cookies.get(COOKIE)
+        if brought:  # whatever session the browser had before (or was handed) ends here
+            await request.app.state.sessions.delete(brought)
         if completed.session_id is None:
             return Redirect(completed.redirect or "/", status_code=303)
         timeout = request.app.state.settings.session.absolute_timeout_s
@@ -95,7 +121,12 @@ class AuthController(Controller):
         if session is None:
             raise Unauthenticated("No session; sign in.")
         return SessionInfo(
-            str(session.organization_id), str(session.user_id), session.csrf_token, session.second_factor
+            str(session.organization_id),
+            session.realm,
+            str(session.user_id),
+            session.csrf_token,
+            session.second_factor,
+            session.auth_time,
         )
 
     @post("/logout", operation_id="auth_logout", status_code=204)

@@ -11,12 +11,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import msgspec
+from keycloak.exceptions import KeycloakAuthenticationError, KeycloakError, KeycloakPostError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from enclave.db.models import OrgMembership, User
@@ -24,7 +27,7 @@ from enclave.db.models.base import new_id
 from enclave.db.repositories.members import MemberRepository
 from enclave.db.repositories.organizations import DirectoryRepository, OrganizationRepository
 from enclave.db.session import bind_tenant
-from enclave.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated
+from enclave.domain.errors import Forbidden, InvalidInput, NotFound, Unauthenticated, Unavailable
 from enclave.domain.roles import OrgRole
 from enclave.identity.oidc import RealmClients
 from enclave.identity.sessions import BrowserSession, PendingLogins, SessionStore
@@ -84,7 +87,10 @@ class LoginService:
     async def begin(
         self, realm: str, next_path: str | None, *, reauthenticate: bool = False, idp: str | None = None
     ) -> str:
-        """Where to send the browser: the realm's login page, with a fresh state, nonce and PKCE challenge."""
+        """Where to send the browser: the realm's login page, with a fresh state, nonce and PKCE challenge.
+        With ``reauthenticate`` Keycloak asks for every factor again however fresh its own session
+        (``prompt=login``, ``max_age=0``): the step-up before a sensitive action, or the way to a
+        second factor right after enrolling one."""
         await self.organization_of(realm)
         verifier, challenge = _pkce_pair()
         state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
@@ -99,12 +105,10 @@ class LoginService:
             code_challenge=challenge,
             code_challenge_method="S256",
         )
-        # prompt=login makes Keycloak ask for the credentials (and the OTP) again instead of
-        # reusing its session: the way to a second factor right after enrolling one.
         url = str(url)
         if idp:  # straight to the organization's identity provider (SSO), skipping Keycloak's form
             url += f"&kc_idp_hint={quote(idp)}"
-        return f"{url}&prompt=login" if reauthenticate else url
+        return f"{url}&prompt=login&max_age=0" if reauthenticate else url
 
     async def complete(self, state: str, code: str, before_session: BeforeSession | None = None) -> Completed:
         pending = await self.pending.take(state)
@@ -141,6 +145,7 @@ class LoginService:
             refresh_token=tokens.get("refresh_token", ""),
             id_token=tokens["id_token"],
             amr=amr,
+            auth_time=_auth_time(claims),
         )
         return Completed(await self.sessions.create(session), pending.next_path)
 
@@ -196,6 +201,25 @@ class LoginService:
         await db.flush()
         return user
 
+    async def account_still_active(self, session: BrowserSession) -> BrowserSession | None:
+        """Asks Keycloak, by refreshing the session's token, whether its account and Keycloak session
+        are still alive: the session with the new token if so; None if Keycloak refuses (the account
+        was disabled or deleted, or its session ended). Raises :class:`Unavailable` when Keycloak
+        cannot be asked."""
+        if not session.refresh_token:
+            return None
+        client = await self.realms.client(session.realm)
+        try:
+            tokens: dict[str, Any] = await client.a_refresh_token(session.refresh_token)
+        except (KeycloakPostError, KeycloakAuthenticationError) as error:
+            if error.response_code in {400, 401}:  # invalid_grant: disabled, deleted or logged out
+                return None
+            raise Unavailable("Keycloak could not confirm the session.") from error
+        except KeycloakError as error:
+            raise Unavailable("Keycloak could not confirm the session.") from error
+        refresh = str(tokens.get("refresh_token") or session.refresh_token)
+        return msgspec.structs.replace(session, refresh_token=refresh, checked_at=time.time())
+
     async def logout(self, session_id: str, session: BrowserSession) -> None:
         """Ends our session and Keycloak's, so the next sign-in asks for credentials again."""
         await self.sessions.delete(session_id)
@@ -213,6 +237,12 @@ class LoginService:
         if not sid:
             raise InvalidInput("The logout token names no session.")
         return await self.sessions.delete_by_keycloak_sid(str(sid))
+
+
+def _auth_time(claims: dict[str, Any]) -> float:
+    """When the person typed their credentials; the time of this sign-in when Keycloak does not say."""
+    value = claims.get("auth_time")
+    return float(value) if isinstance(value, int | float) and value > 0 else time.time()
 
 
 def login_url(public_url: str, realm: str, next_path: str = "/") -> str:

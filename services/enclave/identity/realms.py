@@ -187,7 +187,7 @@ class RealmService:
         writes it; a spec without one keeps the stored secret. :class:`IdentityProviderInvalid` for a
         spec that cannot work, :class:`RealmNotFound` if the realm does not exist.
         """
-        desired = build_identity_provider(provider)
+        desired = build_identity_provider(provider, self._url)  # this Keycloak may broker its own realms
         api = RealmAdmin(self._admin, realm)
         if not api.exists():
             raise RealmNotFound(f"There is no realm {realm!r}.")

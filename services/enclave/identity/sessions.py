@@ -1,8 +1,10 @@
 """Browser sessions of the backend-for-frontend: kept in Redis, sealed, reached by an opaque cookie.
 
 Owns the session record's life: creation at login, idle timeout (Redis TTL, renewed on use), absolute
-timeout (checked on every read), deletion at logout and on Keycloak's back-channel logout (an index
-from Keycloak's session id to ours). The cookie carries 32 random bytes; Redis holds the record
+timeout (checked on every read), deletion at logout, on Keycloak's back-channel logout (an index
+from Keycloak's session id to ours) and when an admin ends a member's sessions (an index from the
+member to theirs). A session id is only ever made here, at a completed sign-in: an id a browser
+brings is never adopted (no session fixation). The cookie carries 32 random bytes; Redis holds the record
 under the SHA-256 of them, sealed, so neither a Redis dump nor a leaked key name yields a session.
 Must never store tokens unsealed or log a session id.
 """
@@ -22,6 +24,7 @@ from enclave.crypto.sealing import SealBroken, Sealer
 
 SESSION_PREFIX = "enclave:session:"
 KEYCLOAK_SID_PREFIX = "enclave:kc-sid:"
+USER_PREFIX = "enclave:user-sessions:"
 
 
 class BrowserSession(msgspec.Struct, frozen=True):
@@ -36,10 +39,19 @@ class BrowserSession(msgspec.Struct, frozen=True):
     amr: list[str]
     csrf_token: str = msgspec.field(default_factory=lambda: secrets.token_urlsafe(32))
     created_at: float = msgspec.field(default_factory=time.time)
+    #: When the person last typed their credentials (the ID token's ``auth_time``), in Unix seconds:
+    #: what a step-up check compares with its maximum age.
+    auth_time: float = 0.0
+    #: When Keycloak last confirmed the account is enabled (a token refresh), in Unix seconds.
+    checked_at: float = msgspec.field(default_factory=time.time)
 
     @property
     def second_factor(self) -> bool:
         return "otp" in self.amr
+
+
+def _user_index(organization_id: uuid.UUID, user_id: uuid.UUID) -> str:
+    return f"{USER_PREFIX}{organization_id}:{user_id}"
 
 
 def _name(session_id: str) -> str:
@@ -64,6 +76,8 @@ class SessionStore:
             pipe.set(name, sealed, ex=self._idle)
             pipe.sadd(KEYCLOAK_SID_PREFIX + session.keycloak_sid, name)
             pipe.expire(KEYCLOAK_SID_PREFIX + session.keycloak_sid, self._absolute)
+            pipe.sadd(_user_index(session.organization_id, session.user_id), name)
+            pipe.expire(_user_index(session.organization_id, session.user_id), self._absolute)
             await pipe.execute()
         return session_id
 
@@ -84,17 +98,30 @@ class SessionStore:
         await self._redis.expire(name, self._idle)
         return session
 
+    async def replace(self, session_id: str, session: BrowserSession) -> bool:
+        """Stores ``session`` under the id it already has; False (and nothing stored) when that
+        session has ended meanwhile, so an ended session is never brought back."""
+        name = _name(session_id)
+        sealed = self._sealer.seal(msgspec.json.encode(session), name.encode())
+        return bool(await self._redis.set(name, sealed, ex=self._idle, xx=True))
+
     async def delete(self, session_id: str) -> None:
         await self._redis.delete(_name(session_id))
 
     async def delete_by_keycloak_sid(self, keycloak_sid: str) -> int:
         """Ends every session Keycloak's session ``keycloak_sid`` started (back-channel logout)."""
-        index = KEYCLOAK_SID_PREFIX + keycloak_sid
+        return await self._delete_indexed(KEYCLOAK_SID_PREFIX + keycloak_sid)
+
+    async def delete_for_user(self, organization_id: uuid.UUID, user_id: uuid.UUID) -> int:
+        """Ends every session of one member (an admin's order, or their removal); how many were live."""
+        return await self._delete_indexed(_user_index(organization_id, user_id))
+
+    async def _delete_indexed(self, index: str) -> int:
         names = await self._redis.smembers(index)
-        if names:
-            await self._redis.delete(*names)
+        # Index entries outlive sessions that timed out: count only the ones that were still live.
+        ended = int(await self._redis.delete(*names)) if names else 0
         await self._redis.delete(index)
-        return len(names)
+        return ended
 
 
 class PendingLogins:

@@ -25,7 +25,7 @@ from enclave.crypto.content import ContentCipher
 from enclave.datasets.uploads import SizeCounter
 from enclave.db.models import Job as JobRow
 from enclave.db.repositories.jobs import JobRepository
-from enclave.domain.errors import InvalidInput, InvalidState, NotFound, UnsupportedContent
+from enclave.domain.errors import InvalidInput, InvalidState, NotFound, TooLarge, UnsupportedContent
 from enclave.domain.jobs import JobFailure, JobKind, JobState
 from enclave.exchange.errors import ExchangeError
 from enclave.exchange.formats import FORMATS
@@ -159,6 +159,10 @@ class JobService:
         await self.projects.ontology(project_id)  # 404 for a project that is not open
         if (content_type or "").split(";")[0].strip().lower() != "application/json":
             raise UnsupportedContent("Send the Label Studio export as application/json.")
+        # Refused before a byte is read, as uploads are: an announced length over the limit would
+        # otherwise hold the connection and stream up to the limit into storage only to be aborted.
+        if content_length is not None and content_length > max_bytes:
+            raise TooLarge(f"An import may be at most {max_bytes} bytes.")
         job_id = uuid.uuid4()
         key = object_key(job_id, 0, "input")
         sealer = await self.cipher.job_file_sealer(job_id, key)  # Vault first: 503 before anything is stored

@@ -1,18 +1,21 @@
-"""``/api/v1/members`` and ``/api/v1/me``."""
+"""``/api/v1/members`` and ``/api/v1/me``; and ending a member's browser sessions (an admin's order,
+and part of every removal), which reaches the session store the api keeps in Redis."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from enclave.audit.actions import AuditAction
 from enclave.authz.permissions import Permission
 from enclave.domain.roles import OrgRole
+from enclave.identity.sessions import SessionStore
 from enclave.members.deps import provide_member_service
-from enclave.members.schemas import Member, MemberCreate, MemberPage, MemberUpdate
+from enclave.members.schemas import Member, MemberCreate, MemberPage, MemberSessionsEnded, MemberUpdate
 from enclave.members.service import MemberService
 from enclave.web.audit import audited
 from enclave.web.guard import Target, access
@@ -99,6 +102,41 @@ class MemberController(Controller):
         opt=access(Permission.ORG_MEMBER_REMOVE, Target.MEMBER) | audited(AuditAction.ORG_MEMBER_REMOVE),
     )
     async def remove(
-        self, member_service: NamedDependency[MemberService], user_id: FromPath[uuid.UUID]
+        self,
+        request: Request[Any, Any, Any],
+        member_service: NamedDependency[MemberService],
+        principal: Caller,
+        user_id: FromPath[uuid.UUID],
     ) -> None:
         await member_service.remove(user_id)
+        # The guard refuses a removed member's sessions already; this also drops them from Redis.
+        await _sessions(request).delete_for_user(principal.organization_id, user_id)
+
+    @delete(
+        "/{user_id:uuid}/sessions",
+        operation_id="member_sessions_end",
+        status_code=200,
+        responses=problems(404),
+        opt=access(Permission.ORG_MEMBER_REMOVE, Target.MEMBER) | audited(AuditAction.AUTH_SESSION_REVOKE),
+    )
+    async def end_sessions(
+        self,
+        request: Request[Any, Any, Any],
+        member_service: NamedDependency[MemberService],
+        principal: Caller,
+        audit: Audit,
+        user_id: FromPath[uuid.UUID],
+    ) -> MemberSessionsEnded:
+        """Signs a member out of every browser (a lost laptop, a suspected takeover): their next
+        request needs a new sign-in through Keycloak. Their API keys are not touched."""
+        await member_service.read(user_id)
+        # Ended before the audit record commits: if that commit fails the member has only to sign
+        # in again, which is the safe side of this action.
+        ended = await _sessions(request).delete_for_user(principal.organization_id, user_id)
+        audit.note(target=f"user:{user_id}", ended_by="admin", sessions=ended)
+        return MemberSessionsEnded(ended)
+
+
+def _sessions(request: Request[Any, Any, Any]) -> SessionStore:
+    store: SessionStore = request.app.state.sessions
+    return store

@@ -38,3 +38,10 @@ class MemberUpdate(msgspec.Struct, forbid_unknown_fields=True):
 class MemberPage(msgspec.Struct):
     items: list[Member]
     next_cursor: str | None
+
+
+class MemberSessionsEnded(msgspec.Struct):
+    """How many of a member's browser sessions were live when an admin ended them (API keys are
+    unaffected: each is revoked on its own, or stops with the member's removal)."""
+
+    ended: int

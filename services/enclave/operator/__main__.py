@@ -19,6 +19,7 @@ import kopf
 import structlog
 from pydantic import ValidationError
 
+from enclave.egress import install as install_egress_guard
 from enclave.logging import configure_logging
 from enclave.operator.settings import OperatorSettings, get_operator_settings
 from enclave.settings import DatabaseSettings, KeycloakSettings, S3Settings, TLSSettings, VaultSettings
@@ -56,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         log.error("operator.settings_invalid", fields=problems)
         return 2
     settings = get_operator_settings()
+    install_egress_guard(kube=True)
     # Imported once the settings are known to be valid: importing it registers the handlers, and
     # reads the drift interval for the timer's decorator.
     importlib.import_module("enclave.operator.main")

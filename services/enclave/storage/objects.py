@@ -243,6 +243,12 @@ class ObjectStore:
                 if len(found) == limit:
                     break
         except S3Error as error:
+            # The customer named a bucket that is not there or not theirs to list: their input, a
+            # 400 (as ``check`` says it), not an outage.
+            if error.code in {"NoSuchBucket", "AccessDenied"}:
+                raise LocationRefused(
+                    "The bucket does not exist, or these credentials cannot list it."
+                ) from error
             raise StorageUnavailable("Object storage refused to list the bucket.") from error
         except (urllib3.exceptions.HTTPError, OSError) as error:
             raise StorageUnavailable("Object storage is unreachable.") from error

@@ -10,15 +10,25 @@ facts the policy needs locked (``AccessRepository(locking=True)``) in the transa
 then writes and commits in, so no reassignment, role change, removal, revocation or termination can
 commit between the decision and the write. A concurrent change either waits for the request, or the
 request waits for it and is decided on what it committed.
+
+Step-up: a few operations (``STEP_UP_OPERATIONS``) need, from a browser session, a sign-in at most
+``SessionSettings.reauthentication_max_age_s`` old, with a second factor when the organization
+requires one or the session's sign-in had one. Older, the answer is 401 with ``WWW-Authenticate:
+Bearer error="insufficient_user_authentication", max_age=N`` (RFC 9470): the web app sends the person
+through Keycloak again (``/auth/login?reauthenticate=true``) and retries. An API key is not asked (it
+is itself a credential its owner created under step-up).
 """
 
 from __future__ import annotations
 
 import enum
+import time
 import uuid
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,6 +48,17 @@ R = TypeVar("R", OrgRole, ProjectRole)
 
 PERMISSION = "permission"
 READS = frozenset({"GET", "HEAD"})
+#: Operations a browser session may run only right after its person signed in again (a unit test
+#: checks that each names a route): rotating and terminating the organization, API keys, exports.
+STEP_UP_OPERATIONS = frozenset(
+    {"api_key_create", "export_create", "organization_key_rotate", "organization_terminate", "project_export"}
+)
+#: Where the session authenticator leaves the request's :class:`SignIn`.
+SIGN_IN = "sign_in"
+#: RFC 9470's error code: a fresh sign-in (within ``max_age``) will let the request through.
+INSUFFICIENT_USER_AUTHENTICATION = "insufficient_user_authentication"
+#: The problem type of a refusal that a fresh sign-in (with the second factor) would lift.
+REAUTHENTICATION_REQUIRED = "urn:enclave:problem:reauthentication-required"
 ROWS = "rows"
 TARGET = "target"
 
@@ -53,6 +74,20 @@ class Target(enum.StrEnum):
     TASK = "task"  # path `task_id`
     API_KEY = "api_key"  # path `key_id`: an API key and its owner
     ITEM = "item"  # path `item_id`: a data item, reached through any task on it the caller may see
+
+
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """When a browser session's person last typed their credentials (Unix seconds), and whether with
+    a second factor."""
+
+    auth_time: float
+    second_factor: bool
+
+    def fresh(self, max_age_s: int, *, second_factor_required: bool, now: float) -> bool:
+        if second_factor_required and not self.second_factor:
+            return False
+        return 0 <= now - self.auth_time <= max_age_s
 
 
 def access(
@@ -105,12 +140,35 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
     resource = next((r for r in _candidates(loaded) if can(principal, permission, r)), None)
     if resource is None:
         raise Forbidden("You do not have permission to do this.")
+    # Rotation, termination, API-key creation and exports need a browser session signed in just now;
+    # asked only of callers the policy allows, so nobody signs in again only to be refused.
+    operation_id = getattr(handler, "operation_id", None)
+    step_up = operation_id if isinstance(operation_id, str) else None
+    _require_step_up(connection, step_up, mfa_required=caller.mfa_required)
     connection.state.principal = principal
     connection.state.resource = resource
     rows: Permission | None = handler.opt.get(ROWS)
     if rows is not None:
         in_project = resource.project_id is not None
         connection.state.visibility = visible(principal, rows, resource.project_role, in_project=in_project)
+
+
+def _require_step_up(
+    connection: ASGIConnection[Any, Any, Any, Any], operation_id: str | None, *, mfa_required: bool
+) -> None:
+    sign_in: SignIn | None = connection.scope.get("state", {}).get(SIGN_IN)
+    if operation_id not in STEP_UP_OPERATIONS or sign_in is None:  # not a step-up route, or no session
+        return
+    max_age = int(connection.app.state.settings.session.reauthentication_max_age_s)
+    required = mfa_required or sign_in.second_factor
+    if not sign_in.fresh(max_age, second_factor_required=required, now=time.time()):
+        raise NotAuthorizedException(
+            detail="Sign in again to confirm this action: re-authentication required.",
+            extra={"type": REAUTHENTICATION_REQUIRED},
+            headers={
+                "WWW-Authenticate": f'Bearer error="{INSUFFICIENT_USER_AUTHENTICATION}", max_age={max_age}'
+            },
+        )
 
 
 async def _verify_key(

@@ -24,6 +24,7 @@ from enclave.db.engine import create_engine
 from enclave.db.repositories.jobs import Claim, JobRepository, claim_next
 from enclave.db.session import bind_tenant, session_factory
 from enclave.domain.jobs import JobKind
+from enclave.egress import install as install_egress_guard
 from enclave.jobs.export_run import run_export
 from enclave.jobs.import_run import run_import
 from enclave.jobs.runner import Work, WorkerContext, run
@@ -90,6 +91,7 @@ async def _main() -> None:
 
 
 def main() -> None:
+    install_egress_guard()
     asyncio.run(_main())
 
 

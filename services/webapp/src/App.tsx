@@ -6,6 +6,7 @@ import { lazy, Suspense, useState, type ReactNode } from "react";
 import { asProblem, type Problem } from "./api/client";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { ErrorBanner, Loading } from "./components/status";
+import { StepUpDialog } from "./components/StepUpDialog";
 import { offeredPages, type AdminPage } from "./pages/admin/access";
 import { Join } from "./pages/Join";
 import { MyTasks } from "./pages/MyTasks";
@@ -70,12 +71,13 @@ function Shell() {
 
 function SignedIn() {
   const route = useRoute();
-  const { meProblem } = useSignedIn();
+  const { meProblem, session } = useSignedIn();
   return (
     <>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
+      <StepUpDialog organizationSlug={session.organization_slug} />
       <TopBar route={route} />
       <main id="main" className="page" tabIndex={-1}>
         {meProblem ? <ErrorBanner problem={meProblem} /> : null}

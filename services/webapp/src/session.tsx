@@ -97,3 +97,12 @@ export function signInUrl(organizationSlug: string, next: string): string {
   const query = new URLSearchParams({ org: organizationSlug, next });
   return `/auth/login?${query.toString()}`;
 }
+
+/** The query parameter the step-up window comes back with, once the person signed in again. */
+export const STEP_UP_DONE = "step-up-done";
+
+/** A sign-in that asks for every factor again (the step-up), coming back to a page that says so. */
+export function stepUpUrl(organizationSlug: string): string {
+  const query = new URLSearchParams({ org: organizationSlug, next: `/?${STEP_UP_DONE}=1`, reauthenticate: "true" });
+  return `/auth/login?${query.toString()}`;
+}

@@ -162,6 +162,7 @@ MEMBER_CONTEXTS = {
         "admin renamed",
     ),
     "member_remove": ("tasker", "member", "admin"),
+    "member_sessions_end": ("tasker", "member", "admin"),
     "project_member_add": ("as annotator", "as team_manager", "as admin"),
     "project_member_update": (
         "annotator → reviewer",
@@ -275,6 +276,8 @@ EXPECTED: dict[str, Who] = {
     "member_read": ADMINS | WORKFORCE_OVER_TASKERS | Who(lambda c, x: x == "self"),
     "member_update": ADMINS | WORKFORCE_OVER_TASKERS,
     "member_remove": ADMINS | WORKFORCE_OVER_TASKERS,
+    # Signing a member out of every browser: whoever may remove them.
+    "member_sessions_end": ADMINS | WORKFORCE_OVER_TASKERS,
     "ontology_list": org("admin", "workforce_manager", "member"),
     "ontology_read": org("admin", "workforce_manager", "member"),
     "ontology_version_list": org("admin", "workforce_manager", "member"),
@@ -678,6 +681,7 @@ RECIPES: dict[str, Recipe] = {
     "member_read": lambda w, c, x: Call(f"/members/{w.member_target(c, x)}"),
     "member_update": _member_update,
     "member_remove": lambda w, c, x: Call(f"/members/{w.new_member(x)}"),
+    "member_sessions_end": lambda w, c, x: Call(f"/members/{w.member_target(c, x)}/sessions"),
     "ontology_list": lambda w, c, x: Call("/ontologies"),
     "ontology_read": lambda w, c, x: Call(f"/ontologies/{w.ontology}"),
     "ontology_version_list": lambda w, c, x: Call(f"/ontologies/{w.ontology}/versions"),
@@ -812,17 +816,17 @@ def run(world: World, op: Operation) -> list[Result]:
 
 # --- the tests -------------------------------------------------------------------------------------------
 
-#: How many cases the plan holds. Of the 70 operations, 10 act on a task (an item's content included); 9
-#: on a member, with 4, 4, 5, 5, 3 (org members, invitations included: 21, 20 without "self"), 3, 4, 3
-#: (project members: 10) and 2 (whose key is revoked: 1 without "own key") contexts; 51 on neither. 44
-#: name a tenant-A row in their path: 27 plain, 7 member (12 + 10 + 1 contexts: creating and inviting
+#: How many cases the plan holds. Of the 71 operations, 10 act on a task (an item's content included);
+#: 10 on a member, with 4, 4, 5, 5, 3, 3 (org members, invitations included: 24, 23 without "self"), 3, 4,
+#: 3 (project members: 10) and 2 (whose key is revoked: 1 without "own key") contexts; 51 on neither. 45
+#: name a tenant-A row in their path: 27 plain, 8 member (15 + 10 + 1 contexts: creating and inviting
 #: name none) and 10 task operations.
 #: On a task, the 6 project roles have 1, 1, 1, 2, 2 and 3 contexts: 10 per org role.
 EXPECTED_CASES = (
-    2 * (24 * (51 + 21 + 10 + 2) + 4 * 10 * 10)  # own tenant: 24 callers, by header and by key
-    + 4 * (27 + 12 + 10 + 1 + 10)  # other tenant: 4 callers, on the operations that name a tenant-A row
-    + 3 * (51 + 20 + 10 + 1 + 10)  # signed out, unknown, forged: every operation, no "self", no own key
-    + 2 * (51 + 21 + 10 + 2 + 3 * 10)  # disabled, by header and by key: an admin/annotator_reviewer
+    2 * (24 * (51 + 24 + 10 + 2) + 4 * 10 * 10)  # own tenant: 24 callers, by header and by key
+    + 4 * (27 + 15 + 10 + 1 + 10)  # other tenant: 4 callers, on the operations that name a tenant-A row
+    + 3 * (51 + 23 + 10 + 1 + 10)  # signed out, unknown, forged: every operation, no "self", no own key
+    + 2 * (51 + 24 + 10 + 2 + 3 * 10)  # disabled, by header and by key: an admin/annotator_reviewer
 )
 
 
@@ -861,7 +865,7 @@ class TestAuthorizationMatrix:
         assert sorted(KEY_MANAGEMENT - operations) == [], "key management operations that are not routes"
 
     def test_the_plan_counts_every_case(self) -> None:
-        assert len(OPERATIONS) == 70
+        assert len(OPERATIONS) == 71
         assert sum(len(plan(op)) for op in OPERATIONS) == EXPECTED_CASES
         # 4 org roles x 10 contexts by header and by key; other tenants; signed out, unknown, forged;
         # disabled by header and by key.

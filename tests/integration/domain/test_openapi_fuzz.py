@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 import pytest
@@ -137,8 +137,13 @@ def _or_seeded(generated: Any, pool: tuple[str, ...]) -> st.SearchStrategy[Any]:
 
 
 @pytest.fixture(scope="module")
-def enclave_openapi(api_url: str, stack: Stack, seeds: Seeds) -> schemathesis.BaseSchema:
-    """The live document, with hooks that mix the tenant's real ids into what is generated."""
+class IdPool(Protocol):
+    def pool(self, name: str, method: str) -> tuple[str, ...]: ...
+
+
+def enclave_openapi(api_url: str, stack: Stack, seeds: IdPool) -> schemathesis.BaseSchema:
+    """The live document, with hooks that mix real ids (``seeds.pool``: the tenant's, and for the
+    role fuzzing another organization's too) into what is generated."""
     config = SchemathesisConfig.from_dict(
         {
             "base-url": api_url,

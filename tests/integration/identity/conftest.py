@@ -1,29 +1,8 @@
-"""Identity fixtures: a tenant with its own Keycloak realm (deleted afterwards) and two browsers,
-one for the api and one for Keycloak, each verifying TLS against the stack's CA."""
+"""Identity fixtures: a tenant with its own Keycloak realm (deleted afterwards, from
+``tests.support.realm_fixtures``) and the browsers, each verifying TLS against the stack's CA."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from tests.support.realm_fixtures import org, realms
 
-import httpx
-import pytest
-
-from enclave.identity.keycloak_admin import admin_from_settings
-from enclave.identity.realm_settings import realm_spec_for
-from enclave.identity.realms import RealmService
-from enclave.settings import KeycloakSettings, TLSSettings
-from tests.integration.domain.world import Tenant
-from tests.integration.stack import Stack
-
-
-@pytest.fixture(scope="module")
-def realms(stack: Stack) -> RealmService:
-    return RealmService(admin_from_settings(KeycloakSettings(), TLSSettings()))
-
-
-@pytest.fixture
-def org(api: httpx.Client, api_url: str, realms: RealmService) -> Iterator[Tenant]:
-    tenant = Tenant.create(api)
-    realms.ensure_realm(realm_spec_for(tenant.slug, f"Org {tenant.slug}", api_url))
-    yield tenant
-    realms.delete_realm(tenant.slug)
+__all__ = ["org", "realms"]

@@ -95,5 +95,7 @@ class TestProblemDetails:
         with _client() as client:
             response = client.get(f"/raw/{kind}")
         assert response.status_code == status
+        if status == 503:
+            assert response.headers["Retry-After"] == "5"
         assert response.headers["content-type"].startswith("application/problem+json")
         assert str(RAW_ERRORS[kind]) not in response.text

@@ -1,5 +1,7 @@
 // The one way the web app talks to the api: same origin, the session cookie, the session's CSRF
 // token on every change, and every failure turned into a Problem with words a person can read.
+// A step-up refusal (401 `insufficient_user_authentication`, RFC 9470) is answered once by the
+// registered step-up handler (the person signs in again) and the request is sent again.
 // Owns the transport only; never decides what a page shows.
 
 const CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -28,6 +30,20 @@ export function asProblem(error: unknown): Problem {
 
 let csrfToken: string | null = null;
 const unauthenticatedListeners = new Set<() => void>();
+let stepUpHandler: (() => Promise<boolean>) | null = null;
+
+/** Whether an answer asks for a fresh sign-in before this action (the session itself is fine). */
+export function asksForStepUp(status: number, wwwAuthenticate: string | null): boolean {
+  return status === 401 && (wwwAuthenticate ?? "").includes('error="insufficient_user_authentication"');
+}
+
+/** Registers who asks the person to sign in again; it resolves true once they did. One at a time. */
+export function onStepUp(handler: () => Promise<boolean>): () => void {
+  stepUpHandler = handler;
+  return () => {
+    if (stepUpHandler === handler) stepUpHandler = null;
+  };
+}
 
 /** Keeps the session's CSRF token in memory only (never in storage), for every changing request. */
 export function setCsrfToken(token: string | null): void {
@@ -49,6 +65,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Do not treat a 401 as the end of the session (the session probe itself). */
   quiet401?: boolean;
+  /** Set on the one retry after a step-up, so a second refusal is not asked about again. */
+  steppedUp?: boolean;
 }
 
 async function problemOf(response: Response): Promise<Problem> {
@@ -100,6 +118,15 @@ export async function send(path: string, options: RequestOptions = {}): Promise<
   }
   if (response.ok) return response;
   const problem = await problemOf(response);
+  if (asksForStepUp(response.status, response.headers.get("WWW-Authenticate"))) {
+    if (stepUpHandler && !options.steppedUp && (await stepUpHandler())) {
+      // The fresh sign-in made a new session, with a new CSRF token.
+      const session = await request<{ csrf_token: string }>("/auth/session", { quiet401: true });
+      setCsrfToken(session.csrf_token);
+      return send(path, { ...options, steppedUp: true });
+    }
+    throw problem;
+  }
   if (response.status === 401 && !options.quiet401) {
     for (const listener of unauthenticatedListeners) listener();
   }

@@ -8,6 +8,10 @@ export interface SessionInfo {
   user_id: Uuid;
   csrf_token: string;
   second_factor: boolean;
+  /** The organization's slug: where a step-up sends the person to sign in again. */
+  organization_slug: string;
+  /** When the person last typed their credentials (Unix seconds). */
+  signed_in_at: number;
 }
 
 export type OrgRole = "admin" | "workforce_manager" | "member" | "tasker";
