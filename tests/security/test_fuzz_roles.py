@@ -36,7 +36,7 @@ from schemathesis.generation import GenerationMode
 
 from tests.integration.domain.test_openapi_fuzz import (
     Seeds,
-    enclave_openapi,
+    openapi_with_ids,
     operation_ids,
     seed_tenant,
 )
@@ -135,7 +135,7 @@ def world(client: httpx.Client, stack: Stack) -> Iterator[World]:
 
 @pytest.fixture(scope="module")
 def schema(api_url: str, stack: Stack, world: World) -> schemathesis.BaseSchema:
-    return enclave_openapi(api_url, stack, world)
+    return openapi_with_ids(api_url, stack, world)
 
 
 def per_operation() -> int:

@@ -136,12 +136,17 @@ def _or_seeded(generated: Any, pool: tuple[str, ...]) -> st.SearchStrategy[Any]:
     return st.one_of(st.just(generated), st.sampled_from(pool))
 
 
-@pytest.fixture(scope="module")
 class IdPool(Protocol):
     def pool(self, name: str, method: str) -> tuple[str, ...]: ...
 
 
-def enclave_openapi(api_url: str, stack: Stack, seeds: IdPool) -> schemathesis.BaseSchema:
+@pytest.fixture(scope="module")
+def enclave_openapi(api_url: str, stack: Stack, seeds: Seeds) -> schemathesis.BaseSchema:
+    """The live document, with hooks that mix the tenant's real ids into what is generated."""
+    return openapi_with_ids(api_url, stack, seeds)
+
+
+def openapi_with_ids(api_url: str, stack: Stack, seeds: IdPool) -> schemathesis.BaseSchema:
     """The live document, with hooks that mix real ids (``seeds.pool``: the tenant's, and for the
     role fuzzing another organization's too) into what is generated."""
     config = SchemathesisConfig.from_dict(
