@@ -278,7 +278,10 @@ def install(policy: EgressPolicy | None = None, *, kube: bool = False) -> Egress
     _wrap_uvloop(guard)
     sys.addaudithook(guard.audit)
     _installed = guard
-    log.info("egress_guard_installed", endpoints=sorted(f"{e.host}:{e.port}" for e in guard.policy.endpoints))
+    # Debug, not info: a command's own output (enclave-audit public-key, verify) goes to stdout too.
+    log.debug(
+        "egress_guard_installed", endpoints=sorted(f"{e.host}:{e.port}" for e in guard.policy.endpoints)
+    )
     return guard
 
 

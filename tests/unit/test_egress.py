@@ -7,6 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
+import structlog.testing
 
 from enclave.egress import (
     EgressGuard,
@@ -124,15 +125,16 @@ class TestGuardHook:
     def guard(self) -> EgressGuard:
         return EgressGuard(POLICY, addresses=dict(ADDRESSES), _refreshed=float("inf"))
 
-    def test_refused_connect_raises_counts_and_logs(
-        self, guard: EgressGuard, capsys: pytest.CaptureFixture[str]
-    ) -> None:
-        with socket.socket() as sock, pytest.raises(EgressRefused, match=r"192\.0\.2\.1:443"):
+    def test_refused_connect_raises_counts_and_logs(self, guard: EgressGuard) -> None:
+        with (
+            structlog.testing.capture_logs() as logged,
+            socket.socket() as sock,
+            pytest.raises(EgressRefused, match=r"192\.0\.2\.1:443"),
+        ):
             guard.audit("socket.connect", (sock, ("192.0.2.1", 443)))
         assert guard.refused == 1
-        out = capsys.readouterr().out
-        assert "security.egress_refused" in out
-        assert "192.0.2.1" in out
+        [event] = [e for e in logged if e["event"] == "security.egress_refused"]
+        assert (event["host"], event["port"]) == ("192.0.2.1", 443)
 
     def test_refused_connect_is_a_connection_error_to_clients(self, guard: EgressGuard) -> None:
         with socket.socket() as sock, pytest.raises(OSError, match="not a configured endpoint"):
