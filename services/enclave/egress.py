@@ -14,8 +14,10 @@ the process's own listener — by name, by the addresses those names resolve to,
 Anything else is refused before it happens (:class:`EgressRefused`, a ``PermissionError``, so every
 client library treats it as the connection failure it is), logged as the security event
 ``security.egress_refused`` (host, port and the call; never a URL path, a query or a credential), and
-counted. Must never offer a way to switch it off: there is no setting, and an audit hook cannot be
-removed. Unix-domain sockets are local, not egress, and are let through.
+counted; work that opened a :func:`witness` (an api request, a job) also gets the refusals made on
+its behalf, so its process can put them in the organization's audit trail. Must never offer a way
+to switch it off: there is no setting, and an audit hook cannot be removed. Unix-domain sockets are
+local, not egress, and are let through.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +57,46 @@ _REFRESH_S = 1.0
 
 class EgressRefused(PermissionError):
     """A connection or a name lookup outside the configured endpoints was refused."""
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One refused connection or lookup: where to (never a path, query or credential), and how."""
+
+    host: str
+    port: int | None
+    via: str
+
+
+_witnessed: ContextVar[list[Refusal] | None] = ContextVar("enclave_egress_witness", default=None)
+
+
+def witness() -> list[Refusal]:
+    """A new, empty list that every refusal made from now on in this context is added to — including
+    in the threads it hands work to (``asyncio.to_thread`` and anyio copy the context, and with it this
+    same list). An api request or a job opens one, then audits what it holds."""
+    refusals: list[Refusal] = []
+    _witnessed.set(refusals)
+    return refusals
+
+
+@dataclass(frozen=True)
+class RefusedEndpoint:
+    """What an audit record says of one endpoint a piece of work was refused: ``host[:port]``, the
+    first call that tried, and how many tries there were."""
+
+    where: str
+    via: str
+    attempts: int
+
+
+def refused_endpoints(refusals: Iterable[Refusal], limit: int = 10) -> list[RefusedEndpoint]:
+    """The refusals grouped by endpoint, in the order first tried, at most ``limit`` of them."""
+    grouped: dict[str, list[Refusal]] = {}
+    for refusal in refusals:
+        where = refusal.host if refusal.port is None else f"{refusal.host}:{refusal.port}"
+        grouped.setdefault(where, []).append(refusal)
+    return [RefusedEndpoint(where, seen[0].via, len(seen)) for where, seen in grouped.items()][:limit]
 
 
 @dataclass(frozen=True)
@@ -261,6 +304,9 @@ class EgressGuard:
             log.warning("security.egress_refused", host=str(host), port=port, via=via)
         finally:
             self._inside.busy = False
+        seen = _witnessed.get()
+        if seen is not None:
+            seen.append(Refusal(str(host), port, via))
         where = f"{host}" if port is None else f"{host}:{port}"
         raise EgressRefused(f"egress to {where} is not a configured endpoint")
 

@@ -25,6 +25,7 @@ security evidence as "egress attempts", and printed: ``egress: N attempts, M all
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import json
@@ -43,7 +44,7 @@ from urllib.parse import urlsplit
 import httpx
 from PIL import Image
 
-from tests.integration.domain.world import ONTOLOGY, Tenant
+from tests.integration.domain.world import ONTOLOGY, Tenant, audited
 from tests.integration.jobs.jobs import export
 from tests.integration.stack import Stack
 from tests.support import evidence
@@ -254,6 +255,10 @@ def test_an_endpoint_only_the_application_knows_is_refused_by_the_guard(
                 assert response.status_code == 503, (endpoint, response.status_code, response.text)
                 assert response.headers["content-type"].startswith("application/problem+json")
             assert not tenant.ok("GET", f"/datasets/{dataset['id']}/items")["items"], "something was stored"
+            # Each refused endpoint is on the organization's audit trail too, not only in the log: the
+            # address refused at connect (its port), the name at its lookup (no port yet).
+            for target in (f"endpoint:{UNCONFIGURED_ADDRESS}:443", f"endpoint:{UNCONFIGURED_NAME}"):
+                assert asyncio.run(audited(tenant, "security:egress:refused", target)) == 1, target
         attempts = watch.attempts()
     refused = {str(event["host"]) for event in _refusals(log)}
     assert {UNCONFIGURED_ADDRESS, UNCONFIGURED_NAME} <= refused, f"no security event for: {refused}"

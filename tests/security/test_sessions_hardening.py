@@ -10,7 +10,6 @@ actions need a fresh sign-in.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -28,18 +27,23 @@ from enclave.identity.auth_limits import CALLBACK_FAILURES, LOGIN_STARTS, PREFIX
 from enclave.identity.keycloak_admin import RealmAdmin, admin_from_settings
 from enclave.identity.realms import RealmService
 from enclave.identity.session_auth import COOKIE
-from enclave.identity.sessions import SESSION_PREFIX, BrowserSession
+from enclave.identity.sessions import BrowserSession
 from enclave.settings import KeycloakSettings, TLSSettings
 from tests.integration.domain.world import Tenant, sql_as_tenant
-from tests.integration.identity.signin import PASSWORD, person, sign_in
+from tests.integration.identity.signin import (
+    ACCOUNT_CHECK_S,
+    PASSWORD,
+    csrf,
+    person,
+    session_name,
+    sign_in,
+)
 from tests.integration.stack import Stack
 from tests.support import evidence
 from tests.support.api_keys import SOURCES, redis_client
 from tests.support.keycloak_login import LoginFailed, login_via_form
 
 FOREIGN_ORIGIN = "https://attacker.example"
-#: ``SessionSettings.account_check_interval_s``'s default, which the test api runs with.
-ACCOUNT_CHECK_S = 5
 STEP_UP_ERROR = 'error="insufficient_user_authentication"'
 
 
@@ -69,10 +73,6 @@ def no_auth_limits(stack: Stack) -> Iterator[None]:
     clear()
 
 
-def session_name(cookie: str) -> str:
-    return SESSION_PREFIX + hashlib.sha256(cookie.encode()).hexdigest()
-
-
 def age_the_sign_in(stack: Stack, cookie: str, seconds: float) -> None:
     """Moves the session's sign-in ``seconds`` into the past, as if that much time had gone by: the
     record is opened and sealed again with the installation's own session key, its TTL kept."""
@@ -91,12 +91,6 @@ def me_with(api_url: str, stack: Stack, cookie: str) -> int:
     with httpx.Client(base_url=api_url, verify=stack.tls) as other:
         other.cookies.set(COOKIE, cookie)
         return other.get("/api/v1/me").status_code
-
-
-def csrf(browser: httpx.Client) -> dict[str, str]:
-    answer = browser.get("/auth/session")
-    assert answer.status_code == 200, answer.text
-    return {"X-CSRF-Token": answer.json()["csrf_token"]}
 
 
 class TestBruteForce:
@@ -303,6 +297,43 @@ class TestEndingSessions:
         assert browser.get("/api/v1/me").status_code == 401
         with redis_client(stack) as client:
             assert client.exists(session_name(browser.cookies[COOKIE])) == 0
+
+    @pytest.mark.parametrize("change", ["disabled", "deleted"])
+    def test_an_account_disabled_or_deleted_in_keycloak_loses_its_api_keys(
+        self,
+        change: str,
+        org: Tenant,
+        realms: RealmService,
+        browser: httpx.Client,
+        keycloak_browser: httpx.Client,
+        api_url: str,
+        stack: Stack,
+    ) -> None:
+        who = person(org, realms)
+        sign_in(browser, keycloak_browser, org, who)
+        key = browser.post(
+            "/api/v1/api-keys", json={"name": "ci", "scopes": ["tasks:read"]}, headers=csrf(browser)
+        )
+        assert key.status_code == 201, key.text
+        bearer = {"Authorization": f"Bearer {key.json()['secret']}"}
+        realm = RealmAdmin(admin_from_settings(KeycloakSettings(), TLSSettings()), org.slug)
+        user_id = realm.get("/users", email=who.email, exact="true")[0]["id"]
+        with httpx.Client(base_url=api_url, verify=stack.tls) as other:
+            assert other.get("/api/v1/me", headers=bearer).status_code == 200
+            if change == "disabled":
+                realm.put(f"/users/{user_id}", {"enabled": False})
+            else:
+                assert realm.remove(f"/users/{user_id}")
+            # Keycloak is asked about a key's owner at most every ACCOUNT_CHECK_S, as for sessions.
+            time.sleep(ACCOUNT_CHECK_S + 0.5)
+            refused = other.get("/api/v1/me", headers=bearer)
+            assert refused.status_code == 401, refused.text
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            assert "identity provider" in refused.json()["detail"]
+            # Enclave's own record of the member is unchanged: enabled again in Keycloak, the key works.
+            if change == "disabled":
+                realm.put(f"/users/{user_id}", {"enabled": True})
+                assert other.get("/api/v1/me", headers=bearer).status_code == 200
 
     def test_a_member_cannot_end_an_admins_sessions(self, org: Tenant, realms: RealmService) -> None:
         member = person(org, realms)

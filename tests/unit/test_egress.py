@@ -3,6 +3,8 @@ guard's audit hook called directly, never installed: an installed hook would out
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import socket
 from pathlib import Path
 
@@ -14,9 +16,13 @@ from enclave.egress import (
     EgressPolicy,
     EgressRefused,
     Endpoint,
+    Refusal,
+    RefusedEndpoint,
     endpoint_of_url,
     kube_endpoints,
     normal_host,
+    refused_endpoints,
+    witness,
 )
 
 POLICY = EgressPolicy.of(
@@ -167,6 +173,66 @@ class TestGuardHook:
         guard.audit("open", ("/etc/hosts", "r", 0))
         guard.audit("socket.bind", (None, ("127.0.0.1", 8443)))
         assert guard.refused == 0
+
+
+class TestWitness:
+    """What a request or a job is told of the refusals made on its behalf, to audit them."""
+
+    @pytest.fixture
+    def guard(self) -> EgressGuard:
+        return EgressGuard(POLICY, addresses=dict(ADDRESSES), _refreshed=float("inf"))
+
+    @staticmethod
+    def _connect(guard: EgressGuard, host: str, port: int) -> None:
+        with socket.socket() as sock, pytest.raises(EgressRefused):
+            guard.audit("socket.connect", (sock, (host, port)))
+
+    def test_refusals_in_the_work_and_in_the_threads_it_hands_work_to_are_witnessed(
+        self, guard: EgressGuard
+    ) -> None:
+        async def work() -> list[Refusal]:
+            seen = witness()
+            self._connect(guard, "192.0.2.1", 443)
+            await asyncio.to_thread(self._connect, guard, "192.0.2.2", 80)
+            with pytest.raises(EgressRefused):
+                await asyncio.to_thread(guard.audit, "socket.getaddrinfo", ("exfil.example", 443, 0, 1, 6))
+            return seen
+
+        seen = contextvars.Context().run(asyncio.run, work())
+        assert seen == [
+            Refusal("192.0.2.1", 443, "socket.connect"),
+            Refusal("192.0.2.2", 80, "socket.connect"),
+            Refusal("exfil.example", None, "socket.getaddrinfo"),
+        ]
+
+    def test_work_that_opened_no_witness_collects_nothing_and_allowed_connects_are_not_refusals(
+        self, guard: EgressGuard
+    ) -> None:
+        def other_work() -> None:
+            self._connect(guard, "192.0.2.1", 443)
+
+        def work() -> list[Refusal]:
+            seen = witness()
+            contextvars.Context().run(other_work)  # another request's context: not this one's
+            with socket.socket() as sock:
+                guard.audit("socket.connect", (sock, ("10.1.1.1", 5432)))
+            return seen
+
+        assert contextvars.Context().run(work) == []
+        assert guard.refused == 1
+
+    def test_refusals_are_grouped_by_endpoint_in_the_order_first_tried(self) -> None:
+        refusals = [
+            Refusal("192.0.2.1", 443, "socket.connect"),
+            Refusal("exfil.example", None, "socket.getaddrinfo"),
+            Refusal("192.0.2.1", 443, "uvloop.create_connection"),
+        ]
+        assert refused_endpoints(refusals) == [
+            RefusedEndpoint("192.0.2.1:443", "socket.connect", 2),
+            RefusedEndpoint("exfil.example", "socket.getaddrinfo", 1),
+        ]
+        many = [Refusal(f"192.0.2.{n}", 443, "socket.connect") for n in range(30)]
+        assert len(refused_endpoints(many)) == 10
 
 
 class TestKubeEndpoints:

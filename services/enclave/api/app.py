@@ -17,6 +17,7 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from enclave.api.allocator import keep_large_buffers
 from enclave.api.auth.authenticate import authentication_middleware, authenticators_for
 from enclave.api.csp_reports import CspReportController
+from enclave.api.egress_audit import egress_audit_middleware
 from enclave.api.errors import EXCEPTION_HANDLERS
 from enclave.api.health.controllers import HealthController
 from enclave.api.health.probes import ReadinessProbes
@@ -32,6 +33,7 @@ from enclave.crypto.sealing import Sealer
 from enclave.db.engine import create_engine
 from enclave.db.session import session_factory
 from enclave.identity.controllers import AuthController
+from enclave.identity.key_owners import KeycloakKeyOwners
 from enclave.identity.keycloak_admin import admin_from_settings
 from enclave.identity.login import LoginService
 from enclave.identity.oidc import RealmClients
@@ -122,6 +124,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             security_headers_middleware,
             request_id_middleware,
+            egress_audit_middleware,
             close_session_middleware,
             authentication_middleware(authenticators_for(settings.api.mode)),
         ],
@@ -136,6 +139,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "redis": redis,
                 "realms": realms,
                 "login": login,
+                "key_owner_check": KeycloakKeyOwners(
+                    realms, redis, settings.session.account_check_interval_s
+                ),
                 "keyring": keyring,
                 "store": store,
                 "audit_archive": audit_archive,

@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 import structlog
+from keycloak.exceptions import KeycloakConnectionError
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -173,6 +174,14 @@ def identity_error_handler(request: Request[Any, Any, Any], exc: IdentityError) 
     return unavailable("Keycloak could not apply the change; nothing was changed.")
 
 
+def keycloak_unreachable_handler(
+    request: Request[Any, Any, Any], exc: KeycloakConnectionError
+) -> Response[dict[str, Any]]:
+    """Keycloak could not be reached at all (a call no service mapped): nothing was confirmed."""
+    log.error("keycloak_unreachable")
+    return unavailable("Keycloak is unreachable; nothing was changed.")
+
+
 def kms_error_handler(request: Request[Any, Any, Any], exc: KmsError) -> Response[dict[str, Any]]:
     """Fail closed: without the organization's key nothing is sealed, opened or written."""
     log.error("kms_error", error=type(exc).__name__)
@@ -226,6 +235,7 @@ EXCEPTION_HANDLERS = {
     LocationRefused: location_refused_handler,
     DecryptionFailed: integrity_error_handler,
     IdentityError: identity_error_handler,
+    KeycloakConnectionError: keycloak_unreachable_handler,
     HTTPException: http_exception_handler,
     domain.DomainError: domain_error_handler,
     DBAPIError: database_error_handler,

@@ -57,6 +57,7 @@ class AuditAction(enum.StrEnum):
     PROJECT_PROJECT_UPDATE = "project:project:update"
     PROJECT_TASK_CREATE = "project:task:create"
     PROJECT_WORKFLOW_UPDATE = "project:workflow:update"
+    SECURITY_EGRESS_REFUSED = "security:egress:refused"
     TASK_ANNOTATION_SUBMIT = "task:annotation:submit"
     TASK_DRAFT_SAVE = "task:draft:save"
     TASK_REVIEW_DECIDE = "task:review:decide"

@@ -15,6 +15,7 @@ from typing import Any
 from jwcrypto import jwk
 from jwcrypto.common import JWException
 from keycloak import KeycloakAdmin, KeycloakOpenID
+from keycloak.exceptions import KeycloakError
 
 from enclave.domain.errors import Unauthenticated, Unavailable
 from enclave.settings import KeycloakSettings, TLSSettings, read_secret
@@ -37,7 +38,10 @@ class RealmClients:
         if realm not in self._clients:
             async with self._lock:
                 if realm not in self._clients:
-                    secret = await asyncio.to_thread(self._client_secret, realm)
+                    try:
+                        secret = await asyncio.to_thread(self._client_secret, realm)
+                    except KeycloakError as error:  # down, or refusing: nothing can be confirmed
+                        raise Unavailable("Keycloak could not be asked about this sign-in.") from error
                     self._clients[realm] = KeycloakOpenID(
                         server_url=self._settings.url,
                         realm_name=realm,
@@ -71,7 +75,11 @@ class RealmClients:
         if cached and not refresh and time.monotonic() - cached[0] < JWKS_TTL_S:
             return cached[1]
         keys = jwk.JWKSet()
-        for entry in (await (await self.client(realm)).a_certs())["keys"]:
+        try:
+            certs = await (await self.client(realm)).a_certs()
+        except KeycloakError as error:
+            raise Unavailable("Keycloak's signing keys could not be read.") from error
+        for entry in certs["keys"]:
             keys.add(jwk.JWK(**entry))
         self._keys[realm] = (time.monotonic(), keys)
         return keys

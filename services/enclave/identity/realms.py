@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any, Final
+from urllib.parse import quote
 
 import structlog
 from keycloak import KeycloakAdmin
@@ -164,6 +165,14 @@ class RealmService:
             raise KeycloakRequestFailed(f"Keycloak created a user in realm {realm} without naming it")
         log.info("identity.user.created", realm=realm, user_id=user_id)
         return user_id
+
+    def user_enabled(self, realm: str, user_id: str) -> bool:
+        """Whether the realm's user ``user_id`` (Keycloak's id, the ``sub`` of its tokens) exists and
+        is enabled. A temporary brute-force lockout leaves it enabled: Keycloak refuses its sign-ins,
+        and an attacker guessing a password must not be able to cut off its owner's keys.
+        :class:`KeycloakRequestFailed` when Keycloak cannot be asked."""
+        user = RealmAdmin(self._admin, realm).find(f"/users/{quote(user_id, safe='')}")
+        return isinstance(user, dict) and user.get("enabled") is True
 
     def delete_realm(self, realm: str) -> None:
         """Deletes the realm with its users, sessions and events; nothing happens if it is gone."""

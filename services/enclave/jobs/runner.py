@@ -21,6 +21,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from enclave import egress
 from enclave.audit.actions import AuditAction, Outcome
 from enclave.audit.recorder import AuditRecorder, RequestFacts
 from enclave.crypto.content import ContentCipher
@@ -123,6 +124,7 @@ async def run(context: WorkerContext, claim: Claim, works: dict[JobKind, Work]) 
     values: dict[str, Any] = {}
     detail: str | None = None
     failure: JobFailure | None = None
+    refusals = egress.witness()  # connections refused while doing the work go on its trail
     try:
         values = await works[job.kind](attempt, job)
         state, outcome = JobState.SUCCEEDED, Outcome.SUCCESS
@@ -154,6 +156,15 @@ async def run(context: WorkerContext, claim: Claim, works: dict[JobKind, Work]) 
         if ended:
             details: dict[str, Any] = {"attempt": claim.attempt, "state": state.value}
             await _record(session, job, finished, details, outcome)
+            for endpoint in egress.refused_endpoints(refusals):
+                await _record(
+                    session,
+                    job,
+                    AuditAction.SECURITY_EGRESS_REFUSED,
+                    {"job": str(job.id), "call": endpoint.via, "attempts": endpoint.attempts},
+                    Outcome.FAILURE,
+                    target=f"endpoint:{endpoint.where}",
+                )
     if not ended:
         await _forget(attempt)
         return None
@@ -167,6 +178,8 @@ async def _record(
     action: AuditAction,
     details: dict[str, Any],
     outcome: Outcome = Outcome.SUCCESS,
+    *,
+    target: str | None = None,
 ) -> None:
     facts = RequestFacts(
         organization_id=job.organization_id,
@@ -177,7 +190,7 @@ async def _record(
         via="worker",
     )
     await AuditRecorder(session, facts).record(
-        action, f"job:{job.id}", {"project": str(job.project_id), **details}, outcome=outcome
+        action, target or f"job:{job.id}", {"project": str(job.project_id), **details}, outcome=outcome
     )
 
 

@@ -2,7 +2,11 @@
 
 The middleware checks only the token's shape (``claim_from_api_key``); the guard then verifies it
 inside the tenant it names (``verify_key``), and failures are counted per source address in Redis so
-guessing is throttled.
+guessing is throttled. A key is worth no more than its owner's account: the guard also asks
+(``refuse_if_owner_disabled``) whether the owner is still enabled in Keycloak, through the
+:class:`OwnerCheck` the application shell puts in ``app.state.key_owner_check`` — an account disabled
+or deleted there (by an admin, a directory sync or an upstream identity provider) loses its keys as
+it loses its sessions.
 """
 
 from __future__ import annotations
@@ -10,14 +14,14 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 from litestar.connection import ASGIConnection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.db.repositories.api_keys import ApiKeyRepository
-from enclave.domain.errors import RateLimited
+from enclave.domain.errors import RateLimited, Unauthenticated
 from enclave.web.claims import Claim
 from enclave.web.key_tokens import KeyToken, parse_token
 
@@ -34,6 +38,17 @@ class VerifiedKey:
     user_id: uuid.UUID
     scopes: frozenset[str]
     project_id: uuid.UUID | None
+    owner_issuer: str | None = None
+    owner_subject: str | None = None
+
+
+class OwnerCheck(Protocol):
+    """Whether a key owner's Keycloak account (``issuer`` and ``subject`` of their sign-ins) is still
+    enabled there. Raises :class:`~enclave.domain.errors.Unavailable` when Keycloak cannot be asked."""
+
+    async def __call__(
+        self, organization_id: uuid.UUID, user_id: uuid.UUID, issuer: str, subject: str
+    ) -> bool: ...
 
 
 async def verify_key(session: AsyncSession, token: KeyToken, *, lock: bool = False) -> VerifiedKey | None:
@@ -51,7 +66,23 @@ async def verify_key(session: AsyncSession, token: KeyToken, *, lock: bool = Fal
     if row.last_used_at is None or row.last_used_at < now - LAST_USED_RESOLUTION:
         # Only when due: a key in steady use costs no write per request.
         await keys.touch(row.id, now, LAST_USED_RESOLUTION)
-    return VerifiedKey(row.id, row.user_id, frozenset(row.scopes), row.project_id)
+    return VerifiedKey(
+        row.id, row.user_id, frozenset(row.scopes), row.project_id, row.owner_issuer, row.owner_subject
+    )
+
+
+async def refuse_if_owner_disabled(
+    connection: ASGIConnection[Any, Any, Any, Any], organization_id: uuid.UUID, key: VerifiedKey
+) -> None:
+    """401 when the key's owner is disabled or deleted in Keycloak (a 503 when Keycloak cannot say).
+    An owner who never signed in through Keycloak has no account there to disable: only Enclave's own
+    membership (checked by the guard) governs their keys."""
+    if key.owner_issuer is None or key.owner_subject is None:
+        return
+    check: OwnerCheck = connection.app.state.key_owner_check
+    if not await check(organization_id, key.user_id, key.owner_issuer, key.owner_subject):
+        await record_failure(connection)
+        raise Unauthenticated("The API key's owner is disabled or deleted in the identity provider.")
 
 
 async def claim_from_api_key(connection: ASGIConnection[Any, Any, Any, Any]) -> Claim | None:

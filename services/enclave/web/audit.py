@@ -16,7 +16,7 @@ from typing import Any
 from litestar import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from enclave.audit.actions import AuditAction
+from enclave.audit.actions import AuditAction, Outcome
 from enclave.audit.events import Detail
 from enclave.audit.recorder import AuditRecorder, RequestFacts
 from enclave.authz.principal import Principal
@@ -100,12 +100,18 @@ async def record_own_transaction(
     user_id: uuid.UUID,
     action: AuditAction,
     details: dict[str, Detail] | None = None,
+    *,
+    via: str | None = "session",
+    target: str | None = None,
+    outcome: Outcome = Outcome.SUCCESS,
 ) -> None:
-    """Records an event of a request outside the v1 routes (sign-in, sign-out) in a transaction of
-    its own, committed before the caller goes on: if it cannot be written, the action does not
-    happen."""
+    """Records an event of a request outside its own transaction (sign-in, sign-out; what a failed
+    request did that must stay on record) in a transaction of its own, committed before the caller
+    goes on: if it cannot be written, the action does not happen. ``target``: the user by default."""
     factory = request.app.state.session_factory
     async with factory() as session, session.begin():
         await bind_tenant(session, organization_id, user_id)
-        facts = request_facts(request, organization_id, f"user:{user_id}", "session")
-        await AuditRecorder(session, facts).record(action, f"user:{user_id}", details)
+        facts = request_facts(request, organization_id, f"user:{user_id}", via)
+        await AuditRecorder(session, facts).record(
+            action, target or f"user:{user_id}", details, outcome=outcome
+        )

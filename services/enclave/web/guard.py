@@ -40,7 +40,13 @@ from enclave.db.repositories.api_keys import ApiKeyRepository
 from enclave.db.session import bind_tenant
 from enclave.domain.errors import Forbidden, Gone, InvalidState, NotFound, Unauthenticated
 from enclave.domain.roles import OrgRole, ProjectRole
-from enclave.web.api_key_auth import VerifiedKey, record_failure, refuse_if_throttled, verify_key
+from enclave.web.api_key_auth import (
+    VerifiedKey,
+    record_failure,
+    refuse_if_owner_disabled,
+    refuse_if_throttled,
+    verify_key,
+)
 from enclave.web.claims import Claim
 from enclave.web.transaction import request_session
 
@@ -118,6 +124,8 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
     if caller is None:
         # The owner was removed: their sessions and keys stop working at once.
         raise Unauthenticated("This account is not an active member of its organization.")
+    if key is not None:
+        await refuse_if_owner_disabled(connection, claim.organization_id, key)
     if caller.shredded:
         raise Gone("This organization was terminated and its data destroyed.")
     if caller.terminated and changes:

@@ -3,16 +3,20 @@ walk from the api to Keycloak and back."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 
 import httpx
 
 from enclave.identity.realms import RealmService
+from enclave.identity.sessions import SESSION_PREFIX
 from tests.integration.domain.world import Tenant
 from tests.support.keycloak_login import login_via_form
 
 PASSWORD = "correct horse battery staple 42"
+#: ``SessionSettings.account_check_interval_s``'s default, which the test api runs with.
+ACCOUNT_CHECK_S = 5
 
 
 @dataclass
@@ -55,3 +59,15 @@ def sign_in(
         if result.totp_secret:
             walk = {"totp_secret": result.totp_secret}
     raise AssertionError("sign-in did not finish")
+
+
+def session_name(cookie: str) -> str:
+    """The Redis key of the session behind a session cookie."""
+    return SESSION_PREFIX + hashlib.sha256(cookie.encode()).hexdigest()
+
+
+def csrf(browser: httpx.Client) -> dict[str, str]:
+    """The CSRF header of the browser's session, for a change."""
+    answer = browser.get("/auth/session")
+    assert answer.status_code == 200, answer.text
+    return {"X-CSRF-Token": answer.json()["csrf_token"]}

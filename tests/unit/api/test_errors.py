@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
 import pytest
+from keycloak.exceptions import KeycloakConnectionError
 from litestar import Litestar, get, post
 from litestar.params import FromPath, JSONBody
 from litestar.testing import TestClient
@@ -34,6 +35,11 @@ def raw_error(kind: FromPath[str]) -> None:
     raise RAW_ERRORS[kind]
 
 
+@get("/keycloak-down", sync_to_thread=False)
+def keycloak_down() -> None:
+    raise KeycloakConnectionError("Can't connect to server (https://keycloak.internal:8443/realms/x)")
+
+
 @post("/items", sync_to_thread=False)
 def create_item(data: JSONBody[dict[str, int]]) -> dict[str, int]:
     return data
@@ -41,7 +47,7 @@ def create_item(data: JSONBody[dict[str, int]]) -> dict[str, int]:
 
 def _client() -> TestClient[Litestar]:
     app = Litestar(
-        [boom, create_item, raw_error],
+        [boom, create_item, raw_error, keycloak_down],
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[request_id_middleware],
     )  # type: ignore[arg-type]
@@ -58,6 +64,14 @@ class TestProblemDetails:
         assert body["request_id"] == "req-abcdef123"
         assert "hunter2" not in response.text
         assert "Traceback" not in response.text
+
+    def test_keycloak_unreachable_is_a_503_that_names_no_address(self) -> None:
+        with _client() as client:
+            response = client.get("/keycloak-down")
+        assert response.status_code == 503
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert int(response.headers["Retry-After"]) > 0
+        assert "keycloak.internal" not in response.text
 
     def test_validation_error_is_a_400_listing_fields_without_values(self) -> None:
         with _client() as client:

@@ -32,6 +32,9 @@ class StoredKey:
     expires_at: dt.datetime | None
     revoked_at: dt.datetime | None
     last_used_at: dt.datetime | None
+    #: The owner's identity in Keycloak (None until they first signed in there).
+    owner_issuer: str | None
+    owner_subject: str | None
 
 
 class ApiKeyRepository(TenantRepository[ApiKey]):
@@ -80,7 +83,9 @@ class ApiKeyRepository(TenantRepository[ApiKey]):
 
 #: Every API-key request runs it (``db.raw``).
 _BY_PREFIX = """
-SELECT id, user_id, secret_hash, scopes, project_id, expires_at, revoked_at, last_used_at
-FROM api_keys WHERE prefix = $1 AND organization_id = $2
+SELECT k.id, k.user_id, k.secret_hash, k.scopes, k.project_id, k.expires_at, k.revoked_at,
+       k.last_used_at, u.issuer, u.subject
+FROM api_keys k JOIN users u ON u.id = k.user_id AND u.organization_id = k.organization_id
+WHERE k.prefix = $1 AND k.organization_id = $2
 """
-_BY_PREFIX_LOCKED = _BY_PREFIX + "FOR SHARE\n"
+_BY_PREFIX_LOCKED = _BY_PREFIX + "FOR SHARE OF k\n"  # the key's row only: its owner's stays free
