@@ -19,20 +19,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import msgspec
 import pytest
 
-from enclave.crypto.sealing import Sealer
 from enclave.identity.auth_limits import CALLBACK_FAILURES, LOGIN_STARTS, PREFIX
 from enclave.identity.keycloak_admin import RealmAdmin, admin_from_settings
 from enclave.identity.realms import RealmService
 from enclave.identity.session_auth import COOKIE
-from enclave.identity.sessions import BrowserSession
 from enclave.settings import KeycloakSettings, TLSSettings
 from tests.integration.domain.world import Tenant, sql_as_tenant
 from tests.integration.identity.signin import (
     ACCOUNT_CHECK_S,
     PASSWORD,
+    age_the_sign_in,
     csrf,
     person,
     session_name,
@@ -71,19 +69,6 @@ def no_auth_limits(stack: Stack) -> Iterator[None]:
     clear()
     yield
     clear()
-
-
-def age_the_sign_in(stack: Stack, cookie: str, seconds: float) -> None:
-    """Moves the session's sign-in ``seconds`` into the past, as if that much time had gone by: the
-    record is opened and sealed again with the installation's own session key, its TTL kept."""
-    sealer = Sealer(stack.secret("ENCLAVE_SESSION_KEY_FILE").encode())
-    name = session_name(cookie)
-    with redis_client(stack) as client:
-        sealed = client.get(name)
-        assert isinstance(sealed, bytes), "the session is not in Redis"
-        session = msgspec.json.decode(sealer.open(sealed, name.encode()), type=BrowserSession)
-        older = msgspec.structs.replace(session, auth_time=session.auth_time - seconds)
-        client.set(name, sealer.seal(msgspec.json.encode(older), name.encode()), keepttl=True)
 
 
 def me_with(api_url: str, stack: Stack, cookie: str) -> int:

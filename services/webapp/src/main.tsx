@@ -1,6 +1,8 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
+import { StepUpDone } from "./components/StepUpDone";
+import { isStepUpReturn } from "./components/stepUpChannel";
 import "./styles/base.css";
 import "./styles/editor.css";
 import "./styles/admin.css";
@@ -9,6 +11,6 @@ const root = document.getElementById("root");
 if (!root) throw new Error("index.html has no #root element");
 createRoot(root).render(
   <StrictMode>
-    <App />
+    {isStepUpReturn(window.location.search) ? <StepUpDone /> : <App />}
   </StrictMode>,
 );

@@ -103,6 +103,6 @@ export const STEP_UP_DONE = "step-up-done";
 
 /** A sign-in that asks for every factor again (the step-up), coming back to a page that says so. */
 export function stepUpUrl(organizationSlug: string): string {
-  const query = new URLSearchParams({ org: organizationSlug, next: `/?${STEP_UP_DONE}=1`, reauthenticate: "true" });
+  const query = new URLSearchParams({ org: organizationSlug, next: `/app/?${STEP_UP_DONE}=1`, reauthenticate: "true" });
   return `/auth/login?${query.toString()}`;
 }

@@ -8,10 +8,14 @@ import uuid
 from dataclasses import dataclass
 
 import httpx
+import msgspec
 
+from enclave.crypto.sealing import Sealer
 from enclave.identity.realms import RealmService
-from enclave.identity.sessions import SESSION_PREFIX
+from enclave.identity.sessions import SESSION_PREFIX, BrowserSession
 from tests.integration.domain.world import Tenant
+from tests.integration.stack import Stack
+from tests.support.api_keys import redis_client
 from tests.support.keycloak_login import login_via_form
 
 PASSWORD = "correct horse battery staple 42"
@@ -71,3 +75,16 @@ def csrf(browser: httpx.Client) -> dict[str, str]:
     answer = browser.get("/auth/session")
     assert answer.status_code == 200, answer.text
     return {"X-CSRF-Token": answer.json()["csrf_token"]}
+
+
+def age_the_sign_in(stack: Stack, cookie: str, seconds: float) -> None:
+    """Moves the session's sign-in ``seconds`` into the past, as if that much time had gone by: the
+    record is opened and sealed again with the installation's own session key, its TTL kept."""
+    sealer = Sealer(stack.secret("ENCLAVE_SESSION_KEY_FILE").encode())
+    name = session_name(cookie)
+    with redis_client(stack) as client:
+        sealed = client.get(name)
+        assert isinstance(sealed, bytes), "the session is not in Redis"
+        session = msgspec.json.decode(sealer.open(sealed, name.encode()), type=BrowserSession)
+        older = msgspec.structs.replace(session, auth_time=session.auth_time - seconds)
+        client.set(name, sealer.seal(msgspec.json.encode(older), name.encode()), keepttl=True)
