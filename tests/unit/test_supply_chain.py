@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -78,6 +79,18 @@ class TestSecretsScan:
         done = run("secrets", str(clean))
         assert done.returncode == 0, done.stderr
         assert "1 files scanned, 0 new secrets" in done.stderr
+
+    def test_a_benchmarks_commit_passes_but_the_same_hex_under_another_name_is_found(
+        self, tmp_path: Path
+    ) -> None:
+        commit = secrets.token_hex(20)
+        result = tmp_path / "latest.json"
+        result.write_text(f'{{\n  "source": {{\n    "commit": "{commit}",\n    "dirty": false\n  }}\n}}\n')
+        assert run("secrets", str(result)).returncode == 0
+        result.write_text(f'{{\n  "token": "{commit}"\n}}\n')
+        done = run("secrets", str(result))
+        assert done.returncode == FOUND, done.stderr
+        assert "Hex High Entropy String" in done.stderr
 
     def test_every_baseline_entry_is_audited_with_a_reason(self) -> None:
         baseline = json.loads((REPO / ".secrets.baseline").read_text())
