@@ -16,7 +16,7 @@ from enclave.identity.realms import RealmService
 from enclave.identity.session_auth import COOKIE
 from tests.faults.components import StackService, stack_healthy
 from tests.integration.domain.world import Tenant, sql_as_tenant
-from tests.integration.identity.signin import ACCOUNT_CHECK_S, csrf, person, session_name, sign_in
+from tests.integration.identity.signin import ACCOUNT_CHECK_S, csrf, session_name, signed_in_with_key
 from tests.integration.stack import Stack
 from tests.support import evidence
 from tests.support.api_keys import redis_client
@@ -39,13 +39,7 @@ def test_keycloak_down_sessions_and_keys_get_503_write_nothing_and_survive(
     api_url: str,
     stack: Stack,
 ) -> None:
-    who = person(org, realms)
-    sign_in(browser, keycloak_browser, org, who)
-    made = browser.post(
-        "/api/v1/api-keys", json={"name": "ci", "scopes": ["tasks:read"]}, headers=csrf(browser)
-    )
-    assert made.status_code == 201, made.text
-    bearer = {"Authorization": f"Bearer {made.json()['secret']}"}
+    _, bearer = signed_in_with_key(browser, keycloak_browser, org, realms)
     keys_before = sql_as_tenant(org.org_id, "SELECT count(*) FROM api_keys")
     headers = csrf(browser)
     keycloak = StackService("keycloak", stack)

@@ -27,17 +27,21 @@ import httpx
 import pytest
 from minio import Minio
 
+from enclave.api.csp_reports import COUNTER as CSP_COUNTER
+from enclave.api.csp_reports import REPORTS
 from enclave.identity.keycloak_admin import admin_from_settings
 from enclave.identity.realm_settings import realm_spec_for
 from enclave.identity.realms import RealmService
 from enclave.settings import KeycloakSettings, TLSSettings
 from enclave.storage.objects import bucket_name
+from enclave.web.address_limits import PREFIX as ADDRESS_PREFIX
 from tests.integration.domain.world import Tenant, sql_as_tenant
 from tests.integration.jobs.jobs import FINISHED, label_studio_project, wait_for
 from tests.integration.stack import Stack
 from tests.security.conftest import PNG_HEAD
 from tests.support import evidence
 from tests.support import label_studio_exports as ls
+from tests.support.api_keys import redis_client
 from tests.support.stack_fixtures import CUSTOMER_CREDENTIALS, UPLOAD_LIMIT
 from tests.support.worker_process import running_worker
 
@@ -740,3 +744,31 @@ class TestIdentityProviderUrls:
             "PUT", f"/organization/identity-providers/saml-{uuid.uuid4().hex[:6]}", json=body
         )
         assert_problem(response, 400, 422)
+
+
+class TestCspReports:
+    """``POST /csp-reports`` takes requests from anyone (browsers send no credentials): a flood from
+    one address is cut off before it is read, counted or logged."""
+
+    def test_a_flood_of_reports_from_one_address_is_refused_past_the_limit(
+        self, api: httpx.Client, stack: Stack
+    ) -> None:
+        limit_key = f"{ADDRESS_PREFIX}{REPORTS.name}:127.0.0.1"
+        report = {
+            "csp-report": {"effective-directive": "script-src-elem", "blocked-uri": "https://x.example"}
+        }
+        with redis_client(stack) as client:
+            client.delete(limit_key)
+            before = int(client.get(CSP_COUNTER) or 0)
+            try:
+                responses = [api.post("/csp-reports", json=report) for _ in range(REPORTS.most + 5)]
+                counted = int(client.get(CSP_COUNTER) or 0) - before
+            finally:
+                # Neither the window nor these reports may stay: the browser tests hold the count at 0.
+                client.delete(limit_key)
+                client.decrby(CSP_COUNTER, int(client.get(CSP_COUNTER) or 0) - before)
+        answers = [response.status_code for response in responses]
+        assert answers[: REPORTS.most] == [204] * REPORTS.most
+        assert answers[REPORTS.most :] == [429] * 5
+        assert responses[-1].headers["content-type"].startswith("application/problem+json")
+        assert counted == REPORTS.most

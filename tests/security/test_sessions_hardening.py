@@ -35,6 +35,7 @@ from tests.integration.identity.signin import (
     person,
     session_name,
     sign_in,
+    signed_in_with_key,
 )
 from tests.integration.stack import Stack
 from tests.support import evidence
@@ -294,13 +295,7 @@ class TestEndingSessions:
         api_url: str,
         stack: Stack,
     ) -> None:
-        who = person(org, realms)
-        sign_in(browser, keycloak_browser, org, who)
-        key = browser.post(
-            "/api/v1/api-keys", json={"name": "ci", "scopes": ["tasks:read"]}, headers=csrf(browser)
-        )
-        assert key.status_code == 201, key.text
-        bearer = {"Authorization": f"Bearer {key.json()['secret']}"}
+        who, bearer = signed_in_with_key(browser, keycloak_browser, org, realms)
         realm = RealmAdmin(admin_from_settings(KeycloakSettings(), TLSSettings()), org.slug)
         user_id = realm.get("/users", email=who.email, exact="true")[0]["id"]
         with httpx.Client(base_url=api_url, verify=stack.tls) as other:
@@ -335,20 +330,14 @@ class TestEndingSessions:
         api_url: str,
         stack: Stack,
     ) -> None:
-        who = person(org, realms)
-        sign_in(browser, keycloak_browser, org, who)
-        key = browser.post(
-            "/api/v1/api-keys", json={"name": "ci", "scopes": ["tasks:read"]}, headers=csrf(browser)
-        )
-        assert key.status_code == 201, key.text
-        secret = key.json()["secret"]
+        who, bearer = signed_in_with_key(browser, keycloak_browser, org, realms)
         with redis_client(stack) as client:
             assert client.exists(session_name(browser.cookies[COOKIE])) == 1
             org.ok("DELETE", f"/members/{who.user_id}")
             assert client.exists(session_name(browser.cookies[COOKIE])) == 0
         assert browser.get("/api/v1/me").status_code == 401
         with httpx.Client(base_url=api_url, verify=stack.tls) as other:
-            assert other.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+            assert other.get("/api/v1/me", headers=bearer).status_code == 401
 
 
 class TestStepUp:

@@ -2,8 +2,9 @@
 counted (Redis ``enclave:csp:violations``, which the browser tests read and hold at zero) and logged
 with the directive and the blocked origin only — never the page's full URL, which may carry ids.
 
-Open to anyone (a browser sends reports without credentials), bounded in size, and it stores nothing
-a caller sends beyond a count.
+Open to anyone (a browser sends reports without credentials), bounded in size and in rate per
+address (:data:`REPORTS`: a page with a real violation sends a handful, a flood is refused with a 429
+before it is read), and it stores nothing a caller sends beyond a count.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import structlog
 from litestar import Controller, Request, Response, post
 
 from enclave.api.security_headers import REPORT_PATH
+from enclave.web.address_limits import Limit, count, refuse_if_over
 
 log = structlog.get_logger("enclave.csp")
 COUNTER = "enclave:csp:violations"
 MAX_REPORT_BYTES = 64 * 1024
+#: Reports per address: far above what one browser's pages send, far below a log flood.
+REPORTS = Limit("csp-report", 120, 60, "Too many reports from this address; wait a minute.")
 
 
 class CspReportController(Controller):
@@ -28,6 +32,8 @@ class CspReportController(Controller):
 
     @post(status_code=204, request_max_body_size=MAX_REPORT_BYTES)
     async def report(self, request: Request[Any, Any, Any]) -> Response[None]:
+        await refuse_if_over(request, REPORTS)
+        await count(request, REPORTS)
         body = await request.body()
         try:
             document = msgspec.json.decode(body)

@@ -88,3 +88,17 @@ def age_the_sign_in(stack: Stack, cookie: str, seconds: float) -> None:
         session = msgspec.json.decode(sealer.open(sealed, name.encode()), type=BrowserSession)
         older = msgspec.structs.replace(session, auth_time=session.auth_time - seconds)
         client.set(name, sealer.seal(msgspec.json.encode(older), name.encode()), keepttl=True)
+
+
+def signed_in_with_key(
+    browser: httpx.Client, keycloak: httpx.Client, org: Tenant, realms: RealmService
+) -> tuple[Person, dict[str, str]]:
+    """A new member signed in in ``browser``, and the ``Authorization`` header of an API key they
+    made there (scope ``tasks:read``)."""
+    who = person(org, realms)
+    sign_in(browser, keycloak, org, who)
+    key = browser.post(
+        "/api/v1/api-keys", json={"name": "ci", "scopes": ["tasks:read"]}, headers=csrf(browser)
+    )
+    assert key.status_code == 201, key.text
+    return who, {"Authorization": f"Bearer {key.json()['secret']}"}
