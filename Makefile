@@ -18,7 +18,7 @@ PYTEST_ARGS ?=
 # e.g. BENCH_ARGS=--quick (a smoke run) or BENCH_ARGS=storage (one benchmark)
 BENCH_ARGS ?=
 # make security's schemathesis budget over every role (about 93% of it runs: at least 10,000 cases).
-FUZZ_CASES ?= 11000
+FUZZ_CASES ?= 12500
 
 .PHONY: help up down status test test-unit test-integration bench check security bundle deps python-deps system-deps stack-install webapp kube-tools
 
