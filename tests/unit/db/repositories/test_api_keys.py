@@ -35,12 +35,18 @@ def _one_line(text: str) -> str:
 
 class TestByPrefix:
     @pytest.mark.parametrize("name", ["_BY_PREFIX", "_BY_PREFIX_LOCKED"])
-    def test_the_statement_names_the_organization(self, name: str) -> None:
-        assert "prefix = $1 AND organization_id = $2" in _one_line(getattr(api_keys, name))
+    def test_the_statement_names_the_organization_for_the_key_and_its_owner(self, name: str) -> None:
+        statement = _one_line(getattr(api_keys, name))
+        assert "WHERE k.prefix = $1 AND k.organization_id = $2" in statement
+        assert "JOIN users u ON u.id = k.user_id AND u.organization_id = k.organization_id" in statement
 
-    def test_only_the_locked_form_locks_and_for_share(self) -> None:
+    def test_it_reads_the_owners_keycloak_identity(self) -> None:
+        assert "u.issuer, u.subject FROM" in _one_line(api_keys._BY_PREFIX)
+
+    def test_only_the_locked_form_locks_the_key_for_share_and_not_its_owner(self) -> None:
         assert "FOR " not in api_keys._BY_PREFIX
-        assert _one_line(api_keys._BY_PREFIX_LOCKED) == _one_line(api_keys._BY_PREFIX) + " FOR SHARE"
+        locked = _one_line(api_keys._BY_PREFIX_LOCKED)
+        assert locked == _one_line(api_keys._BY_PREFIX) + " FOR SHARE OF k"
 
     @pytest.mark.parametrize(("lock", "name"), [(False, "_BY_PREFIX"), (True, "_BY_PREFIX_LOCKED")])
     async def test_it_sends_the_prefix_and_the_organization(
