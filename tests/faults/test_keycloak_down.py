@@ -25,19 +25,6 @@ from tests.support.realm_fixtures import org, realms
 __all__ = ["org", "realms"]
 
 
-def _wait_until_ready(api_url: str, stack: Stack, in_a_row: int = 10) -> None:
-    """The api answers ready ``in_a_row`` times running. After the other fault tests restarted
-    PostgreSQL, each api worker process's first use of its pool (which died with the server) is a
-    503 that renews the pool (by design: no ping before each use); the readiness probe uses that pool,
-    and ten answers in a row reach both worker processes but for a chance of 1 in 1,024."""
-    deadline = time.monotonic() + 60
-    streak = 0
-    with httpx.Client(base_url=api_url, verify=stack.tls) as client:
-        while streak < in_a_row:
-            assert time.monotonic() < deadline, "the api did not become ready within 60 s"
-            streak = streak + 1 if client.get("/health/ready").status_code == 200 else 0
-
-
 def _unavailable(answer: httpx.Response) -> None:
     assert answer.status_code == 503, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
@@ -52,7 +39,6 @@ def test_keycloak_down_sessions_and_keys_get_503_write_nothing_and_survive(
     api_url: str,
     stack: Stack,
 ) -> None:
-    _wait_until_ready(api_url, stack)
     _, bearer = signed_in_with_key(browser, keycloak_browser, org, realms)
     keys_before = sql_as_tenant(org.org_id, "SELECT count(*) FROM api_keys")
     headers = csrf(browser)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]  # asyncpg ships no type information
+import redis.exceptions
 import structlog
 from keycloak.exceptions import KeycloakConnectionError
 from litestar import Request, Response
@@ -159,7 +160,7 @@ def stale_data_handler(request: Request[Any, Any, Any], exc: StaleDataError) -> 
 
 
 def connection_error_handler(
-    request: Request[Any, Any, Any], exc: OSError | asyncpg.InterfaceError
+    request: Request[Any, Any, Any], exc: OSError | asyncpg.InterfaceError | asyncpg.InternalClientError
 ) -> Response[dict[str, Any]]:
     log.error("dependency_unreachable", exc_info=exc)
     return unavailable("A component Enclave depends on is unreachable; nothing was changed.")
@@ -172,6 +173,15 @@ def identity_error_handler(request: Request[Any, Any, Any], exc: IdentityError) 
         return problem(409, "Conflict", "This organization's sign-in (its Keycloak realm) is not set up yet.")
     log.error("keycloak_error", error=type(exc).__name__)
     return unavailable("Keycloak could not apply the change; nothing was changed.")
+
+
+def redis_unreachable_handler(
+    request: Request[Any, Any, Any], exc: redis.exceptions.ConnectionError | redis.exceptions.TimeoutError
+) -> Response[dict[str, Any]]:
+    """Redis (sessions, throttles) could not be reached, or a pooled connection to it died with a
+    restart: nothing was decided, so nothing was changed."""
+    log.error("redis_unreachable", error=type(exc).__name__)
+    return unavailable("A component Enclave depends on is unreachable; nothing was changed.")
 
 
 def keycloak_unreachable_handler(
@@ -244,6 +254,10 @@ EXCEPTION_HANDLERS = {
     OSError: connection_error_handler,
     # asyncpg's own connection faults (a connection closed under a statement, a protocol error).
     asyncpg.InterfaceError: connection_error_handler,
+    # A connection left mid-protocol by a server that died under it (asyncpg's own state check).
+    asyncpg.InternalClientError: connection_error_handler,
+    redis.exceptions.ConnectionError: redis_unreachable_handler,
+    redis.exceptions.TimeoutError: redis_unreachable_handler,
     Exception: internal_error_handler,
 }
 
