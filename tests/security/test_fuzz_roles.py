@@ -10,12 +10,13 @@ requests ask for B's rows by id as well. Every response body is searched for the
 each of B's ids.
 
 The number of cases is ``ENCLAVE_FUZZ_CASES``: a budget over all roles (default 600, about three
-minutes here), spread evenly over roles and operations with at least one case each. Hypothesis
-runs fewer than the budget where an operation has few distinct inputs (89 to 93% of it ran here:
-9,786 of 11,000 on 2026-12-07), so ``make security`` sets 12,500 to run over 10,000; the figure
-printed is what ran, at about four cases a second. Generation is deterministic (derandomized, no
-example database, no shrinking), as in ``tests/integration/domain/test_openapi_fuzz.py``, whose
-seeding and hooks this module reuses. Each role's test prints ``fuzz: <role>: <n> cases``; the module prints the total.
+minutes here), spread evenly over roles and operations with at least one case each. Hypothesis runs
+fewer than the budget where an operation has few distinct inputs (89 to 93% of it ran here: 9,786 of
+11,000 on 2026-12-07), so ``make security`` sets 12,500 to run over 10,000; the figure printed is
+what ran, at about four cases a second. Generation is deterministic (derandomized, no example
+database, no shrinking), as in ``tests/integration/domain/test_openapi_fuzz.py``, whose seeding and
+hooks this module reuses. Each role's test prints ``fuzz: <role>: <n> cases``; the module prints the
+total.
 """
 
 from __future__ import annotations
