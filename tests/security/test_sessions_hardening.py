@@ -31,7 +31,9 @@ from tests.integration.identity.signin import (
     ACCOUNT_CHECK_S,
     PASSWORD,
     age_the_sign_in,
+    change_in_keycloak,
     csrf,
+    enable_in_keycloak,
     person,
     session_name,
     sign_in,
@@ -272,12 +274,7 @@ class TestEndingSessions:
         who = person(org, realms)
         sign_in(browser, keycloak_browser, org, who)
         assert browser.get("/api/v1/me").status_code == 200
-        realm = RealmAdmin(admin_from_settings(KeycloakSettings(), TLSSettings()), org.slug)
-        user_id = realm.get("/users", email=who.email, exact="true")[0]["id"]
-        if change == "disabled":
-            realm.put(f"/users/{user_id}", {"enabled": False})
-        else:
-            assert realm.remove(f"/users/{user_id}")
+        change_in_keycloak(org, who, change)
         # The session asks Keycloak at most every ACCOUNT_CHECK_S; its next request after that fails.
         time.sleep(ACCOUNT_CHECK_S + 0.5)
         assert browser.get("/api/v1/me").status_code == 401
@@ -296,14 +293,9 @@ class TestEndingSessions:
         stack: Stack,
     ) -> None:
         who, bearer = signed_in_with_key(browser, keycloak_browser, org, realms)
-        realm = RealmAdmin(admin_from_settings(KeycloakSettings(), TLSSettings()), org.slug)
-        user_id = realm.get("/users", email=who.email, exact="true")[0]["id"]
         with httpx.Client(base_url=api_url, verify=stack.tls) as other:
             assert other.get("/api/v1/me", headers=bearer).status_code == 200
-            if change == "disabled":
-                realm.put(f"/users/{user_id}", {"enabled": False})
-            else:
-                assert realm.remove(f"/users/{user_id}")
+            change_in_keycloak(org, who, change)
             # Keycloak is asked about a key's owner at most every ACCOUNT_CHECK_S, as for sessions.
             time.sleep(ACCOUNT_CHECK_S + 0.5)
             refused = other.get("/api/v1/me", headers=bearer)
@@ -312,7 +304,7 @@ class TestEndingSessions:
             assert "identity provider" in refused.json()["detail"]
             # Enclave's own record of the member is unchanged: enabled again in Keycloak, the key works.
             if change == "disabled":
-                realm.put(f"/users/{user_id}", {"enabled": True})
+                enable_in_keycloak(org, who)
                 assert other.get("/api/v1/me", headers=bearer).status_code == 200
 
     def test_a_member_cannot_end_an_admins_sessions(self, org: Tenant, realms: RealmService) -> None:

@@ -160,7 +160,8 @@ def stale_data_handler(request: Request[Any, Any, Any], exc: StaleDataError) -> 
 
 
 def connection_error_handler(
-    request: Request[Any, Any, Any], exc: OSError | asyncpg.InterfaceError | asyncpg.InternalClientError
+    request: Request[Any, Any, Any],
+    exc: OSError | asyncpg.InterfaceError | asyncpg.InternalClientError | redis.exceptions.RedisError,
 ) -> Response[dict[str, Any]]:
     log.error("dependency_unreachable", exc_info=exc)
     return unavailable("A component Enclave depends on is unreachable; nothing was changed.")
@@ -173,15 +174,6 @@ def identity_error_handler(request: Request[Any, Any, Any], exc: IdentityError) 
         return problem(409, "Conflict", "This organization's sign-in (its Keycloak realm) is not set up yet.")
     log.error("keycloak_error", error=type(exc).__name__)
     return unavailable("Keycloak could not apply the change; nothing was changed.")
-
-
-def redis_unreachable_handler(
-    request: Request[Any, Any, Any], exc: redis.exceptions.ConnectionError | redis.exceptions.TimeoutError
-) -> Response[dict[str, Any]]:
-    """Redis (sessions, throttles) could not be reached, or a pooled connection to it died with a
-    restart: nothing was decided, so nothing was changed."""
-    log.error("redis_unreachable", error=type(exc).__name__)
-    return unavailable("A component Enclave depends on is unreachable; nothing was changed.")
 
 
 def keycloak_unreachable_handler(
@@ -256,8 +248,9 @@ EXCEPTION_HANDLERS = {
     asyncpg.InterfaceError: connection_error_handler,
     # A connection left mid-protocol by a server that died under it (asyncpg's own state check).
     asyncpg.InternalClientError: connection_error_handler,
-    redis.exceptions.ConnectionError: redis_unreachable_handler,
-    redis.exceptions.TimeoutError: redis_unreachable_handler,
+    # Redis (sessions, throttles) unreachable, or a pooled connection that died with a restart.
+    redis.exceptions.ConnectionError: connection_error_handler,
+    redis.exceptions.TimeoutError: connection_error_handler,
     Exception: internal_error_handler,
 }
 

@@ -11,8 +11,10 @@ import httpx
 import msgspec
 
 from enclave.crypto.sealing import Sealer
+from enclave.identity.keycloak_admin import RealmAdmin, admin_from_settings
 from enclave.identity.realms import RealmService
 from enclave.identity.sessions import SESSION_PREFIX, BrowserSession
+from enclave.settings import KeycloakSettings, TLSSettings
 from tests.integration.domain.world import Tenant
 from tests.integration.stack import Stack
 from tests.support.api_keys import redis_client
@@ -102,3 +104,21 @@ def signed_in_with_key(
     )
     assert key.status_code == 201, key.text
     return who, {"Authorization": f"Bearer {key.json()['secret']}"}
+
+
+def change_in_keycloak(org: Tenant, who: Person, change: str) -> None:
+    """Disables (``"disabled"``) or deletes (``"deleted"``) the person's account in Keycloak, as an
+    admin there would, past Enclave."""
+    realm = RealmAdmin(admin_from_settings(KeycloakSettings(), TLSSettings()), org.slug)
+    user_id = realm.get("/users", email=who.email, exact="true")[0]["id"]
+    if change == "disabled":
+        realm.put(f"/users/{user_id}", {"enabled": False})
+    else:
+        assert change == "deleted", change
+        assert realm.remove(f"/users/{user_id}")
+
+
+def enable_in_keycloak(org: Tenant, who: Person) -> None:
+    realm = RealmAdmin(admin_from_settings(KeycloakSettings(), TLSSettings()), org.slug)
+    user_id = realm.get("/users", email=who.email, exact="true")[0]["id"]
+    realm.put(f"/users/{user_id}", {"enabled": True})
