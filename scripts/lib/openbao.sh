@@ -253,6 +253,30 @@ HCL
       write_secret "$dir/approle-secret-id"
   fi
   _openbao_audit_approle
+  _openbao_operator_approle
+}
+
+# The operator's own identity: AppRole `enclave-operator`, which makes and destroys the tenants' keys
+# and writes each tenant's own policy (enclave-tenant-<id>), as the chart's README asks of an
+# installation's Vault. Nothing else: it cannot use a key, nor sign in as anyone.
+_openbao_operator_approle() {
+  local dir
+  dir=$(openbao_dir)
+  _openbao_root_cli policy write enclave-operator - >/dev/null <<'HCL' || die "openbao: could not write the enclave-operator policy"
+path "transit/keys/enclave-*" { capabilities = ["create", "read", "update", "delete"] }
+path "transit/keys/enclave-*/config" { capabilities = ["update"] }
+path "sys/policies/acl/enclave-tenant-*" { capabilities = ["create", "read", "update", "delete"] }
+HCL
+  _openbao_root_cli write auth/approle/role/enclave-operator token_policies=enclave-operator \
+    token_ttl=1h token_max_ttl=4h secret_id_ttl=0 >/dev/null || die "openbao: could not write the operator AppRole"
+  if [ ! -s "$dir/operator-role-id" ]; then
+    _openbao_root_cli read -field=role_id auth/approle/role/enclave-operator/role-id |
+      write_secret "$dir/operator-role-id"
+  fi
+  if [ ! -s "$dir/operator-secret-id" ]; then
+    _openbao_root_cli write -f -field=secret_id auth/approle/role/enclave-operator/secret-id |
+      write_secret "$dir/operator-secret-id"
+  fi
 }
 
 # The audit service's own identity: AppRole `enclave-audit`, which alone may sign checkpoints with

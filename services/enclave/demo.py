@@ -35,6 +35,7 @@ from enclave.organizations.provisioning import Provisioned, provision_organizati
 from enclave.projects.schemas import ProjectCreate, ProjectMemberAdd
 from enclave.projects.service import ProjectService
 from enclave.settings import get_settings
+from enclave.storage.homes import Homes
 from enclave.storage.objects import ObjectStore
 from enclave.tasks.schemas import TaskCreate
 from enclave.tasks.service import TaskService
@@ -128,8 +129,8 @@ async def _populate(db: AsyncSession, slug: str, created: Provisioned, keyring: 
     ontology = await OntologyService(db, org).create(
         OntologyCreate(name="Chest X-ray findings", definition=definition), created.admin_user_id
     )
-    store = ObjectStore(get_settings().s3, get_settings().tls)
-    datasets = DatasetService(db, org, cipher, store)
+    objects = await Homes(ObjectStore(get_settings().s3, get_settings().tls)).objects(db, org)
+    datasets = DatasetService(db, org, cipher, objects)
     dataset = await datasets.create(DatasetCreate(name="Sample radiographs", kind="image"))
     items = [
         DataItemCreate(name=f"radiograph-{i:03}.png", media_type="image/png") for i in range(1, ITEMS + 1)

@@ -93,8 +93,9 @@ class S3Settings(_Part):
     )
     external_secrets_dir: DirectoryPath | None = Field(
         None,
-        description="Directory of named S3 credentials (a mounted secret each): <name>/access_key and "
-        "<name>/secret_key. Datasets name a credential; they never carry one.",
+        description="Directory of named S3 credentials (one mounted Secret, or several projected into "
+        "it): <name>.access_key and <name>.secret_key. Datasets name a credential, never carry one; an "
+        "organization made with its own bucket finds its credentials under org-<its id in hex>.",
     )
 
 

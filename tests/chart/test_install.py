@@ -147,7 +147,36 @@ def test_operator_keeps_its_own_peering_alive(release: Release, kube_api: KubeAP
     assert can_i(release, kube_api, "patch", "clusterkopfpeerings.kopf.dev/someone-else") == "no"
 
 
-def can_i(release: Release, kube_api: KubeAPI, verb: str, resource: str) -> str:
+def test_operator_writes_only_the_customer_credentials_copy_in_its_own_namespace(
+    release: Release, kube_api: KubeAPI
+) -> None:
+    copy = f"secrets/{release.name}-customer-s3"
+    here = release.namespace
+    assert can_i(release, kube_api, "patch", copy, here) == "yes"
+    assert can_i(release, kube_api, "get", copy, here) == "yes"
+    assert can_i(release, kube_api, "patch", f"secrets/{release.name}-session", here) == "no"
+    assert can_i(release, kube_api, "patch", copy) == "no"  # not another namespace's of that name
+
+
+def test_api_and_worker_mount_the_copy_it_may_not_exist_yet(release: Release, kube_api: KubeAPI) -> None:
+    for component in ("api", "worker"):
+        out = kube_api.kubectl(
+            "get", "deployment", f"{release.name}-{component}", "-n", release.namespace, "-o", "json"
+        ).stdout
+        pod = json.loads(out)["spec"]["template"]["spec"]
+        volume = next(v for v in pod["volumes"] if v["name"] == "customer-s3")
+        assert volume["projected"]["sources"] == [
+            {"secret": {"name": f"{release.name}-customer-s3", "optional": True}}
+        ]
+        env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+        mount = next(m for m in pod["containers"][0]["volumeMounts"] if m["name"] == "customer-s3")
+        assert env["ENCLAVE_S3_EXTERNAL_SECRETS_DIR"] == mount["mountPath"]
+        assert mount["readOnly"] is True
+
+
+def can_i(
+    release: Release, kube_api: KubeAPI, verb: str, resource: str, namespace: str = "tenant-somewhere"
+) -> str:
     """kubectl auth can-i as the release's operator ServiceAccount, in some tenant's namespace."""
     result = kube_api.kubectl(
         "auth",
@@ -155,7 +184,7 @@ def can_i(release: Release, kube_api: KubeAPI, verb: str, resource: str) -> str:
         verb,
         resource,
         "--namespace",
-        "tenant-somewhere",
+        namespace,
         f"--as=system:serviceaccount:{release.namespace}:{release.name}-operator",
         check=False,
     )

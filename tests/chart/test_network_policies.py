@@ -101,9 +101,24 @@ def test_customer_components_are_reached_by_address_on_their_port(helm: Helm) ->
         ("198.51.100.30/31", 443),
         ("198.51.100.40/32", 443),
         ("198.51.100.50/32", 8200),
+        # The customer's own buckets (customerStorage), on the ports their endpoints name.
+        ("198.51.100.60/31", 443),
+        ("198.51.100.60/31", 9443),
     }
     operator = policies(helm, "external")["enclave-operator"]
     assert {
         "to": [{"ipBlock": {"cidr": "192.0.2.10/32"}}],
         "ports": [{"protocol": "TCP", "port": 6443}],
     } in operator["egress"]
+
+
+def test_only_the_api_worker_and_operator_reach_the_customer_buckets(helm: Helm) -> None:
+    found = policies(helm, "external")
+    reach = {
+        name
+        for name, policy in found.items()
+        for rule in policy.get("egress") or ()
+        for peer in rule.get("to") or ()
+        if peer.get("ipBlock", {}).get("cidr") == "198.51.100.60/31"
+    }
+    assert reach == {"enclave-api", "enclave-worker", "enclave-operator"}

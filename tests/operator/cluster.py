@@ -3,6 +3,7 @@ Secrets, and wait for a condition. Everything goes through the real kubectl of `
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import time
@@ -49,6 +50,12 @@ def get(cluster: KubeAPI, kind: str, namespace: str, name: str) -> dict[str, Any
         raise RuntimeError(result.stderr.decode())
     found: dict[str, Any] = json.loads(result.stdout)
     return found
+
+
+def secret_data(cluster: KubeAPI, namespace: str, name: str) -> dict[str, str]:
+    """A Secret's keys, decoded ({} if there is no such Secret)."""
+    found = get(cluster, "secret", namespace, name) or {}
+    return {key: base64.b64decode(value).decode() for key, value in (found.get("data") or {}).items()}
 
 
 def condition(resource: dict[str, Any] | None, kind: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import asyncio
 import uuid
 from typing import Any
 
+import hvac
 import urllib3
 from minio import Minio, MinioAdmin
 from minio.credentials.providers import StaticProvider
@@ -18,8 +19,9 @@ from enclave.db.engine import create_engine
 from enclave.db.repositories.organizations import DirectoryRepository, OrganizationRepository
 from enclave.db.session import bind_tenant, session_factory
 from enclave.identity.keycloak_admin import RealmAdmin, admin_from_settings
-from enclave.settings import DatabaseSettings, KeycloakSettings, TLSSettings, VaultSettings
+from enclave.settings import DatabaseSettings, KeycloakSettings, TLSSettings, VaultSettings, read_secret
 from enclave.storage.objects import bucket_name
+from tests.integration.domain.world import sql_as_tenant
 from tests.integration.stack import Stack
 from tests.support.minio import raw_minio
 
@@ -45,6 +47,8 @@ async def _row(slug: str) -> dict[str, Any] | None:
                 "terminated_at": row.terminated_at,
                 "shred_after": row.shred_after,
                 "shredded_at": row.shredded_at,
+                "storage_endpoint": row.storage_endpoint,
+                "storage_bucket": row.storage_bucket,
             }
     finally:
         await engine.dispose()
@@ -53,6 +57,39 @@ async def _row(slug: str) -> dict[str, Any] | None:
 def organization_row(slug: str) -> dict[str, Any] | None:
     """The organization's row (None if no organization has this slug)."""
     return asyncio.run(_row(slug))
+
+
+def admin_id(organization_id: uuid.UUID) -> uuid.UUID:
+    """The user id of the organization's first admin (the one the operator made)."""
+    rows = sql_as_tenant(organization_id, "SELECT user_id FROM org_memberships WHERE role = 'admin'")
+    assert len(rows) == 1, rows
+    return uuid.UUID(str(rows[0][0]))
+
+
+def root_vault() -> hvac.Client:
+    """OpenBao as its root (the test's view of what the operator made), never the operator's rights."""
+    settings = VaultSettings()
+    assert settings.token_file is not None
+    return hvac.Client(
+        url=settings.url, token=read_secret(settings.token_file), verify=str(TLSSettings().ca_file)
+    )
+
+
+def tenant_policy(organization_id: str | uuid.UUID) -> str | None:
+    """The organization's own Vault policy's text (None if there is none)."""
+    name = f"enclave-tenant-{uuid.UUID(str(organization_id)).hex}"
+    try:
+        return str(root_vault().sys.read_acl_policy(name)["data"]["policy"])
+    except hvac.exceptions.InvalidPath:
+        return None
+
+
+def token_with_tenant_policy(organization_id: str | uuid.UUID) -> hvac.Client:
+    """A client whose token holds the organization's policy and nothing else (not even default)."""
+    root = root_vault()
+    name = f"enclave-tenant-{uuid.UUID(str(organization_id)).hex}"
+    token = root.auth.token.create(policies=[name], no_default_policy=True, ttl="5m")["auth"]["client_token"]
+    return hvac.Client(url=root.url, token=token, verify=str(TLSSettings().ca_file))
 
 
 def key_exists(organization_id: str | uuid.UUID) -> bool:

@@ -13,14 +13,18 @@ import json
 import secrets
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import hvac
 import pytest
 from minio.error import S3Error
 
 from enclave.operator.constants import COMPONENT_CONDITIONS
+from tests.integration.datasets.test_uploads import named, png
+from tests.integration.domain.world import as_user
 from tests.integration.stack import STACK, Stack
 from tests.operator import tenant
 from tests.operator.cluster import (
@@ -32,11 +36,13 @@ from tests.operator.cluster import (
     new_namespace,
     organization,
     ready_organization,
+    secret_data,
     wait_for,
 )
-from tests.operator.operator_process import running_operator
+from tests.operator.operator_process import CREDENTIALS_COPY, running_operator
+from tests.support.api_process import running_api
 from tests.support.keycloak_idp import create_oidc_idp, delete_idp
-from tests.support.kube import KubeAPI
+from tests.support.kube import OPERATOR_NAMESPACE, KubeAPI
 from tests.support.minio import raw_minio
 
 pytestmark = pytest.mark.stack
@@ -109,6 +115,18 @@ def test_create_makes_every_component_and_reports_ready(
     assert realm["displayName"] == f"Hospital {slug}"
     assert tenant.realm_user(slug, f"admin@{slug}.example") is not None
     assert tenant.bucket_exists(stack, organization_id)
+    # Its own Vault policy reaches its key, and no other organization's.
+    assert status["kmsPolicy"] == f"enclave-tenant-{organization_id.replace('-', '')}"
+    assert "PolicyWritten" in reasons(operator_cluster, namespace, "hospital")
+    scoped = tenant.token_with_tenant_policy(organization_id)
+    own_key = status["keyName"]
+    assert scoped.secrets.transit.generate_data_key(own_key, "wrapped")["data"]["ciphertext"]
+    other = tenant.root_vault()
+    other.secrets.transit.create_key("enclave-0000000000000000000000000000abcd")
+    with pytest.raises(hvac.exceptions.Forbidden):
+        scoped.secrets.transit.generate_data_key("enclave-0000000000000000000000000000abcd", "wrapped")
+    with pytest.raises(hvac.exceptions.Forbidden):
+        scoped.secrets.transit.delete_key(own_key)  # nor may it destroy its own
     password = get(operator_cluster, "secret", namespace, status["adminPasswordSecret"])
     assert password is not None
     assert set(password["data"]) == {"email", "password"}
@@ -224,6 +242,15 @@ def test_what_is_broken_by_hand_is_repaired_on_the_timer(
         lambda: (tenant.realm(slug) or {}).get("registrationAllowed") is False,
         timeout_s=60,
     )
+    # The organization's Vault policy, deleted or widened by hand, is written again.
+    written = tenant.tenant_policy(organization_id)
+    assert written is not None
+    tenant.root_vault().sys.delete_acl_policy(f"enclave-tenant-{organization_id.replace('-', '')}")
+    wait_for("the policy written again", lambda: tenant.tenant_policy(organization_id) == written, 60)
+    tenant.root_vault().sys.create_or_update_acl_policy(
+        f"enclave-tenant-{organization_id.replace('-', '')}", 'path "transit/*" { capabilities = ["update"] }'
+    )
+    wait_for("the policy narrowed again", lambda: tenant.tenant_policy(organization_id) == written, 60)
     # The realm, the bucket and its credentials deleted by hand are made again.
     access_key = f"org{organization_id.replace('-', '')[:16]}"
     tenant.remove_realm(slug)
@@ -244,6 +271,7 @@ def test_what_is_broken_by_hand_is_repaired_on_the_timer(
     messages = " ".join(str(event["message"]) for event in drift)
     assert "registrationAllowed" in messages
     assert "was missing" in messages
+    assert "was changed by hand" in messages
     assert condition(get(operator_cluster, "organization", namespace, "lab"), "Ready")["status"] == "True"
 
 
@@ -277,35 +305,35 @@ def test_a_second_organization_cannot_take_a_slug_and_its_deletion_touches_nothi
     assert condition(get(operator_cluster, "organization", namespace, "holder"), "Ready")["status"] == "True"
 
 
-def test_an_existing_bucket_is_checked_with_its_credentials_secret(
-    operator: Path, operator_cluster: KubeAPI, namespace: str, stack: Stack
+def test_an_existing_bucket_holds_the_organization_objects_from_create_to_shred(
+    operator: Path, operator_cluster: KubeAPI, namespace: str, stack: Stack, tmp_path: Path
 ) -> None:
     slug = new_slug(namespace, "insurer-own-bucket")
     bucket = f"customer-{slug}"
+    endpoint = stack.env["ENCLAVE_S3_ENDPOINT"]
+    access_key, secret_key = (
+        stack.secret("ENCLAVE_S3_ACCESS_KEY_FILE"),
+        stack.secret("ENCLAVE_S3_SECRET_KEY_FILE"),
+    )
     apply(
         operator_cluster,
         {
             "apiVersion": "v1",
             "kind": "Secret",
             "metadata": {"name": "customer-s3", "namespace": namespace},
-            "stringData": {
-                "access_key": stack.secret("ENCLAVE_S3_ACCESS_KEY_FILE"),
-                "secret_key": stack.secret("ENCLAVE_S3_SECRET_KEY_FILE"),
-            },
+            "stringData": {"access_key": access_key, "secret_key": secret_key},
         },
     )
     storage = {
         "mode": "Existing",
         "bucket": bucket,
-        "endpoint": stack.env["ENCLAVE_S3_ENDPOINT"],
+        "endpoint": endpoint,
         "credentialsSecret": {"name": "customer-s3"},
     }
-    apply(operator_cluster, organization("insurer-own-bucket", namespace, slug, storage=storage))
+    apply(operator_cluster, organization("insurer", namespace, slug, storage=storage, retentionDays=2))
 
     def bucket_missing() -> dict[str, object] | None:
-        found = condition(
-            get(operator_cluster, "organization", namespace, "insurer-own-bucket"), "StorageReady"
-        )
+        found = condition(get(operator_cluster, "organization", namespace, "insurer"), "StorageReady")
         return found if found.get("reason") == "BucketMissing" else None
 
     # The customer has not made the bucket yet: reported, and retried until it exists.
@@ -314,13 +342,78 @@ def test_an_existing_bucket_is_checked_with_its_credentials_secret(
     minio = raw_minio(stack)
     minio.make_bucket(bucket)
     try:
-        found = ready_organization(operator_cluster, namespace, "insurer-own-bucket")
+        found = ready_organization(operator_cluster, namespace, "insurer")
+        organization_id = uuid.UUID(found["status"]["organizationId"])
         assert found["status"]["bucket"] == bucket
-        assert "reachable" in condition(found, "StorageReady")["message"]
-        # No managed bucket was made for it.
-        assert not tenant.bucket_exists(stack, found["status"]["organizationId"])
+        assert "the api and worker have its credentials" in condition(found, "StorageReady")["message"]
+        assert not tenant.bucket_exists(stack, organization_id)  # no managed bucket was made for it
+        # The organization was made with its home, for good.
+        row = tenant.organization_row(slug)
+        assert row is not None
+        assert (row["storage_endpoint"], row["storage_bucket"]) == (endpoint, bucket)
+        # Its credentials are copied under its id into the Secret the api and worker mount.
+        assert found["status"]["credentialsCopy"] == f"{OPERATOR_NAMESPACE}/{CREDENTIALS_COPY}"
+        name = f"org-{organization_id.hex}"
+        copied = secret_data(operator_cluster, OPERATOR_NAMESPACE, CREDENTIALS_COPY)
+        assert copied[f"{name}.access_key"] == access_key
+        assert copied[f"{name}.secret_key"] == secret_key
+        assert "CredentialsCopied" in reasons(operator_cluster, namespace, "insurer")
+
+        # An api with that Secret mounted (each key a file, as the kubelet writes them) keeps the
+        # organization's uploads in the customer's bucket.
+        mounted = tmp_path / "customer-s3"
+        mounted.mkdir(mode=0o700)
+        for key, value in copied.items():
+            (mounted / key).write_text(value)
+        settings = {
+            "ENCLAVE_S3_EXTERNAL_ENDPOINTS": json.dumps([endpoint]),
+            "ENCLAVE_S3_EXTERNAL_SECRETS_DIR": str(mounted),
+        }
+        with (
+            running_api(stack, tmp_path / "api.log", "test", settings) as url,
+            httpx.Client(base_url=f"{url}/api/v1", verify=stack.tls, timeout=30) as api,
+        ):
+            admin = as_user(organization_id, tenant.admin_id(organization_id))
+            dataset = api.post("/datasets", json={"name": "claims", "kind": "image"}, headers=admin)
+            assert dataset.status_code == 201, dataset.text
+            data = png(30_000)
+            item = api.post(
+                f"/datasets/{dataset.json()['id']}/files", content=data, headers=admin | named("c.png")
+            )
+            assert item.status_code == 201, item.text
+            assert api.get(f"/items/{item.json()['id']}/content", headers=admin).content == data
+        assert [str(o.object_name) for o in minio.list_objects(bucket)] == [item.json()["id"]]
+        assert not tenant.bucket_exists(stack, organization_id)
+
+        # Its bucket cannot be moved: the API server refuses the change before the operator sees it.
+        moved = operator_cluster.kubectl(
+            "patch",
+            "organization",
+            "insurer",
+            "-n",
+            namespace,
+            "--type=merge",
+            "-p",
+            json.dumps({"spec": {"storage": {"bucket": f"moved-{slug}"[:63]}}}),
+            check=False,
+        )
+        assert moved.returncode != 0
+        assert b"cannot change" in moved.stderr
+
+        # Deleted: kept for its retention, shredded, and its copied credentials removed.
+        operator_cluster.kubectl("delete", "organization", "insurer", "-n", namespace, "--wait=false")
+        wait_for(
+            "the resource gone",
+            lambda: get(operator_cluster, "organization", namespace, "insurer") is None,
+            90,
+        )
+        left = secret_data(operator_cluster, OPERATOR_NAMESPACE, CREDENTIALS_COPY)
+        assert not any(key.startswith(name) for key in left)
+        assert [str(o.object_name) for o in minio.list_objects(bucket)] == [item.json()["id"]]  # theirs
     finally:
-        forget(operator_cluster, namespace, "insurer-own-bucket")
+        forget(operator_cluster, namespace, "insurer")
+        for entry in minio.list_objects(bucket, recursive=True):
+            minio.remove_object(bucket, str(entry.object_name))
         minio.remove_bucket(bucket)
 
 
@@ -410,6 +503,7 @@ def test_a_deletion_keeps_the_data_for_the_retention_period_then_shreds_it(
     assert shredded["shredded_at"] is not None
     assert shredded["shredded_at"] >= shredded["shred_after"]
     assert not tenant.key_exists(organization_id)
+    assert tenant.tenant_policy(organization_id) is None
     assert tenant.realm(slug) is None
     assert get(operator_cluster, "secret", namespace, secret_name) is None
     assert get(operator_cluster, "secret", namespace, found["status"]["storageCredentialsSecret"]) is None

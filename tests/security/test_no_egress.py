@@ -49,7 +49,7 @@ from tests.integration.jobs.jobs import export
 from tests.integration.stack import Stack
 from tests.support import evidence
 from tests.support.api_process import ApiProcess, running_api_process
-from tests.support.stack_fixtures import CUSTOMER_CREDENTIALS
+from tests.support.stack_fixtures import CUSTOMER_CREDENTIALS, install_s3_credentials
 from tests.support.worker_process import STARTED, TEST_SETTINGS
 
 CGROUP2 = Path("/sys/fs/cgroup/unified") if Path("/sys/fs/cgroup/unified/cgroup.procs").exists() else None
@@ -187,19 +187,6 @@ def watching(allowed: set[tuple[str, int]]) -> Iterator[EgressWatch]:
         watch.stop()
 
 
-def _customer_secrets(stack: Stack, folder: Path) -> Path:
-    """Installed S3 credentials under the name datasets use (as ``tests/support/stack_fixtures``)."""
-    (folder / CUSTOMER_CREDENTIALS).mkdir(mode=0o700, parents=True)
-    for name, variable in (
-        ("access_key", "ENCLAVE_S3_ACCESS_KEY_FILE"),
-        ("secret_key", "ENCLAVE_S3_SECRET_KEY_FILE"),
-    ):
-        target = folder / CUSTOMER_CREDENTIALS / name
-        target.write_text(stack.secret(variable))
-        target.chmod(0o600)
-    return folder
-
-
 #: An api whose guard is installed from the settings as deployed, and whose application is then told
 #: of customer endpoints the guard never was (``ENCLAVE_TEST_UNGUARDED_ENDPOINTS``): the guard must
 #: hold where the application's own allowlist slipped. One server process, so the guard installed
@@ -229,7 +216,7 @@ def test_an_endpoint_only_the_application_knows_is_refused_by_the_guard(
     stack: Stack, migrated: Stack, tmp_path: Path
 ) -> None:
     log = tmp_path / "api.log"
-    secrets = _customer_secrets(stack, tmp_path / "s3-credentials")
+    secrets = install_s3_credentials(stack, tmp_path / "s3-credentials")
     unguarded = [f"https://{UNCONFIGURED_ADDRESS}", f"https://{UNCONFIGURED_NAME}"]
     settings = {
         "ENCLAVE_API_WORKERS": "1",

@@ -13,13 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.crypto.kms import TenantKeys
 from enclave.db.engine import create_engine
+from enclave.db.repositories.organizations import CustomerBucket
 from enclave.organizations.provisioning import Provisioned, provision_organization
 from enclave.settings import DatabaseSettings, TLSSettings, VaultSettings
 
 
 @asynccontextmanager
 async def new_organization(
-    slug: str, name: str, admin_name: str, *, application_name: str = "enclave-tests"
+    slug: str,
+    name: str,
+    admin_name: str,
+    *,
+    application_name: str = "enclave-tests",
+    home: CustomerBucket | None = None,
 ) -> AsyncIterator[tuple[AsyncSession, Provisioned]]:
     """Provisions ``slug`` and yields the session it was made in, still in its transaction, so the
     caller can add to it (an API key, say); everything commits together when the block ends."""
@@ -34,6 +40,7 @@ async def new_organization(
                 name=name,
                 admin_email=f"admin@{slug}.example",
                 admin_name=admin_name,
+                home=home,
             )
             yield session, done
             await session.flush()

@@ -23,6 +23,20 @@ UPLOAD_LIMIT = 24 * 1024 * 1024
 CUSTOMER_CREDENTIALS = "customer-s3"
 
 
+def install_s3_credentials(stack: Stack, folder: Path, name: str = CUSTOMER_CREDENTIALS) -> Path:
+    """The stack's MinIO credentials installed in ``folder`` under ``name``, as a mounted Secret
+    would hold them (``<name>.access_key``, ``<name>.secret_key``); returns ``folder``."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for part, variable in (
+        ("access_key", "ENCLAVE_S3_ACCESS_KEY_FILE"),
+        ("secret_key", "ENCLAVE_S3_SECRET_KEY_FILE"),
+    ):
+        target = folder / f"{name}.{part}"
+        target.write_text(stack.secret(variable))
+        target.chmod(0o600)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def stack() -> Stack:
     return Stack(ensure_stack_up())
@@ -35,20 +49,19 @@ def migrated(stack: Stack) -> Stack:
 
 
 @pytest.fixture(scope="session")
-def api_url(migrated: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def s3_credentials(migrated: Stack, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder of named S3 credentials the suites' api reads (its ENCLAVE_S3_EXTERNAL_SECRETS_DIR),
+    holding the datasets' ``CUSTOMER_CREDENTIALS``; a test installs more, as a mounted Secret changes."""
+    return install_s3_credentials(migrated, Path(tmp_path_factory.mktemp("s3-credentials")))
+
+
+@pytest.fixture(scope="session")
+def api_url(migrated: Stack, s3_credentials: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real api process over HTTPS, in test mode: the test-only authentication hook is on."""
     log = Path(tmp_path_factory.mktemp("api")) / "api.log"
     # The customer's "own" S3 service is the stack's MinIO under credentials installed by name, as a
     # mounted secret would be: the only external endpoint this api may reach.
-    secrets = Path(tmp_path_factory.mktemp("s3-credentials"))
-    (secrets / CUSTOMER_CREDENTIALS).mkdir(mode=0o700)
-    for name, variable in (
-        ("access_key", "ENCLAVE_S3_ACCESS_KEY_FILE"),
-        ("secret_key", "ENCLAVE_S3_SECRET_KEY_FILE"),
-    ):
-        target = secrets / CUSTOMER_CREDENTIALS / name
-        target.write_text(migrated.secret(variable))
-        target.chmod(0o600)
+    secrets = s3_credentials
     settings = {
         # Small enough that the upload limit can be crossed quickly in a test.
         "ENCLAVE_API_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT),

@@ -147,6 +147,11 @@ topologySpreadConstraints:
 A generated credential: the value already stored in the named Secret (so an upgrade keeps it), or a
 fresh random one on first install. Arguments: root, secret (name), key.
 */}}
+{{/* The Secret the operator copies each own bucket's credentials into, for the api and worker. */}}
+{{- define "enclave.customerS3Secret" -}}
+{{- include "enclave.component" (dict "root" . "component" "customer-s3") -}}
+{{- end -}}
+
 {{- define "enclave.keptRandom" -}}
 {{- $existing := lookup "v1" "Secret" .root.Release.Namespace .secret -}}
 {{- if and $existing $existing.data (hasKey $existing.data .key) -}}
@@ -284,7 +289,13 @@ which holds only the keys that component is given. Arguments: root, component.
 - name: ENCLAVE_KEYCLOAK_ADMIN_USER
   value: {{ ternary "admin" $v.externalKeycloak.adminUser $v.keycloak.enabled | quote }}
 {{- end }}
+{{- if has $c (list "api" "worker" "operator") }}
+- name: ENCLAVE_S3_EXTERNAL_ENDPOINTS
+  value: {{ $v.customerStorage.endpoints | toJson | quote }}
+{{- end }}
 {{- if has $c (list "api" "worker") }}
+- name: ENCLAVE_S3_EXTERNAL_SECRETS_DIR
+  value: /var/run/secrets/enclave-customer-s3
 - name: ENCLAVE_VAULT_ROLE_ID_FILE
   value: /var/run/secrets/enclave/vault/api-role-id
 - name: ENCLAVE_VAULT_SECRET_ID_FILE
@@ -317,6 +328,11 @@ which holds only the keys that component is given. Arguments: root, component.
   value: {{ $v.operator.peeringLifetimeSeconds | quote }}
 - name: ENCLAVE_OPERATOR_DRIFT_INTERVAL_S
   value: {{ $v.operator.driftIntervalSeconds | quote }}
+# Each own bucket's credentials go into this Secret, which the api and worker mount.
+- name: ENCLAVE_OPERATOR_CREDENTIALS_NAMESPACE
+  value: {{ $root.Release.Namespace | quote }}
+- name: ENCLAVE_OPERATOR_CREDENTIALS_SECRET
+  value: {{ include "enclave.customerS3Secret" $root | quote }}
 # Each realm's web client redirects users here.
 - name: ENCLAVE_OPERATOR_API_PUBLIC_URL
   value: {{ $v.publicUrl | quote }}
@@ -351,6 +367,19 @@ one projected volume with exactly the credentials that component needs. Argument
       - key: ca.crt
         path: ca.crt
 {{- if has $c (list "api" "worker") }}
+# The customer buckets' credentials: the operator's copies (each organization's own bucket, kept up to
+# date by the kubelet as the operator changes them) and the datasets' named ones.
+- name: customer-s3
+  projected:
+    defaultMode: 0440
+    sources:
+      - secret:
+          name: {{ include "enclave.customerS3Secret" $root }}
+          optional: true
+      {{- range $root.Values.customerStorage.credentialsSecrets }}
+      - secret:
+          name: {{ . }}
+      {{- end }}
 - name: self-tls
   secret:
     secretName: {{ include "enclave.tlsSecret" (dict "root" $root "component" $c) }}
@@ -397,6 +426,9 @@ one projected volume with exactly the credentials that component needs. Argument
 {{- if has .component (list "api" "worker") }}
 - name: self-tls
   mountPath: /etc/enclave/tls/self
+  readOnly: true
+- name: customer-s3
+  mountPath: /var/run/secrets/enclave-customer-s3
   readOnly: true
 {{- end }}
 - name: credentials

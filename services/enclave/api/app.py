@@ -43,11 +43,12 @@ from enclave.invites.controllers import InviteAcceptController
 from enclave.logging import configure_logging
 from enclave.redis_client import create_redis
 from enclave.settings import Settings, get_settings, read_secret
+from enclave.storage.homes import Homes
 from enclave.storage.objects import ObjectStore
 from enclave.tls import client_context
 from enclave.web.audit import provide_audit_note
 from enclave.web.guard import authorize
-from enclave.web.http import principal_of, provide_cipher, visibility_of
+from enclave.web.http import principal_of, provide_cipher, provide_objects, visibility_of
 from enclave.web.transaction import close_session_middleware, provide_session
 
 
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         session_factory(key_engine),
         max_age_s=settings.api.data_key_max_age_s,
     )
-    store = ObjectStore(settings.s3, settings.tls)
+    homes = Homes(ObjectStore(settings.s3, settings.tls))
     audit_archive = LockedArchive(settings.s3, settings.tls, settings.audit)
     rotation = KeyRotation(keyring, sessions_db)
     login = LoginService(
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "visibility": Provide(visibility_of, sync_to_thread=False),
             "cipher": Provide(provide_cipher, sync_to_thread=False),
             "audit": Provide(provide_audit_note, sync_to_thread=False),
-            "store": Provide(lambda: store, use_cache=True, sync_to_thread=False),
+            "objects": Provide(provide_objects),
         },
     )
     return Litestar(
@@ -143,7 +144,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     realms, redis, settings.session.account_check_interval_s
                 ),
                 "keyring": keyring,
-                "store": store,
+                "homes": homes,
                 "audit_archive": audit_archive,
                 "rotation": rotation,
             }

@@ -57,14 +57,17 @@ class TransitClient:
             else:
                 raise VaultUnreachable("No Vault credentials are configured (AppRole or token).")
 
-    def call(self, operation: Any, /, **kwargs: Any) -> Any:
-        """Runs a transit operation, signing in first or again when the token is missing or expired.
-        Other Vault errors (a missing key, a refused ciphertext) reach the caller unchanged."""
+    def call(self, operation: Any, /, *, mounted: bool = True, **kwargs: Any) -> Any:
+        """Runs a transit operation (``mounted=False``: any other, e.g. on ``sys/``), signing in first
+        or again when the token is missing or expired. Other Vault errors (a missing key, a refused
+        ciphertext, a refused path) reach the caller unchanged."""
+        if mounted:
+            kwargs["mount_point"] = self._mount
         for attempt in (1, 2):
             try:
                 if not self.client.token:
                     self._login()
-                return operation(mount_point=self._mount, **kwargs)
+                return operation(**kwargs)
             except vault_errors.Forbidden:
                 if attempt == 2:
                     raise

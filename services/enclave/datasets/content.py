@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from enclave.crypto.content import ContentCipher
 from enclave.domain.errors import NotFound
+from enclave.storage.homes import OrganizationObjects
 from enclave.storage.locations import Location
-from enclave.storage.objects import ObjectStore
 from enclave.web.sealed_objects import read_range
 
 
@@ -40,7 +40,9 @@ class StoredItem:
     location: Location | None
 
 
-async def read(cipher: ContentCipher, store: ObjectStore, item: StoredItem, start: int, end: int) -> Content:
+async def read(
+    cipher: ContentCipher, objects: OrganizationObjects, item: StoredItem, start: int, end: int
+) -> Content:
     """Plaintext ``[start, end)`` of the item's content (``end`` exclusive, within its size)."""
     if item.sealed_text is not None:
         text = await cipher.open_item_text_utf8(item.id, item.sealed_text)
@@ -50,8 +52,7 @@ async def read(cipher: ContentCipher, store: ObjectStore, item: StoredItem, star
     opener = await cipher.object_opener(item.id, item.object_header)  # Vault before storage
     chunks = await read_range(
         opener,
-        store,
-        cipher.organization_id,
+        objects,
         str(item.id),
         item.object_header,
         item.size,

@@ -38,9 +38,10 @@ from enclave.db.models import Dataset as DatasetRow
 from enclave.db.models.base import new_id
 from enclave.db.repositories.datasets import DataItemRepository, DatasetRepository
 from enclave.domain.errors import Conflict, InvalidInput, NotFound, TooLarge, UnsupportedContent
+from enclave.storage.homes import OrganizationObjects
 from enclave.storage.image_size import ImageSizeProbe
 from enclave.storage.locations import Location
-from enclave.storage.objects import ObjectStore, StoredObject
+from enclave.storage.objects import StoredObject
 from enclave.storage.sniff import TEXT_PLAIN_UTF8
 
 
@@ -68,11 +69,15 @@ def _location_of_storage(storage: dict[str, Any] | None) -> Location | None:
 
 class DatasetService:
     def __init__(
-        self, session: AsyncSession, organization_id: uuid.UUID, cipher: ContentCipher, store: ObjectStore
+        self,
+        session: AsyncSession,
+        organization_id: uuid.UUID,
+        cipher: ContentCipher,
+        objects: OrganizationObjects,
     ) -> None:
         self.session = session
         self.cipher = cipher
-        self.store = store
+        self.objects = objects
         self.datasets = DatasetRepository(session, organization_id)
         self.items = DataItemRepository(session, organization_id)
 
@@ -93,7 +98,7 @@ class DatasetService:
         if await self.datasets.name_taken(data.name):
             raise Conflict("A dataset with this name already exists.")
         if data.storage is not None:  # a customer bucket: allowed, and reachable with its credentials
-            await anyio.to_thread.run_sync(self.store.check, _location(data.storage))
+            await anyio.to_thread.run_sync(self.objects.check, _location(data.storage))
         storage = msgspec.to_builtins(data.storage) if data.storage is not None else None
         row = self.datasets.add(DatasetRow(id=new_id(), name=data.name, kind=data.kind, storage=storage))
         await self.session.flush()
@@ -222,7 +227,9 @@ class DatasetService:
         objects are removed)."""
         dataset = await self._dataset(dataset_id)
         source = _location(data.source)
-        listing = await anyio.to_thread.run_sync(self.store.list_source, source, data.start_after, data.limit)
+        listing = await anyio.to_thread.run_sync(
+            self.objects.list_source, source, data.start_after, data.limit
+        )
         created: list[uuid.UUID] = []
         rejected: list[Rejected] = []
         try:
@@ -235,7 +242,7 @@ class DatasetService:
         except BaseException:
             where = _location_of(dataset)
             for item_id in created:
-                await uploads.delete_object(self.cipher, self.store, item_id, where)
+                await uploads.delete_object(self.objects, item_id, where)
             raise
         next_start_after = listing[-1].key if len(listing) == data.limit else None
         return ImportResult(len(created), rejected, next_start_after)
@@ -253,7 +260,7 @@ class DatasetService:
             (index,) = await self._check_new_names(dataset.id, [name])
         except Conflict:
             return "an item of this name is already in the dataset"
-        chunks = await anyio.to_thread.run_sync(self.store.read_source, source, entry.key)
+        chunks = await anyio.to_thread.run_sync(self.objects.read_source, source, entry.key)
         head, rest = await anyio.to_thread.run_sync(uploads.leading_bytes_of, chunks)
         try:
             media_type = uploads.sniffed(_kind(dataset), head, None)
@@ -279,7 +286,7 @@ class DatasetService:
         probe = ImageSizeProbe()
         if _kind(dataset) == "image":
             plaintext = probe.through(plaintext)
-        item_id, header = await uploads.put_object(self.cipher, self.store, where, counted, plaintext)
+        item_id, header = await uploads.put_object(self.cipher, self.objects, where, counted, plaintext)
         try:
             row = await self._new_item(
                 dataset.id,
@@ -295,7 +302,7 @@ class DatasetService:
                 row.width, row.height = probe.size
             await self.session.flush()
         except BaseException:
-            await uploads.delete_object(self.cipher, self.store, item_id, where)
+            await uploads.delete_object(self.objects, item_id, where)
             raise
         return row
 
@@ -315,4 +322,4 @@ class DatasetService:
 
     async def read_content(self, item: StoredItem, start: int, end: int) -> Content:
         """Plaintext ``[start, end)`` of the item's content (``end`` exclusive, within its size)."""
-        return await content.read(self.cipher, self.store, item, start, end)
+        return await content.read(self.cipher, self.objects, item, start, end)

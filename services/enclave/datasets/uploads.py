@@ -23,8 +23,8 @@ from enclave.crypto.content import ContentCipher
 from enclave.db.models.base import new_id
 from enclave.domain.errors import InvalidInput, TooLarge, UnsupportedContent
 from enclave.storage import sniff
+from enclave.storage.homes import OrganizationObjects
 from enclave.storage.locations import Location
-from enclave.storage.objects import ObjectStore
 
 
 def upload_name(content_disposition: str | None) -> str:
@@ -90,7 +90,7 @@ def sniffed(kind: Literal["image", "text"], head: bytes, declared_type: str | No
 
 async def put_object(
     cipher: ContentCipher,
-    store: ObjectStore,
+    objects: OrganizationObjects,
     location: Location | None,
     counted: SizeCounter,
     plaintext: Iterator[bytes],
@@ -103,8 +103,7 @@ async def put_object(
     stored_length = -1 if length is None else sealer.stored_size(length)
     try:
         await anyio.to_thread.run_sync(
-            store.put,
-            cipher.organization_id,
+            objects.put,
             str(item_id),
             sealer.encrypt(plaintext),
             stored_length,
@@ -120,10 +119,8 @@ async def put_object(
     return item_id, sealer.header
 
 
-async def delete_object(
-    cipher: ContentCipher, store: ObjectStore, item_id: uuid.UUID, location: Location | None
-) -> None:
-    await anyio.to_thread.run_sync(store.delete, cipher.organization_id, str(item_id), location)
+async def delete_object(objects: OrganizationObjects, item_id: uuid.UUID, location: Location | None) -> None:
+    await anyio.to_thread.run_sync(objects.delete, str(item_id), location)
 
 
 #: Body bytes handed to the storage thread at a time: one hop between threads per MiB, not per

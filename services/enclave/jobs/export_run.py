@@ -58,7 +58,7 @@ async def run_export(attempt: Attempt, job: JobRow) -> dict[str, Any]:
             files = chosen.write(portal.reread, ontology.definition, kind)  # type: ignore[arg-type]
             plaintext = _plaintext(chosen, files)
             attempt.stored.append(key)
-            context.store.put(organization_id, key, sealer.encrypt(size.through(plaintext)))
+            attempt.objects.put(key, sealer.encrypt(size.through(plaintext)))
 
         await anyio.to_thread.run_sync(write)
     if sealer.header is None:  # pragma: no cover — encrypt() writes the header before anything else

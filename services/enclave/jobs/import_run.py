@@ -33,6 +33,7 @@ from enclave.exchange.records import Record
 from enclave.jobs.runner import Attempt
 from enclave.jobs.service import item_kind
 from enclave.projects.service import ProjectService
+from enclave.storage.homes import OrganizationObjects
 
 #: How many missing names an error lists before it says "and N more".
 SHOWN = 5
@@ -56,7 +57,7 @@ async def run_import(attempt: Attempt, job: JobRow) -> dict[str, Any]:
     async with context.sessions() as session, session.begin():
         await bind_tenant(session, organization_id)
         cipher = ContentCipher(context.keyring, session, organization_id)
-        document = await _input(context.store, cipher, job)
+        document = await _input(attempt.objects, cipher, job)
         projects = ProjectService(session, organization_id)
         project = await projects.get(job.project_id)
         ontology = await projects.ontology(job.project_id)
@@ -69,7 +70,7 @@ async def run_import(attempt: Attempt, job: JobRow) -> dict[str, Any]:
         attempt.total = len(records)
         attempt.check()
         if config.kind == "text":
-            item_ids = await _text_items(session, cipher, context.store, organization_id, datasets, records)
+            item_ids = await _text_items(session, cipher, attempt.objects, datasets, records)
         else:
             item_ids = await _image_items(repository, cipher, datasets, records)
         taken = await repository.items_with_tasks(job.project_id, item_ids)
@@ -100,13 +101,14 @@ async def run_import(attempt: Attempt, job: JobRow) -> dict[str, Any]:
     }
 
 
-async def _input(store: Any, cipher: ContentCipher, job: JobRow) -> bytes:
+async def _input(objects: OrganizationObjects, cipher: ContentCipher, job: JobRow) -> bytes:
     if job.input_key is None or job.input_header is None:  # pragma: no cover — the api stores it first
         raise InvalidInput("This import has no input.")
-    opener = await cipher.job_file_opener(job.id, job.input_key, job.input_header)
+    input_key = job.input_key
+    opener = await cipher.job_file_opener(job.id, input_key, job.input_header)
 
     def read() -> bytes:
-        return b"".join(opener.decrypt(store.get(job.organization_id, job.input_key)))
+        return b"".join(opener.decrypt(objects.get(input_key)))
 
     return await anyio.to_thread.run_sync(read)
 
@@ -163,8 +165,7 @@ async def _image_items(
 async def _text_items(
     session: Any,
     cipher: ContentCipher,
-    store: Any,
-    organization_id: uuid.UUID,
+    objects: OrganizationObjects,
     datasets: list[tuple[uuid.UUID, str]],
     records: list[Record],
 ) -> list[uuid.UUID]:
@@ -172,7 +173,8 @@ async def _text_items(
     if not text_sets:
         raise InvalidInput("Attach a text dataset to the project to receive the imported texts.")
     texts = [TextRecord(r.item.name, r.item.text or "", {}) for r in records]
-    return list(await DatasetService(session, organization_id, cipher, store).add_texts(text_sets[0], texts))
+    service = DatasetService(session, objects.organization_id, cipher, objects)
+    return list(await service.add_texts(text_sets[0], texts))
 
 
 def _emails(records: list[Record]) -> list[str]:

@@ -33,7 +33,7 @@ from enclave.domain.errors import DomainError
 from enclave.domain.jobs import JobFailure, JobKind, JobState
 from enclave.exchange.errors import ExchangeError
 from enclave.settings import WorkerSettings
-from enclave.storage.objects import ObjectStore
+from enclave.storage.homes import Homes, OrganizationObjects
 
 log = structlog.get_logger("enclave.worker")
 
@@ -54,7 +54,7 @@ class Stopped(Exception):
 class WorkerContext:
     sessions: async_sessionmaker[AsyncSession]
     keyring: KeyRing
-    store: ObjectStore
+    homes: Homes
     settings: WorkerSettings
     name: str
 
@@ -63,6 +63,8 @@ class WorkerContext:
 class Attempt:
     claim: Claim
     context: WorkerContext
+    #: The job's organization's objects, in its home.
+    objects: OrganizationObjects
     done: int = 0
     total: int | None = None
     cancelled: bool = False
@@ -111,7 +113,6 @@ Work = Callable[[Attempt, JobRow], Awaitable[dict[str, Any]]]
 
 async def run(context: WorkerContext, claim: Claim, works: dict[JobKind, Work]) -> JobState | None:
     """Does one attempt at ``claim``'s job; returns how it ended (None: it was no longer ours)."""
-    attempt = Attempt(claim, context)
     async with context.sessions() as session, session.begin():
         await bind_tenant(session, claim.organization_id)
         job = await JobRepository(session, claim.organization_id).started(claim)
@@ -119,6 +120,8 @@ async def run(context: WorkerContext, claim: Claim, works: dict[JobKind, Work]) 
             return None
         started, finished = EVENTS[job.kind]
         await _record(session, job, started, {"attempt": claim.attempt})
+        objects = await context.homes.objects(session, claim.organization_id)
+    attempt = Attempt(claim, context, objects)
     log.info("job_started", job_id=str(job.id), kind=job.kind.value, attempt=claim.attempt)
     renewing = asyncio.create_task(attempt.keep_alive())
     values: dict[str, Any] = {}
@@ -197,10 +200,9 @@ async def _record(
 async def _forget(attempt: Attempt) -> None:
     """Removes what an attempt stored but will not keep (the object is under its attempt's own name,
     so a successor's is never touched)."""
-    store = attempt.context.store
     for key in attempt.stored:
         try:
-            await asyncio.to_thread(store.delete, attempt.claim.organization_id, key)
+            await asyncio.to_thread(attempt.objects.delete, key)
         except Exception:  # noqa: BLE001 — a leftover is logged; the job's outcome stands
             log.warning("job_object_left", job_id=str(attempt.claim.job_id), key=key)
 

@@ -35,7 +35,7 @@ from enclave.jobs.schemas import Artifact, ExportCreate, Job, JobList, LabelStud
 from enclave.ontologies.schemas import Ontology, OntologyCreate, OntologyDefinition
 from enclave.ontologies.service import OntologyService
 from enclave.projects.service import ProjectService
-from enclave.storage.objects import ObjectStore
+from enclave.storage.homes import OrganizationObjects
 from enclave.web.sealed_objects import read_range
 
 #: What the person who asked reads for each failure with no words of its own.
@@ -102,12 +102,16 @@ class Download:
 
 class JobService:
     def __init__(
-        self, session: AsyncSession, organization_id: uuid.UUID, cipher: ContentCipher, store: ObjectStore
+        self,
+        session: AsyncSession,
+        organization_id: uuid.UUID,
+        cipher: ContentCipher,
+        objects: OrganizationObjects,
     ) -> None:
         self.session = session
         self.organization_id = organization_id
         self.cipher = cipher
-        self.store = store
+        self.objects = objects
         self.jobs = JobRepository(session, organization_id)
         self.projects = ProjectService(session, organization_id)
 
@@ -167,11 +171,9 @@ class JobService:
         key = object_key(job_id, 0, "input")
         sealer = await self.cipher.job_file_sealer(job_id, key)  # Vault first: 503 before anything is stored
         counted = SizeCounter(max_bytes, content_length)
-        await anyio.to_thread.run_sync(
-            self.store.put, self.organization_id, key, sealer.encrypt(counted.wrap(b"", b"", body))
-        )
+        await anyio.to_thread.run_sync(self.objects.put, key, sealer.encrypt(counted.wrap(b"", b"", body)))
         if counted.seen == 0:
-            await anyio.to_thread.run_sync(self.store.delete, self.organization_id, key)
+            await anyio.to_thread.run_sync(self.objects.delete, key)
             raise InvalidInput("The import is empty.")
         row = self.jobs.add(
             JobRow(
@@ -243,8 +245,7 @@ class JobService:
         opener = await self.cipher.job_file_opener(row.id, row.artifact_key, row.artifact_header)
         chunks = await read_range(
             opener,
-            self.store,
-            self.organization_id,
+            self.objects,
             row.artifact_key,
             row.artifact_header,
             artifact.size,

@@ -24,6 +24,7 @@ from minio.credentials.providers import StaticProvider
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from enclave.crypto.kms import KmsUnavailable, TenantKeys
+from enclave.crypto.vault import TransitClient, VaultUnreachable
 from enclave.db.engine import create_engine
 from enclave.db.repositories.health import ping
 from enclave.db.session import session_factory
@@ -31,7 +32,9 @@ from enclave.identity.keycloak_admin import KeycloakRequestFailed, RealmAdmin, a
 from enclave.identity.realms import RealmService
 from enclave.operator import constants as c
 from enclave.operator.desired import vault_settings
+from enclave.operator.kube import SecretName
 from enclave.operator.spec import KmsSpec, OrganizationSpec
+from enclave.operator.tenant_policy import TenantPolicies
 from enclave.settings import (
     AuditSettings,
     DatabaseSettings,
@@ -87,7 +90,9 @@ class Components:
     """The clients, built once; Keycloak's admin session is opened on first use (it may be down when
     the operator starts)."""
 
-    def __init__(self) -> None:
+    def __init__(self, credentials_copy: SecretName | None = None) -> None:
+        #: Where the api and worker find each own bucket's credentials (the operator copies them there).
+        self.credentials_copy = credentials_copy
         self.tls = TLSSettings()
         self.vault = VaultSettings()
         self.s3 = S3Settings()
@@ -98,6 +103,7 @@ class Components:
         self._admin: KeycloakAdmin | None = None
         self._realms: RealmService | None = None
         self._keys: dict[tuple[str, str], TenantKeys] = {}
+        self._policies: dict[tuple[str, str], TenantPolicies] = {}
         self._pool = https_pool(self.tls)
         self._http = httpx.AsyncClient(
             verify=ssl.create_default_context(cafile=str(self.tls.ca_file)), timeout=PROBE_TIMEOUT_S
@@ -132,6 +138,22 @@ class Components:
         if target not in self._keys:
             self._keys[target] = TenantKeys(settings, self.tls)
         return self._keys[target]
+
+    def policies(self, kms: KmsSpec) -> TenantPolicies:
+        """The tenant policies of the organization's KMS (blocking calls: run them in a thread)."""
+        settings = vault_settings(self.vault, kms)
+        target = (settings.url, settings.transit_mount)
+        if target not in self._policies:
+            client = TransitClient(
+                settings.url,
+                self.tls,
+                settings.transit_mount,
+                role_id_file=settings.role_id_file,
+                secret_id_file=settings.secret_id_file,
+                token_file=settings.token_file,
+            )
+            self._policies[target] = TenantPolicies(client)
+        return self._policies[target]
 
     def minio(self) -> Minio:
         """A client of the installation's object store, with its credentials (blocking)."""
@@ -198,7 +220,7 @@ async def guarded_thread(component: Component, call: Callable[[], T]) -> T:
     :class:`ComponentDown` for ``component``."""
     try:
         return await asyncio.to_thread(call)
-    except KmsUnavailable as error:
+    except (KmsUnavailable, VaultUnreachable) as error:
         raise ComponentDown(component) from error
     except StorageUnavailable as error:
         raise ComponentDown(component) from error

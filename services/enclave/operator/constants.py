@@ -39,6 +39,7 @@ REASON_REPAIRED: Final = "DriftRepaired"
 REASON_TERMINATING: Final = "Terminating"
 REASON_SHREDDED: Final = "Shredded"
 REASON_FAILED: Final = "StepFailed"
+REASON_POLICY_REFUSED: Final = "PolicyRefused"
 
 # Phases shown in status.phase.
 PHASE_PROVISIONING: Final = "Provisioning"

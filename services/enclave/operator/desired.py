@@ -18,12 +18,14 @@ from typing import Any
 import msgspec
 
 from enclave.crypto.kms import key_name
+from enclave.db.repositories.organizations import CustomerBucket
 from enclave.identity.brokering import IdentityProviderSpec
 from enclave.identity.realm_settings import RealmSpec, realm_spec_for
 from enclave.operator.constants import GROUP, KIND, LABEL_MANAGED_BY, LABEL_ORGANIZATION, MANAGED_BY, VERSION
-from enclave.operator.spec import KmsSpec, OrganizationSpec, SpecInvalid, SsoSpec
+from enclave.operator.spec import KmsSpec, OrganizationSpec, SpecInvalid, SsoSpec, StorageSpec
 from enclave.organizations.schemas import OrganizationSettings
 from enclave.settings import VaultSettings
+from enclave.storage.homes import credentials_name
 
 __all__ = ["key_name"]  # the organization's transit key name, as the services derive it
 
@@ -95,6 +97,23 @@ def kms_target(installation: VaultSettings, kms: KmsSpec) -> tuple[str, str]:
     """(address, mount) identifying the KMS an organization's key lives in."""
     settings = vault_settings(installation, kms)
     return settings.url, settings.transit_mount
+
+
+def home(storage: StorageSpec) -> CustomerBucket | None:
+    """Where the organization keeps its objects for good: the customer's bucket, or (None) a managed one."""
+    if storage.mode != "Existing" or not storage.bucket or not storage.endpoint:
+        return None
+    return CustomerBucket(storage.endpoint, storage.bucket, storage.region)
+
+
+def where(home: CustomerBucket | None) -> str:
+    return "a managed bucket" if home is None else f"bucket {home.bucket} at {home.endpoint}"
+
+
+def copied_credentials(organization_id: uuid.UUID, access_key: str, secret_key: str) -> dict[str, str]:
+    """An own bucket's credentials as the api and worker read them (``enclave.storage.locations``)."""
+    name = credentials_name(organization_id)
+    return {f"{name}.access_key": access_key, f"{name}.secret_key": secret_key}
 
 
 def storage_endpoint_allowed(endpoint: str, allowed: Iterable[str]) -> bool:

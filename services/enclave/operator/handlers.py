@@ -29,6 +29,7 @@ from enclave.operator.reconcile import Convergence, Resource, converge
 from enclave.operator.retirement import retire
 from enclave.operator.settings import OperatorSettings
 from enclave.operator.spec import SpecInvalid, parse_spec
+from enclave.operator.tenant_policy import PolicyRefused
 
 log = structlog.get_logger("enclave.operator")
 
@@ -220,7 +221,7 @@ async def retire_handler(
                 now=now,
                 day_s=context.settings.retention_day_s,
             )
-        except (ComponentDown, KubeUnavailable) as error:
+        except (ComponentDown, KubeUnavailable, PolicyRefused) as error:
             kopf.warn(body, reason=c.REASON_UNAVAILABLE, message=f"{error} Retrying the deletion.")
             raise kopf.TemporaryError(str(error), delay=context.settings.retry_delay_s) from error
     for key, value in retirement.status.items():

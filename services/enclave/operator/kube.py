@@ -1,17 +1,21 @@
 """The few Kubernetes API calls the operator makes itself: reading the Secrets an Organization names,
-writing and deleting the Secret it hands the first admin's one-time password in.
+writing and deleting the Secrets it hands credentials out in (the first admin's one-time password,
+the organization's bucket credentials), and keeping the installation's copy of each own bucket's
+credentials, where the api and worker read them (one key pair per organization).
 
 kopf watches and patches Organizations through its own client; this is a second, tiny one over httpx
 (already a dependency, so no Kubernetes client library is added), signed in the way kopf signs in: the
 pod's service account, else the kubeconfig. Verified TLS only. Must never log a Secret's data, nor
-touch a Secret outside the Organization's namespace or one it did not make (deletes are by label).
+touch a Secret outside the Organization's namespace or one it did not make (deletes are by label),
+but the installation's one Secret of customer bucket credentials, and there only its own keys.
 """
 
 from __future__ import annotations
 
 import base64
 import ssl
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +23,12 @@ import httpx
 import kopf
 
 from enclave.operator.constants import LABEL_MANAGED_BY, MANAGED_BY
+
+
+@dataclass(frozen=True, slots=True)
+class SecretName:
+    namespace: str
+    name: str
 
 
 class KubeUnavailable(Exception):
@@ -90,6 +100,47 @@ class KubeClient:
         if response.status_code != 201:
             raise KubeUnavailable(f"Creating a Secret in {namespace} was refused: {response.status_code}.")
         return True
+
+    async def put_secret_keys(
+        self, namespace: str, name: str, data: Mapping[str, str], labels: Mapping[str, str]
+    ) -> bool:
+        """Sets ``data``'s keys in the Secret (made, with ``labels``, if it does not exist), leaving its
+        other keys as they are; False if they already held these values."""
+        current = await self.read_secret(namespace, name)
+        encoded = {key: base64.b64encode(value.encode()).decode() for key, value in data.items()}
+        if current is None:
+            manifest = {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": "Opaque",
+                "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+                "data": encoded,
+            }
+            if await self.create_secret(manifest):
+                return True
+            # Made meanwhile (another replica's last act before it lost the lead): patched below.
+        elif all(current.get(key) == value for key, value in data.items()):
+            return False
+        await self._merge_secret(namespace, name, encoded)
+        return True
+
+    async def drop_secret_keys(self, namespace: str, name: str, keys: Iterable[str]) -> None:
+        """Removes the keys from the Secret; nothing happens if it or they are gone."""
+        current = await self.read_secret(namespace, name)
+        gone = [key for key in keys if current is not None and key in current]
+        if gone:
+            await self._merge_secret(namespace, name, dict.fromkeys(gone))
+
+    async def _merge_secret(self, namespace: str, name: str, data: Mapping[str, str | None]) -> None:
+        # A JSON merge patch: its keys are set, a null removes one, every other key stays.
+        response = await self._request(
+            "PATCH",
+            self._secret_path(namespace, name),
+            json={"data": dict(data)},
+            headers={"Content-Type": "application/merge-patch+json"},
+        )
+        if response.status_code not in (200, 404):
+            raise KubeUnavailable(f"Changing Secret {namespace}/{name} was refused: {response.status_code}.")
 
     async def delete_managed_secret(self, namespace: str, name: str) -> None:
         """Deletes a Secret the operator made (by its label); nothing happens if it is gone."""

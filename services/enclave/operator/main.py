@@ -18,7 +18,7 @@ from enclave.operator import constants as c
 from enclave.operator import handlers
 from enclave.operator.components import Components
 from enclave.operator.desired import SlugClaim
-from enclave.operator.kube import KubeClient, connection_info
+from enclave.operator.kube import KubeClient, SecretName, connection_info
 from enclave.operator.settings import get_operator_settings
 
 FINALIZER = f"{c.GROUP}/retention"
@@ -36,7 +36,12 @@ async def start(settings: kopf.OperatorSettings, memo: kopf.Memo, **_: Any) -> N
     )
     settings.posting.level = logging.INFO
     settings.peering.lifetime = operator.peering_lifetime_s
-    memo.context = handlers.Context(operator, Components(), KubeClient(connection_info(settings)))
+    copy = (
+        SecretName(operator.credentials_namespace, operator.credentials_secret)
+        if operator.credentials_namespace and operator.credentials_secret
+        else None
+    )
+    memo.context = handlers.Context(operator, Components(copy), KubeClient(connection_info(settings)))
     handlers.log.info("operator.started", peering=None if operator.standalone else operator.peering_name)
 
 

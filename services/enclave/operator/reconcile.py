@@ -52,6 +52,7 @@ from enclave.operator.components import (
 from enclave.operator.conditions import Outcome
 from enclave.operator.kube import KubeClient, KubeUnavailable
 from enclave.operator.spec import OrganizationSpec, SpecInvalid
+from enclave.operator.tenant_policy import PolicyRefused, policy_name, policy_text
 from enclave.organizations.provisioning import provision_organization
 from enclave.storage.objects import ObjectStore, StorageUnavailable, bucket_name
 
@@ -172,6 +173,15 @@ def _key_exists(keys: TenantKeys, organization_id: uuid.UUID) -> bool:
 
 async def _database_and_key(run: _Run) -> list[Outcome]:
     spec, result = run.spec, run.result
+    home = desired.home(spec.storage)
+    if home is not None and not desired.storage_endpoint_allowed(
+        home.endpoint, run.components.s3.external_endpoints
+    ):
+        # Checked before anything is made: the api and worker could never reach the organization's data.
+        result.invalid = (
+            f"S3 endpoint {home.endpoint} is not one the installation allows (ENCLAVE_S3_EXTERNAL_ENDPOINTS)."
+        )
+        return [Outcome(c.STORAGE, "False", c.REASON_INVALID, result.invalid)]
     keys = run.components.keys(spec.kms)
     sessions = run.components.sessions
     try:
@@ -189,6 +199,7 @@ async def _database_and_key(run: _Run) -> list[Outcome]:
                     admin_email=spec.admin_email,
                     admin_name=spec.admin_name,
                     workforce=spec.workforce,
+                    home=home,
                 )
             organization_id = made.organization_id
             result.events.append(("Created", f"Organization {spec.slug} created, with its key in the KMS."))
@@ -220,6 +231,18 @@ async def _database_and_key(run: _Run) -> list[Outcome]:
                     Outcome(c.KEY, "True", c.REASON_CONVERGED, "The key exists until the retention ends."),
                     Outcome(c.DATABASE, "False", c.REASON_TERMINATING, result.invalid),
                 ]
+            kept_in = await OrganizationRepository(session, organization_id).home()
+            if kept_in != home:
+                result.invalid = (
+                    f"spec.storage cannot change once the organization is made: its objects are kept in "
+                    f"{desired.where(kept_in)}, not {desired.where(home)}. Put spec.storage back."
+                )
+                run.organization_id = organization_id
+                return [
+                    _key_converged(organization_id),
+                    Outcome(c.DATABASE, "True", c.REASON_CONVERGED, "The organization's row exists."),
+                    Outcome(c.STORAGE, "False", c.REASON_INVALID, result.invalid),
+                ]
             changes = desired.row_changes(row.name, row.workforce, row.settings, spec)
             for column, value in changes.items():
                 setattr(row, column, value)
@@ -232,15 +255,49 @@ async def _database_and_key(run: _Run) -> list[Outcome]:
     if changes and not created:
         result.events.append(("Updated", f"Organization settings converged: {', '.join(sorted(changes))}."))
     run.organization_id = organization_id
+    try:
+        await _tenant_policy(run, organization_id)
+    except PolicyRefused as error:
+        result.retry = f"{error} Retrying."
+        return [Outcome(c.KEY, "False", c.REASON_POLICY_REFUSED, str(error)), _row_converged()]
     result.status.update({"organizationId": str(organization_id), "keyName": key_name(organization_id)})
     if spec.kms.auth_role:
         result.status["kmsAuthRole"] = spec.kms.auth_role
+    key, policy = key_name(organization_id), policy_name(organization_id)
     return [
-        Outcome(c.KEY, "True", c.REASON_CONVERGED, f"Transit key {key_name(organization_id)} exists."),
-        Outcome(
-            c.DATABASE, "True", c.REASON_CONVERGED, "The organization's row and settings match the spec."
-        ),
+        Outcome(c.KEY, "True", c.REASON_CONVERGED, f"Transit key {key} exists, with its policy {policy}."),
+        _row_converged(),
     ]
+
+
+def _row_converged() -> Outcome:
+    return Outcome(
+        c.DATABASE, "True", c.REASON_CONVERGED, "The organization's row and settings match the spec."
+    )
+
+
+def _key_converged(organization_id: uuid.UUID) -> Outcome:
+    return Outcome(c.KEY, "True", c.REASON_CONVERGED, f"Transit key {key_name(organization_id)} exists.")
+
+
+async def _tenant_policy(run: _Run, organization_id: uuid.UUID) -> None:
+    """The organization's own Vault policy, written when missing or changed by hand."""
+    policies = run.components.policies(run.spec.kms)
+    name = policy_name(organization_id)
+    wanted = policy_text(organization_id, desired.kms_target(run.components.vault, run.spec.kms)[1])
+    current = await guarded_thread(KMS, lambda: policies.read(name))
+    if current is not None and current.strip() == wanted.strip():
+        run.result.status["kmsPolicy"] = name
+        return
+    await guarded_thread(KMS, lambda: policies.write(name, wanted))
+    if run.previous.get("kmsPolicy") == name:
+        what = "was missing" if current is None else "was changed by hand"
+        run.result.warnings.append((c.REASON_REPAIRED, f"Vault policy {name} {what} and was written again."))
+    else:
+        run.result.events.append(
+            ("PolicyWritten", f"Vault policy {name} grants the organization's key only.")
+        )
+    run.result.status["kmsPolicy"] = name
 
 
 # -- realm and first admin --------------------------------------------------------------------------
@@ -363,7 +420,7 @@ async def _storage(run: _Run) -> list[Outcome]:
     if organization_id is None:  # pragma: no cover - the database step ran first, or the run stopped
         raise RuntimeError("The bucket step needs the organization's id.")
     if spec.storage.mode == "Existing":
-        return await _existing_bucket(run)
+        return await _existing_bucket(run, organization_id)
     bucket = bucket_name(organization_id)
     client = run.components.minio()
     existed = await guarded_thread(OBJECT_STORE, lambda: _bucket_exists(client, bucket))
@@ -469,14 +526,18 @@ async def _storage_credentials(run: _Run, organization_id: uuid.UUID, bucket: st
     run.result.status["storageCredentialsSecret"] = name
 
 
-async def _existing_bucket(run: _Run) -> list[Outcome]:
+async def _existing_bucket(run: _Run, organization_id: uuid.UUID) -> list[Outcome]:
+    """The customer's bucket (its endpoint was checked before the organization was made): reachable
+    with the credentials its Secret names, and those credentials copied to where the api and worker
+    read them, under the organization's id."""
     storage, result = run.spec.storage, run.result
     if not (storage.bucket and storage.endpoint and storage.credentials_secret):  # pragma: no cover
         raise SpecInvalid("spec.storage: an Existing bucket needs bucket, endpoint and credentialsSecret.")
-    if not desired.storage_endpoint_allowed(storage.endpoint, run.components.s3.external_endpoints):
+    copy = run.components.credentials_copy
+    if copy is None:
         result.invalid = (
-            f"S3 endpoint {storage.endpoint} is not one the installation allows "
-            "(ENCLAVE_S3_EXTERNAL_ENDPOINTS)."
+            "The operator has no Secret to hand the api and worker a customer bucket's credentials in "
+            "(ENCLAVE_OPERATOR_CREDENTIALS_NAMESPACE and ENCLAVE_OPERATOR_CREDENTIALS_SECRET)."
         )
         return [Outcome(c.STORAGE, "False", c.REASON_INVALID, result.invalid)]
     credentials = await run.kube.read_secret(run.resource.namespace, storage.credentials_secret)
@@ -494,7 +555,23 @@ async def _existing_bucket(run: _Run) -> list[Outcome]:
             f"Bucket {bucket} does not exist at {storage.endpoint}, or these credentials cannot see it."
         )
         return [Outcome(c.STORAGE, "False", "BucketMissing", result.retry)]
+    copied = desired.copied_credentials(organization_id, credentials["access_key"], credentials["secret_key"])
+    labels = {c.LABEL_MANAGED_BY: c.MANAGED_BY}
+    if await run.kube.put_secret_keys(copy.namespace, copy.name, copied, labels):
+        result.events.append(
+            (
+                "CredentialsCopied",
+                f"The credentials of bucket {bucket} are in Secret {copy.namespace}/{copy.name} for the "
+                "api and worker.",
+            )
+        )
     result.status["bucket"] = bucket
+    result.status["credentialsCopy"] = f"{copy.namespace}/{copy.name}"
     return [
-        Outcome(c.STORAGE, "True", c.REASON_CONVERGED, f"Bucket {bucket} at {storage.endpoint} is reachable.")
+        Outcome(
+            c.STORAGE,
+            "True",
+            c.REASON_CONVERGED,
+            f"Bucket {bucket} at {storage.endpoint} is reachable; the api and worker have its credentials.",
+        )
     ]

@@ -40,6 +40,7 @@ from enclave.operator.conditions import timestamp
 from enclave.operator.kube import KubeClient
 from enclave.operator.reconcile import Resource, delete_service_account
 from enclave.operator.spec import OrganizationSpec
+from enclave.operator.tenant_policy import policy_name
 from enclave.organizations.termination import shred_if_due, terminate
 
 
@@ -124,6 +125,9 @@ async def retire(
                 f"Organization {spec.slug}: its key was destroyed; its data can never be read again.",
             )
         )
+    if previous_status.get("kmsPolicy"):
+        policies = components.policies(spec.kms)
+        await guarded_thread(KMS, lambda: policies.delete(policy_name(organization_id)))
     realm = str(previous_status.get("realm") or "")
     if realm:
         await guarded_thread(KEYCLOAK, lambda: components.realms().delete_realm(realm))
@@ -131,6 +135,10 @@ async def retire(
         admin = components.minio_admin()
         access_key = desired.storage_access_key(organization_id)
         await guarded_thread(OBJECT_STORE, lambda: delete_service_account(admin, access_key))
+    copy = components.credentials_copy
+    if copy is not None:
+        stale = desired.copied_credentials(organization_id, "", "")
+        await kube.drop_secret_keys(copy.namespace, copy.name, stale)
     for secret in (
         desired.admin_password_secret_name(resource.name),
         desired.storage_credentials_secret_name(resource.name),

@@ -65,6 +65,19 @@ class OperatorSettings(BaseSettings):
     retry_delay_s: float = Field(
         15.0, ge=1, le=3600, description="Back-off before retrying when a component is unavailable."
     )
+    credentials_namespace: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$",
+        description="The installation's namespace (where the api and worker run): the credentials "
+        "Secret below is kept there.",
+    )
+    credentials_secret: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$",
+        description="The Secret the api and worker mount as ENCLAVE_S3_EXTERNAL_SECRETS_DIR: the "
+        "operator copies each own-bucket Organization's credentials into it (org-<id>.access_key, "
+        "org-<id>.secret_key). Unset: such an Organization is never Ready.",
+    )
     retention_day_s: int = Field(
         DAY_S,
         ge=1,

@@ -3,9 +3,10 @@ organization's bucket, and where an import may read from.
 
 Owns checking a location before anything connects to it: the endpoint must be one the installation
 allows (``ENCLAVE_S3_EXTERNAL_ENDPOINTS``: nothing else is ever contacted), the credentials are named,
-never carried (a directory per name under ``ENCLAVE_S3_EXTERNAL_SECRETS_DIR``, e.g. a mounted
-Kubernetes secret), and bucket and prefix are well-formed. Must never put a credential in an error,
-a log line, the database or a response.
+never carried (two files per name, ``<name>.access_key`` and ``<name>.secret_key``, in
+``ENCLAVE_S3_EXTERNAL_SECRETS_DIR``: one mounted Kubernetes Secret, or several projected into it),
+and bucket and prefix are well-formed. Must never put a credential in an error, a log line, the
+database or a response.
 """
 
 from __future__ import annotations
@@ -66,8 +67,9 @@ def check(location: Location, settings: S3Settings) -> Credentials:
 def _read(directory: Path | None, name: str) -> Credentials:
     if directory is None:
         raise LocationRefused("The installation has no S3 credentials for customer buckets.")
-    folder = directory / name
     try:
-        return Credentials(read_secret(folder / "access_key"), read_secret(folder / "secret_key"))
+        return Credentials(
+            read_secret(directory / f"{name}.access_key"), read_secret(directory / f"{name}.secret_key")
+        )
     except OSError:
         raise LocationRefused(f"No S3 credentials named '{name}' are installed.") from None

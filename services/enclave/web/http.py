@@ -13,7 +13,7 @@ from enclave.authz.policy import Visibility
 from enclave.authz.principal import Principal
 from enclave.crypto.content import ContentCipher
 from enclave.domain.errors import PreconditionFailed, PreconditionRequired
-from enclave.storage.objects import ObjectStore
+from enclave.storage.homes import Homes, OrganizationObjects
 from enclave.web.audit import AuditNote
 from enclave.web.transaction import request_session
 
@@ -23,8 +23,8 @@ Session = NamedDependency[AsyncSession]
 Caller = NamedDependency[Principal]
 #: Seals and opens the caller's organization's content (see ``enclave.crypto.content``).
 Cipher = NamedDependency[ContentCipher]
-#: The object store (ciphertext only).
-Store = NamedDependency[ObjectStore]
+#: The caller's organization's objects, in its home (ciphertext only; see ``enclave.storage.homes``).
+Objects = NamedDependency[OrganizationObjects]
 #: What the handler adds to its route's audit event (see ``enclave.web.audit``).
 Audit = NamedDependency[AuditNote]
 #: Which rows of a list the caller may see, derived by the guard from the policy (``access(rows=...)``).
@@ -69,3 +69,9 @@ def visibility_of(request: Request[Any, Any, Any]) -> Visibility:
 def provide_cipher(request: Request[Any, Any, Any]) -> ContentCipher:
     principal: Principal = request.state.principal
     return ContentCipher(request.app.state.keyring, request_session(request), principal.organization_id)
+
+
+async def provide_objects(request: Request[Any, Any, Any]) -> OrganizationObjects:
+    principal: Principal = request.state.principal
+    homes: Homes = request.app.state.homes
+    return await homes.objects(request_session(request), principal.organization_id)

@@ -9,21 +9,19 @@ the object's own header is compared with the recorded one, and its size with the
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import anyio.to_thread
 
 from enclave.crypto.content import ObjectOpener
 from enclave.crypto.segmented import DecryptionFailed
+from enclave.storage.homes import OrganizationObjects
 from enclave.storage.locations import Location
-from enclave.storage.objects import ObjectStore
 
 
 async def read_range(
     opener: ObjectOpener,
-    store: ObjectStore,
-    organization_id: uuid.UUID,
+    objects: OrganizationObjects,
     key: str,
     recorded_header: bytes,
     size: int,
@@ -42,8 +40,7 @@ async def read_range(
     whole = span.start == opener.header.size
     stored = await anyio.to_thread.run_sync(
         functools.partial(
-            store.get,
-            organization_id,
+            objects.get,
             key,
             0 if whole else span.start,
             stored_end,

@@ -30,6 +30,7 @@ from enclave.jobs.import_run import run_import
 from enclave.jobs.runner import Work, WorkerContext, run
 from enclave.logging import configure_logging
 from enclave.settings import get_settings
+from enclave.storage.homes import Homes
 from enclave.storage.objects import ObjectStore
 
 log = structlog.get_logger("enclave.worker")
@@ -75,7 +76,7 @@ async def _main() -> None:
     )
     name = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
     context = WorkerContext(
-        session_factory(engine), keyring, ObjectStore(settings.s3, settings.tls), settings.worker, name
+        session_factory(engine), keyring, Homes(ObjectStore(settings.s3, settings.tls)), settings.worker, name
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

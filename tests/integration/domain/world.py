@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from enclave.api.auth.test_hook import HEADER
 from enclave.db.engine import create_engine
+from enclave.db.repositories.organizations import CustomerBucket
 from enclave.settings import DatabaseSettings, TLSSettings
 from tests.support.organizations import new_organization
 
@@ -24,8 +25,8 @@ ONTOLOGY = {
 BOX = {"objects": [{"kind": "bbox", "label": "car", "x": 1, "y": 2, "width": 30, "height": 40}]}
 
 
-async def _provision(slug: str) -> tuple[uuid.UUID, uuid.UUID]:
-    async with new_organization(slug, f"Org {slug}", "Admin") as (_, done):
+async def _provision(slug: str, home: CustomerBucket | None = None) -> tuple[uuid.UUID, uuid.UUID]:
+    async with new_organization(slug, f"Org {slug}", "Admin", home=home) as (_, done):
         return done.organization_id, done.admin_user_id
 
 
@@ -80,9 +81,10 @@ def force_assignment(org_id: uuid.UUID, task_id: str, assignee: uuid.UUID, revie
     sql_as_tenant(org_id, sql, a=assignee, r=reviewer, t=uuid.UUID(task_id))
 
 
-def provision(slug: str | None = None) -> tuple[uuid.UUID, uuid.UUID]:
-    """A new organization and its admin's user id (the stack's environment must be loaded)."""
-    return asyncio.run(_provision(slug or f"t-{uuid.uuid4().hex[:10]}"))
+def provision(slug: str | None = None, home: CustomerBucket | None = None) -> tuple[uuid.UUID, uuid.UUID]:
+    """A new organization and its admin's user id (the stack's environment must be loaded); ``home``:
+    the customer's bucket it keeps its objects in (None: a managed one)."""
+    return asyncio.run(_provision(slug or f"t-{uuid.uuid4().hex[:10]}", home))
 
 
 def as_user(org_id: uuid.UUID, user_id: uuid.UUID) -> dict[str, str]:
@@ -99,9 +101,11 @@ class Tenant:
     slug: str = ""
 
     @classmethod
-    def create(cls, client: httpx.Client, slug: str | None = None) -> Tenant:
+    def create(
+        cls, client: httpx.Client, slug: str | None = None, home: CustomerBucket | None = None
+    ) -> Tenant:
         slug = slug or f"t-{uuid.uuid4().hex[:10]}"
-        org_id, admin_id = provision(slug)
+        org_id, admin_id = provision(slug, home)
         return cls(client, org_id, admin_id, slug=slug)
 
     def headers(self, user_id: uuid.UUID | None = None) -> dict[str, str]:
@@ -129,8 +133,9 @@ class Tenant:
         ontology = self.ok("POST", "/ontologies", json={"name": f"o-{suffix}", "definition": ONTOLOGY})
         project = self.ok("POST", "/projects", json={"name": f"p-{suffix}", "ontology_id": ontology["id"]})
         dataset = self.ok("POST", "/datasets", json={"name": f"d-{suffix}", "kind": "image"})
-        batch = [{"name": f"img-{i}.png", "media_type": "image/png"} for i in range(items)]
-        self.ok("POST", f"/datasets/{dataset['id']}/items", json={"items": batch})
+        names = [{"name": f"img-{i}.png", "media_type": "image/png"} for i in range(items)]
+        for start in range(0, items, 1000):  # the most one request may add
+            self.ok("POST", f"/datasets/{dataset['id']}/items", json={"items": names[start : start + 1000]})
         self.ok("POST", f"/projects/{project['id']}/datasets", json={"dataset_id": dataset["id"]})
         self.ok("POST", f"/projects/{project['id']}/tasks", json={})
         return project["id"], dataset["id"]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from enclave.db.repositories.organizations import CustomerBucket
 from enclave.domain.roles import OrgRole
 from enclave.operator import desired
 from enclave.operator.spec import KmsSpec, OrganizationSpec, SpecInvalid, SsoSpec, parse_spec
@@ -145,6 +146,29 @@ class TestRetentionAndSlugs:
     def test_existing_endpoints_must_be_allowed(self) -> None:
         assert desired.storage_endpoint_allowed("https://s3.example/", ["https://s3.example"])
         assert not desired.storage_endpoint_allowed("https://evil.example", ["https://s3.example"])
+
+
+class TestHome:
+    def test_a_managed_bucket_is_no_home_of_the_customer(self) -> None:
+        assert desired.home(spec().storage) is None
+
+    def test_an_existing_bucket_is_the_organization_home(self) -> None:
+        existing = {
+            "mode": "Existing",
+            "bucket": "theirs",
+            "endpoint": "https://s3.example/",
+            "region": "eu-west-1",
+            "credentialsSecret": {"name": "s3"},
+        }
+        assert desired.home(spec(storage=existing).storage) == CustomerBucket(
+            "https://s3.example", "theirs", "eu-west-1"
+        )
+
+    def test_its_credentials_are_copied_under_the_organization_id(self) -> None:
+        org = uuid.UUID("00000000-0000-0000-0000-0000000000ab")
+        copied = desired.copied_credentials(org, "AK", "SK")
+        assert sorted(copied) == [f"org-{org.hex}.access_key", f"org-{org.hex}.secret_key"]
+        assert [copied[f"org-{org.hex}.{part}"] for part in ("access_key", "secret_key")] == ["AK", "SK"]
 
 
 def test_org_role_values_match_the_crd_enum(repo_root: Path) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,6 +15,13 @@ from enclave.db.models.base import Base, IdMixin, VersionedMixin
 
 class Organization(IdMixin, VersionedMixin, Base):
     __tablename__ = "organizations"
+    __table_args__ = (
+        CheckConstraint(
+            "storage_endpoint IS NULL AND storage_bucket IS NULL AND storage_region IS NULL OR "
+            "storage_endpoint IS NOT NULL AND storage_bucket IS NOT NULL AND storage_region IS NOT NULL",
+            name="storage_all_or_none",
+        ),
+    )
 
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -24,6 +31,11 @@ class Organization(IdMixin, VersionedMixin, Base):
     terminated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     shred_after: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     shredded_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Its home: the customer's own bucket, set when it is made and never changed (migration 0016);
+    #: all null: the installation's managed bucket for it.
+    storage_endpoint: Mapped[str | None] = mapped_column(String(512))
+    storage_bucket: Mapped[str | None] = mapped_column(String(63))
+    storage_region: Mapped[str | None] = mapped_column(String(64))
 
 
 class OrganizationDirectory(Base):

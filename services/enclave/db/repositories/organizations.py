@@ -11,12 +11,23 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from enclave.db.models import Organization, OrganizationDirectory
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerBucket:
+    """The customer's own bucket an organization keeps its objects in (its credentials are named by
+    the organization's id, never stored: ``enclave.storage.homes``)."""
+
+    endpoint: str
+    bucket: str
+    region: str
 
 
 class OrganizationRepository:
@@ -49,9 +60,30 @@ class OrganizationRepository:
         )
         return (await self.session.execute(statement)).scalar_one_or_none()
 
-    async def add(self, *, slug: str, name: str, workforce: bool) -> Organization:
-        """Inserts the organization, then its directory entry (the new id is the bound tenant)."""
+    async def home(self) -> CustomerBucket | None:
+        """The customer's bucket the organization was made with; None: the installation's managed one.
+        ``LookupError`` if there is no such organization (or none visible to the bound tenant)."""
+        statement = select(
+            Organization.storage_endpoint, Organization.storage_bucket, Organization.storage_region
+        ).where(Organization.id == self.organization_id)
+        row = (await self.session.execute(statement)).one_or_none()
+        if row is None:
+            raise LookupError("no such organization")
+        endpoint, bucket, region = row
+        if endpoint is None or bucket is None or region is None:
+            return None
+        return CustomerBucket(endpoint, bucket, region)
+
+    async def add(
+        self, *, slug: str, name: str, workforce: bool, home: CustomerBucket | None = None
+    ) -> Organization:
+        """Inserts the organization, then its directory entry (the new id is the bound tenant). Its
+        home is set here, once: it can never change afterwards (migration 0016)."""
         row = Organization(id=self.organization_id, slug=slug, name=name, workforce=workforce, settings={})
+        if home is not None:
+            row.storage_endpoint = home.endpoint
+            row.storage_bucket = home.bucket
+            row.storage_region = home.region
         self.session.add(row)
         await self.session.flush()
         self.session.add(OrganizationDirectory(slug=slug, organization_id=self.organization_id))
