@@ -26,6 +26,19 @@ class Task(TenantMixin, VersionedMixin, Base):
             "created_at",
             postgresql_where=text("removed_at IS NULL"),
         ),
+        # Each stage's open tasks in the take's exact order: what the free take walks (migration 0017).
+        *(
+            Index(
+                f"ix_tasks_take_{stage}",
+                "project_id",
+                text("priority DESC"),
+                text("consensus_submissions DESC"),
+                "created_at",
+                "id",
+                postgresql_where=text(f"stage = '{stage}' AND removed_at IS NULL"),
+            )
+            for stage in ("annotate", "review")
+        ),
         # The tasks on an item: the content route's policy check (migration 0010).
         Index("ix_tasks_data_item_id", "data_item_id", postgresql_where=text("removed_at IS NULL")),
     )

@@ -321,14 +321,14 @@ _NOT_SUBMITTED_BEFORE = (
 )
 
 
-def _take(stage: TaskStage, mine: bool) -> str:
-    """Takes one task off a queue (``db.raw``), built once per queue from constants. The ETag's
-    version moves only when the holder changes, as an ORM update of the same value would not. A
-    take of the caller's own work renews their lease (a manager's assignment has none and keeps
-    none); a take of free work starts one."""
+def _take_mine(stage: TaskStage) -> str:
+    """Takes the caller's own next task off a queue (``db.raw``), built once per queue from
+    constants, renewing their lease (a manager's assignment has none and keeps none). The ETag's
+    version moves only when the holder changes, as an ORM update of the same value would not. (Free
+    work is taken by ``enclave_take_free_<stage>``, the same statement in a function: migration 0017.)"""
     holder = "assignee_id" if stage is TaskStage.ANNOTATE else "reviewer_id"
-    whose = f"{holder} = $1" if mine else f"({holder} IS NULL OR claimed_until <= now())"
-    lease = f"CASE WHEN claimed_until IS NULL THEN NULL ELSE {_LEASE} END" if mine else _LEASE
+    whose = f"{holder} = $1"
+    lease = f"CASE WHEN claimed_until IS NULL THEN NULL ELSE {_LEASE} END"
     # Nobody reviews their own work.
     own_work = " AND assignee_id IS DISTINCT FROM $1" if stage is TaskStage.REVIEW else ""
     return f"""
@@ -347,7 +347,12 @@ RETURNING {TASK_COLUMNS}
 """  # noqa: S608  # nosec B608 — made at import from the enum's constants only
 
 
+#: Free work is taken by a function whose plan cannot sort (migration 0017): it walks the stage's
+#: own index in the take's order and stops at the first free task, whatever the statistics say.
 _TAKE = {
-    stage: (_take(stage, mine=True), _take(stage, mine=False))
+    stage: (
+        _take_mine(stage),
+        f"SELECT {TASK_COLUMNS} FROM enclave_take_free_{stage.value}($1, $2, $3)",  # noqa: S608  # nosec B608
+    )
     for stage in (TaskStage.ANNOTATE, TaskStage.REVIEW)
 }

@@ -1,0 +1,188 @@
+"""``tasks/next`` walks its stage's queue in order and stops at the first free task, whatever the
+planner's statistics say: read from the plan PostgreSQL executed inside the take's function
+(``auto_explain``, nested statements), as the api's role under row-level security, on a database made
+for this test and migrated from nothing, as a fresh clone's CI has it, with no statistics gathered.
+
+Made as the api makes it (a real api process on that database, test-mode callers): 2,000 tasks in one
+project, the first three in the queue's order held by other annotators. The take must be an index
+walk of ``ix_tasks_take_<stage>`` that read four rows (three passed over, one taken) and no sort
+anywhere in the plan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.integration.domain.world import BOX, Tenant
+from tests.integration.stack import Stack
+from tests.support.api_process import running_api
+
+pytestmark = pytest.mark.stack
+
+TASKS = 2000
+HELD = 3
+#: The free take of each stage, as the repository calls it.
+TAKES = {
+    "annotate": "SELECT id FROM enclave_take_free_annotate($1, $2, $3)",
+    "review": "SELECT id FROM enclave_take_free_review($1, $2, $3)",
+}
+
+
+async def _superuser(stack: Stack, database: str) -> asyncpg.Connection:
+    return await asyncpg.connect(
+        host=stack.env["ENCLAVE_DB_HOST"],
+        port=int(stack.env["ENCLAVE_DB_PORT"]),
+        user=stack.env["ENCLAVE_DB_SUPERUSER"],
+        password=stack.secret("ENCLAVE_DB_SUPERUSER_PASSWORD_FILE"),
+        database=database,
+        ssl=stack.tls,
+    )
+
+
+async def _make_database(stack: Stack, name: str) -> None:
+    """As ``scripts/lib/postgres.sh`` makes the application's database: owned by the schema owner,
+    reached by the three roles only, its public schema the owner's."""
+    admin = await _superuser(stack, "postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}" OWNER enclave_owner')
+        await admin.execute(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC')
+        await admin.execute(
+            f'GRANT CONNECT ON DATABASE "{name}" TO enclave_owner, enclave_api, enclave_audit'
+        )
+    finally:
+        await admin.close()
+    fresh = await _superuser(stack, name)
+    try:
+        await fresh.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
+        await fresh.execute("ALTER SCHEMA public OWNER TO enclave_owner")
+        await fresh.execute("GRANT USAGE ON SCHEMA public TO enclave_api, enclave_audit")
+    finally:
+        await fresh.close()
+
+
+async def _drop_database(stack: Stack, name: str) -> None:
+    admin = await _superuser(stack, "postgres")
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="module")
+def fresh_database(migrated: Stack) -> Iterator[Stack]:
+    """The stack, pointed at a database made and migrated for this module (dropped afterwards)."""
+    name = f"enclave_plan_{uuid.uuid4().hex[:8]}"
+    asyncio.run(_make_database(migrated, name))
+    stack = Stack(migrated.env | {"ENCLAVE_DB_NAME": name})
+    try:
+        subprocess.run([sys.executable, "-m", "enclave.db.migrate"], check=True, env=os.environ | stack.env)
+        yield stack
+    finally:
+        asyncio.run(_drop_database(migrated, name))
+
+
+@pytest.fixture(scope="module")
+def tenant(fresh_database: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tenant]:
+    log = tmp_path_factory.mktemp("api") / "api.log"
+    saved = os.environ.get("ENCLAVE_DB_NAME")
+    os.environ["ENCLAVE_DB_NAME"] = fresh_database.env["ENCLAVE_DB_NAME"]  # the test's own provisioning
+    try:
+        with (
+            running_api(fresh_database, log, "test") as url,
+            httpx.Client(base_url=url, verify=fresh_database.tls, timeout=120) as client,
+        ):
+            yield Tenant.create(client)
+    finally:
+        if saved is None:
+            del os.environ["ENCLAVE_DB_NAME"]
+        else:
+            os.environ["ENCLAVE_DB_NAME"] = saved
+
+
+def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield plan
+    for child in plan.get("Plans") or ():
+        yield from _nodes(child)
+
+
+async def _executed_plans(stack: Stack, org: uuid.UUID, call: str, *args: Any) -> list[dict[str, Any]]:
+    """The plans of every statement ``call`` ran, as auto_explain saw them executed, as the api's role."""
+    connection = await _superuser(stack, stack.env["ENCLAVE_DB_NAME"])
+    notices: list[str] = []
+    connection.add_log_listener(lambda _, message: notices.append(str(message.message)))
+    try:
+        await connection.execute("LOAD 'auto_explain'")
+        for setting in (
+            "auto_explain.log_min_duration = 0",
+            "auto_explain.log_analyze = on",
+            "auto_explain.log_nested_statements = on",
+            "auto_explain.log_format = json",
+            "auto_explain.log_level = notice",
+        ):
+            await connection.execute(f"SET {setting}")
+        await connection.execute(f"SET ROLE {stack.env['ENCLAVE_DB_USER']}")  # row-level security applies
+        async with connection.transaction():
+            await connection.execute("SELECT set_config('enclave.org_id', $1, true)", str(org))
+            await connection.fetch(call, *args)
+    finally:
+        await connection.close()
+    plans = []
+    for notice in notices:
+        _, found, text = notice.partition("plan:")
+        if found:
+            plans.append(json.loads(text)["Plan"])
+    return plans
+
+
+@pytest.mark.parametrize("stage", ["annotate", "review"])
+def test_a_take_walks_its_stage_queue_and_stops_at_the_first_free_task(
+    tenant: Tenant, fresh_database: Stack, stage: str
+) -> None:
+    project, _ = tenant.project_with_items(TASKS)
+    holders = [tenant.member("member") for _ in range(HELD)]
+    me = tenant.member("member")
+    for person in [*holders, me]:
+        tenant.join(project, person, "annotator" if stage == "annotate" else "reviewer")
+    if stage == "review":
+        # Work waiting for review: one submission each by annotators who will not review it.
+        for _ in range(HELD + 2):
+            author = tenant.member("member")
+            tenant.join(project, author, "annotator")
+            task = tenant.take(project, author)
+            assert task is not None
+            tenant.ok("POST", f"/tasks/{task['id']}/annotations", author, json={"payload": BOX})
+    for person in holders:  # the head of the queue, held by others
+        assert tenant.take(project, person, stage) is not None
+
+    plans = asyncio.run(
+        _executed_plans(
+            fresh_database,
+            tenant.org_id,
+            TAKES[stage],
+            me,
+            tenant.org_id,
+            uuid.UUID(project),
+        )
+    )
+
+    update = next(plan for plan in plans if plan["Node Type"] == "ModifyTable")
+    nodes = list(_nodes(update))
+    assert not [n["Node Type"] for n in nodes if "Sort" in n["Node Type"]], "the take sorted the queue"
+    walks = [n for n in nodes if n.get("Index Name") == f"ix_tasks_take_{stage}"]
+    assert len(walks) == 1, [(n["Node Type"], n.get("Index Name")) for n in nodes]
+    walk = walks[0]
+    assert walk["Node Type"] == "Index Scan"
+    assert walk["Actual Rows"] == 1  # stopped at the first free task...
+    assert walk.get("Rows Removed by Filter", 0) == HELD  # ...having passed over the held ones only
+    assert update["Actual Rows"] == 1
