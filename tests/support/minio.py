@@ -3,6 +3,10 @@ stored, to plant a customer's files, or to tamper with ciphertext. Verified TLS,
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import urllib3
 from minio import Minio
 
@@ -22,3 +26,16 @@ def raw_minio(stack: Stack, ca_file: str | None = None, endpoint: str | None = N
         secure=True,
         http_client=pool,
     )
+
+
+@contextmanager
+def scratch_bucket(minio: Minio, prefix: str) -> Iterator[str]:
+    """A new bucket named ``<prefix>-<random>`` (a customer's, say), emptied and removed afterwards."""
+    name = f"{prefix}-{uuid.uuid4().hex[:12]}"
+    minio.make_bucket(name)
+    try:
+        yield name
+    finally:
+        for entry in minio.list_objects(name, recursive=True):
+            minio.remove_object(name, str(entry.object_name))
+        minio.remove_bucket(name)

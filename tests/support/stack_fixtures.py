@@ -13,9 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from minio import Minio
 
 from tests.integration.stack import Stack, ensure_stack_up, migrate
 from tests.support.api_process import running_api, stop_process
+from tests.support.minio import raw_minio
 
 #: The upload limit of the api the integration suites run against.
 UPLOAD_LIMIT = 24 * 1024 * 1024
@@ -46,6 +48,12 @@ def stack() -> Stack:
 def migrated(stack: Stack) -> Stack:
     migrate(stack)
     return stack
+
+
+@pytest.fixture
+def minio(stack: Stack) -> Minio:
+    """The stack's MinIO as its root, past the api: to see what is really stored."""
+    return raw_minio(stack)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ encrypted, through the same path as uploads). Only allowed endpoints and install
 from __future__ import annotations
 
 import io
-import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -17,23 +16,14 @@ from enclave.storage.objects import bucket_name
 from tests.integration.datasets.test_uploads import named, png
 from tests.integration.domain.world import Tenant
 from tests.integration.stack import Stack
-from tests.support.minio import raw_minio
+from tests.support.minio import scratch_bucket
 from tests.support.stack_fixtures import CUSTOMER_CREDENTIALS
 
 
 @pytest.fixture
-def minio(stack: Stack) -> Minio:
-    return raw_minio(stack)
-
-
-@pytest.fixture
 def customer_bucket(minio: Minio) -> Iterator[str]:
-    name = f"customer-{uuid.uuid4().hex[:12]}"
-    minio.make_bucket(name)
-    yield name
-    for entry in minio.list_objects(name, recursive=True):
-        minio.remove_object(name, str(entry.object_name))
-    minio.remove_bucket(name)
+    with scratch_bucket(minio, "customer") as name:
+        yield name
 
 
 @pytest.fixture

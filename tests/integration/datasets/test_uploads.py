@@ -16,7 +16,6 @@ from enclave.crypto.segmented import DEFAULT_SEGMENT, MAGIC
 from enclave.storage.objects import bucket_name
 from tests.integration.domain.world import Tenant
 from tests.integration.stack import Stack
-from tests.support.minio import raw_minio
 from tests.support.stack_fixtures import UPLOAD_LIMIT
 
 #: A PNG's signature and the start of its IHDR chunk: what sniffing looks at.
@@ -39,11 +38,6 @@ def tenant(api: httpx.Client) -> Tenant:
 @pytest.fixture
 def dataset(tenant: Tenant) -> str:
     return str(tenant.ok("POST", "/datasets", json={"name": "scans", "kind": "image"})["id"])
-
-
-@pytest.fixture
-def minio(stack: Stack) -> Minio:
-    return raw_minio(stack)
 
 
 def objects(minio: Minio, tenant: Tenant) -> list[str]:

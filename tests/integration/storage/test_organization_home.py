@@ -7,7 +7,6 @@ anywhere; and its home can never change once it is made."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from tests.integration.datasets.test_uploads import named, png
 from tests.integration.domain.world import Tenant, sql_as_tenant
 from tests.integration.jobs.jobs import export
 from tests.integration.stack import Stack
-from tests.support.minio import raw_minio
+from tests.support.minio import scratch_bucket
 from tests.support.stack_fixtures import install_s3_credentials
 from tests.support.worker_process import running_worker
 
@@ -31,18 +30,9 @@ pytestmark = pytest.mark.stack
 
 
 @pytest.fixture
-def minio(stack: Stack) -> Minio:
-    return raw_minio(stack)
-
-
-@pytest.fixture
 def customer_bucket(minio: Minio) -> Iterator[str]:
-    name = f"own-{uuid.uuid4().hex[:12]}"
-    minio.make_bucket(name)
-    yield name
-    for entry in minio.list_objects(name, recursive=True):
-        minio.remove_object(name, str(entry.object_name))
-    minio.remove_bucket(name)
+    with scratch_bucket(minio, "own") as name:
+        yield name
 
 
 def home(stack: Stack, bucket: str) -> CustomerBucket:
