@@ -16,15 +16,16 @@ def paths(text: str) -> dict[str, str]:
 
 def test_every_path_is_its_own_key_under_its_mount() -> None:
     found = paths(policy_text(ORG, "transit"))
+    key = f"enclave-{ORG.hex}"
     assert found == {
-        "transit/keys/enclave-0123456789abcdef0123456789abcdef": '["read"]',
-        "transit/keys/enclave-0123456789abcdef0123456789abcdef/rotate": '["update"]',
-        "transit/keys/enclave-0123456789abcdef0123456789abcdef/config": '["update"]',
-        "transit/datakey/plaintext/enclave-0123456789abcdef0123456789abcdef": '["update"]',
-        "transit/datakey/wrapped/enclave-0123456789abcdef0123456789abcdef": '["update"]',
-        "transit/encrypt/enclave-0123456789abcdef0123456789abcdef": '["update"]',
-        "transit/decrypt/enclave-0123456789abcdef0123456789abcdef": '["update"]',
-        "transit/rewrap/enclave-0123456789abcdef0123456789abcdef": '["update"]',
+        f"transit/keys/{key}": '["read"]',
+        f"transit/keys/{key}/rotate": '["update"]',
+        f"transit/keys/{key}/config": '["update"]',
+        f"transit/datakey/plaintext/{key}": '["update"]',
+        f"transit/datakey/wrapped/{key}": '["update"]',
+        f"transit/encrypt/{key}": '["update"]',
+        f"transit/decrypt/{key}": '["update"]',
+        f"transit/rewrap/{key}": '["update"]',
     }
 
 
@@ -37,4 +38,4 @@ def test_no_glob_and_no_delete() -> None:
 
 
 def test_its_name_is_the_organization_id() -> None:
-    assert policy_name(ORG) == "enclave-tenant-0123456789abcdef0123456789abcdef"
+    assert policy_name(ORG) == f"enclave-tenant-{ORG.hex}"
