@@ -263,8 +263,9 @@ _openbao_operator_approle() {
   local dir
   dir=$(openbao_dir)
   _openbao_root_cli policy write enclave-operator - >/dev/null <<'HCL' || die "openbao: could not write the enclave-operator policy"
-path "transit/keys/enclave-*" { capabilities = ["create", "read", "update", "delete"] }
-path "transit/keys/enclave-*/config" { capabilities = ["update"] }
+# Any transit mount: an organization may keep its key in another (spec.kms.transitMount).
+path "+/keys/enclave-*" { capabilities = ["create", "read", "update", "delete"] }
+path "+/keys/enclave-*/config" { capabilities = ["update"] }
 path "sys/policies/acl/enclave-tenant-*" { capabilities = ["create", "read", "update", "delete"] }
 HCL
   _openbao_root_cli write auth/approle/role/enclave-operator token_policies=enclave-operator \

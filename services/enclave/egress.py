@@ -232,7 +232,7 @@ def configured_policy(*, kube: bool = False) -> EgressPolicy:
     if (s3 := _part(S3Settings)) is not None:
         urls += [s3.endpoint, *s3.external_endpoints]
     if (vault := _part(VaultSettings)) is not None:
-        urls.append(vault.url)
+        urls += [vault.url, *vault.external_endpoints]
     if (keycloak := _part(KeycloakSettings)) is not None:
         urls.append(keycloak.url)
     endpoints += [endpoint_of_url(url) for url in urls]

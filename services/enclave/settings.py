@@ -122,6 +122,16 @@ class VaultSettings(_Part):
         "recently: pulling the plug on Vault, or destroying a key, stops access within this time.",
     )
     transit_mount: str = Field("transit", description="Mount path of the transit secrets engine.")
+    external_endpoints: list[HttpsUrl] = Field(
+        default_factory=list,
+        description="The customer's own Vault-API servers an organization's key may live in (JSON "
+        "list); no other is ever contacted.",
+    )
+    external_secrets_dir: DirectoryPath | None = Field(
+        None,
+        description="Directory of each organization's credentials for its own Vault-API server (a "
+        "mounted Secret): org-<its id in hex>.vault_role_id and .vault_secret_id, an AppRole there.",
+    )
 
 
 class KeycloakSettings(_Part):

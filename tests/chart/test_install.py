@@ -150,7 +150,7 @@ def test_operator_keeps_its_own_peering_alive(release: Release, kube_api: KubeAP
 def test_operator_writes_only_the_customer_credentials_copy_in_its_own_namespace(
     release: Release, kube_api: KubeAPI
 ) -> None:
-    copy = f"secrets/{release.name}-customer-s3"
+    copy = f"secrets/{release.name}-customer-credentials"
     here = release.namespace
     assert can_i(release, kube_api, "patch", copy, here) == "yes"
     assert can_i(release, kube_api, "get", copy, here) == "yes"
@@ -164,12 +164,12 @@ def test_api_and_worker_mount_the_copy_it_may_not_exist_yet(release: Release, ku
             "get", "deployment", f"{release.name}-{component}", "-n", release.namespace, "-o", "json"
         ).stdout
         pod = json.loads(out)["spec"]["template"]["spec"]
-        volume = next(v for v in pod["volumes"] if v["name"] == "customer-s3")
+        volume = next(v for v in pod["volumes"] if v["name"] == "customer-credentials")
         assert volume["projected"]["sources"] == [
-            {"secret": {"name": f"{release.name}-customer-s3", "optional": True}}
+            {"secret": {"name": f"{release.name}-customer-credentials", "optional": True}}
         ]
         env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
-        mount = next(m for m in pod["containers"][0]["volumeMounts"] if m["name"] == "customer-s3")
+        mount = next(m for m in pod["containers"][0]["volumeMounts"] if m["name"] == "customer-credentials")
         assert env["ENCLAVE_S3_EXTERNAL_SECRETS_DIR"] == mount["mountPath"]
         assert mount["readOnly"] is True
 

@@ -104,6 +104,8 @@ def test_customer_components_are_reached_by_address_on_their_port(helm: Helm) ->
         # The customer's own buckets (customerStorage), on the ports their endpoints name.
         ("198.51.100.60/31", 443),
         ("198.51.100.60/31", 9443),
+        # The customer's own KMS (customerKms).
+        ("198.51.100.70/32", 8200),
     }
     operator = policies(helm, "external")["enclave-operator"]
     assert {

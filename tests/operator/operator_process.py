@@ -17,7 +17,7 @@ from tests.support.api_process import stop_process
 from tests.support.kube import OPERATOR_NAMESPACE, KubeAPI
 
 #: The Secret the operator copies own buckets' credentials into, as the chart names it (and grants it).
-CREDENTIALS_COPY = "enclave-customer-s3"
+CREDENTIALS_COPY = "enclave-customer-credentials"
 
 #: Test timings: drift is looked for every 3 s, a component that is down is retried every 2 s, a
 #: retention day lasts one second, and a dead replica's lead runs out after 10 s.

@@ -49,6 +49,8 @@ async def _row(slug: str) -> dict[str, Any] | None:
                 "shredded_at": row.shredded_at,
                 "storage_endpoint": row.storage_endpoint,
                 "storage_bucket": row.storage_bucket,
+                "kms_address": row.kms_address,
+                "kms_mount": row.kms_mount,
             }
     finally:
         await engine.dispose()

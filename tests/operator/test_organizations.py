@@ -44,6 +44,7 @@ from tests.support.api_process import running_api
 from tests.support.keycloak_idp import create_oidc_idp, delete_idp
 from tests.support.kube import OPERATOR_NAMESPACE, KubeAPI
 from tests.support.minio import raw_minio
+from tests.support.stack_fixtures import own_kms_address
 
 pytestmark = pytest.mark.stack
 
@@ -68,6 +69,8 @@ def operator(
         "ENCLAVE_OPERATOR_PEERING_PRIORITY": "100",
         # The customer's "own" S3 service is the stack's MinIO: the one external endpoint allowed.
         "ENCLAVE_S3_EXTERNAL_ENDPOINTS": json.dumps([migrated.env["ENCLAVE_S3_ENDPOINT"]]),
+        # The customer's "own" KMS is the stack's OpenBao under its other name.
+        "ENCLAVE_VAULT_EXTERNAL_ENDPOINTS": json.dumps([own_kms_address(migrated)]),
     }
     with running_operator(operator_cluster, migrated, log, settings):
         yield log
@@ -415,6 +418,78 @@ def test_an_existing_bucket_holds_the_organization_objects_from_create_to_shred(
         for entry in minio.list_objects(bucket, recursive=True):
             minio.remove_object(bucket, str(entry.object_name))
         minio.remove_bucket(bucket)
+
+
+def test_an_own_kms_holds_the_key_and_the_services_get_its_approle(
+    operator: Path, operator_cluster: KubeAPI, namespace: str, stack: Stack
+) -> None:
+    slug = new_slug(namespace, "bank-own-kms")
+    root = tenant.root_vault()
+    if "customer-transit/" not in root.sys.list_mounted_secrets_engines()["data"]:
+        root.sys.enable_secrets_engine("transit", path="customer-transit")
+    apply(
+        operator_cluster,
+        {
+            "apiVersion": "v1",
+            "kind": "Secret",
+            "metadata": {"name": "kms-approle", "namespace": namespace},
+            "stringData": {"role_id": "the-role-id", "secret_id": "the-secret-id"},
+        },
+    )
+    address = own_kms_address(stack)
+    kms = {
+        "address": address,
+        "transitMount": "customer-transit",
+        "credentialsSecret": {"name": "kms-approle"},
+    }
+    apply(operator_cluster, organization("vaulted", namespace, slug, kms=kms, retentionDays=1))
+    try:
+        found = ready_organization(operator_cluster, namespace, "vaulted")
+        organization_id = uuid.UUID(found["status"]["organizationId"])
+        key = found["status"]["keyName"]
+        # The key is in the organization's own KMS and mount, not the installation's.
+        assert root.secrets.transit.read_key(key, mount_point="customer-transit")["data"]["name"] == key
+        with pytest.raises(hvac.exceptions.InvalidPath):
+            root.secrets.transit.read_key(key)
+        assert 'path "customer-transit/decrypt/' in str(tenant.tenant_policy(organization_id))
+        row = tenant.organization_row(slug)
+        assert row is not None
+        assert (row["kms_address"], row["kms_mount"]) == (address, "customer-transit")
+        # Its AppRole is copied, under its id, to where the api and worker read it.
+        copied = secret_data(operator_cluster, OPERATOR_NAMESPACE, CREDENTIALS_COPY)
+        name = f"org-{organization_id.hex}"
+        assert (copied[f"{name}.vault_role_id"], copied[f"{name}.vault_secret_id"]) == (
+            "the-role-id",
+            "the-secret-id",
+        )
+        # Its KMS cannot be moved once its data keys may be wrapped there.
+        moved = operator_cluster.kubectl(
+            "patch",
+            "organization",
+            "vaulted",
+            "-n",
+            namespace,
+            "--type=merge",
+            "-p",
+            json.dumps({"spec": {"kms": {"transitMount": "transit"}}}),
+            check=False,
+        )
+        assert moved.returncode != 0
+        assert b"cannot change" in moved.stderr
+
+        # Deleted: after its retention its key is destroyed there, and its AppRole's copy removed.
+        operator_cluster.kubectl("delete", "organization", "vaulted", "-n", namespace, "--wait=false")
+        wait_for(
+            "the resource gone",
+            lambda: get(operator_cluster, "organization", namespace, "vaulted") is None,
+            90,
+        )
+        with pytest.raises(hvac.exceptions.InvalidPath):
+            root.secrets.transit.read_key(key, mount_point="customer-transit")
+        left = secret_data(operator_cluster, OPERATOR_NAMESPACE, CREDENTIALS_COPY)
+        assert not any(entry.startswith(name) for entry in left)
+    finally:
+        forget(operator_cluster, namespace, "vaulted")
 
 
 def openbao_answers(stack: Stack) -> bool:

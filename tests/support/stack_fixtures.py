@@ -25,6 +25,15 @@ UPLOAD_LIMIT = 24 * 1024 * 1024
 CUSTOMER_CREDENTIALS = "customer-s3"
 
 
+def own_kms_address(stack: Stack) -> str:
+    """The stack's OpenBao under the other name its certificate holds: to the services, another
+    Vault-API server (organizations "of their own KMS" keep their keys there, in another mount)."""
+    url = stack.env["ENCLAVE_VAULT_URL"]
+    return (
+        url.replace("127.0.0.1", "localhost") if "127.0.0.1" in url else url.replace("localhost", "127.0.0.1")
+    )
+
+
 def install_s3_credentials(stack: Stack, folder: Path, name: str = CUSTOMER_CREDENTIALS) -> Path:
     """The stack's MinIO credentials installed in ``folder`` under ``name``, as a mounted Secret
     would hold them (``<name>.access_key``, ``<name>.secret_key``); returns ``folder``."""
@@ -75,6 +84,9 @@ def api_url(migrated: Stack, s3_credentials: Path, tmp_path_factory: pytest.Temp
         "ENCLAVE_API_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT),
         "ENCLAVE_S3_EXTERNAL_ENDPOINTS": json.dumps([migrated.env["ENCLAVE_S3_ENDPOINT"]]),
         "ENCLAVE_S3_EXTERNAL_SECRETS_DIR": str(secrets),
+        # An organization's "own" KMS is the stack's OpenBao under its other name, with another mount.
+        "ENCLAVE_VAULT_EXTERNAL_ENDPOINTS": json.dumps([own_kms_address(migrated)]),
+        "ENCLAVE_VAULT_EXTERNAL_SECRETS_DIR": str(secrets),
     }
     with running_api(migrated, log, "test", settings) as url:
         yield url

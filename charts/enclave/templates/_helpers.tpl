@@ -148,8 +148,8 @@ A generated credential: the value already stored in the named Secret (so an upgr
 fresh random one on first install. Arguments: root, secret (name), key.
 */}}
 {{/* The Secret the operator copies each own bucket's credentials into, for the api and worker. */}}
-{{- define "enclave.customerS3Secret" -}}
-{{- include "enclave.component" (dict "root" . "component" "customer-s3") -}}
+{{- define "enclave.customerCredentialsSecret" -}}
+{{- include "enclave.component" (dict "root" . "component" "customer-credentials") -}}
 {{- end -}}
 
 {{- define "enclave.keptRandom" -}}
@@ -292,10 +292,14 @@ which holds only the keys that component is given. Arguments: root, component.
 {{- if has $c (list "api" "worker" "operator") }}
 - name: ENCLAVE_S3_EXTERNAL_ENDPOINTS
   value: {{ $v.customerStorage.endpoints | toJson | quote }}
+- name: ENCLAVE_VAULT_EXTERNAL_ENDPOINTS
+  value: {{ $v.customerKms.endpoints | toJson | quote }}
 {{- end }}
 {{- if has $c (list "api" "worker") }}
 - name: ENCLAVE_S3_EXTERNAL_SECRETS_DIR
-  value: /var/run/secrets/enclave-customer-s3
+  value: /var/run/secrets/enclave-customer
+- name: ENCLAVE_VAULT_EXTERNAL_SECRETS_DIR
+  value: /var/run/secrets/enclave-customer
 - name: ENCLAVE_VAULT_ROLE_ID_FILE
   value: /var/run/secrets/enclave/vault/api-role-id
 - name: ENCLAVE_VAULT_SECRET_ID_FILE
@@ -332,7 +336,7 @@ which holds only the keys that component is given. Arguments: root, component.
 - name: ENCLAVE_OPERATOR_CREDENTIALS_NAMESPACE
   value: {{ $root.Release.Namespace | quote }}
 - name: ENCLAVE_OPERATOR_CREDENTIALS_SECRET
-  value: {{ include "enclave.customerS3Secret" $root | quote }}
+  value: {{ include "enclave.customerCredentialsSecret" $root | quote }}
 # Each realm's web client redirects users here.
 - name: ENCLAVE_OPERATOR_API_PUBLIC_URL
   value: {{ $v.publicUrl | quote }}
@@ -367,14 +371,14 @@ one projected volume with exactly the credentials that component needs. Argument
       - key: ca.crt
         path: ca.crt
 {{- if has $c (list "api" "worker") }}
-# The customer buckets' credentials: the operator's copies (each organization's own bucket, kept up to
-# date by the kubelet as the operator changes them) and the datasets' named ones.
-- name: customer-s3
+# The customer's own buckets' and KMSs' credentials: the operator's copies (each organization's, kept
+# up to date by the kubelet as the operator changes them) and the datasets' named ones.
+- name: customer-credentials
   projected:
     defaultMode: 0440
     sources:
       - secret:
-          name: {{ include "enclave.customerS3Secret" $root }}
+          name: {{ include "enclave.customerCredentialsSecret" $root }}
           optional: true
       {{- range $root.Values.customerStorage.credentialsSecrets }}
       - secret:
@@ -427,8 +431,8 @@ one projected volume with exactly the credentials that component needs. Argument
 - name: self-tls
   mountPath: /etc/enclave/tls/self
   readOnly: true
-- name: customer-s3
-  mountPath: /var/run/secrets/enclave-customer-s3
+- name: customer-credentials
+  mountPath: /var/run/secrets/enclave-customer
   readOnly: true
 {{- end }}
 - name: credentials

@@ -27,9 +27,9 @@ from enclave.api.v1.routes import V1_CONTROLLERS
 from enclave.api.webapp import webapp_router
 from enclave.audit_trail.archive import LockedArchive
 from enclave.crypto.keyring import KeyRing
-from enclave.crypto.kms import TenantKeys
 from enclave.crypto.rotation import KeyRotation
 from enclave.crypto.sealing import Sealer
+from enclave.crypto.tenant_kms import TenantKms
 from enclave.db.engine import create_engine
 from enclave.db.session import session_factory
 from enclave.identity.controllers import AuthController
@@ -72,9 +72,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Data keys are read and made in sessions of their own while a request holds its connection:
     # from a pool of their own, so requests waiting for connections can never starve them (deadlock).
     key_engine = create_engine(settings.db, settings.tls, application_name="enclave-api-keys", pool_size=4)
+    key_sessions = session_factory(key_engine)
     keyring = KeyRing(
-        TenantKeys(settings.vault, settings.tls),
-        session_factory(key_engine),
+        TenantKms.of_installation(settings.vault, settings.tls, key_sessions),
+        key_sessions,
         max_age_s=settings.api.data_key_max_age_s,
     )
     homes = Homes(ObjectStore(settings.s3, settings.tls))

@@ -24,6 +24,8 @@ def provide_audit_trail_service(
         session,
         principal.organization_id,
         archive=state.audit_archive,
-        public_keys=functools.partial(state.keyring.kms.signing_public_keys, settings.audit.signing_key),
+        public_keys=functools.partial(
+            state.keyring.kms.installation.signing_public_keys, settings.audit.signing_key
+        ),
         sessions=state.session_factory,
     )

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from enclave.crypto.kms import KeyUnusable, TenantKeys
 from enclave.crypto.segmented import DecryptionFailed
+from enclave.crypto.tenant_kms import TenantKms
 from enclave.db.models import DataKeyRow
 from enclave.db.repositories.keys import DataKeyRepository
 from enclave.db.session import bind_tenant
@@ -61,9 +62,10 @@ class KeyRing:
     """Data keys of every organization this process serves. Safe to share between requests."""
 
     def __init__(
-        self, kms: TenantKeys, sessions: async_sessionmaker[AsyncSession], *, max_age_s: float
+        self, kms: TenantKms | TenantKeys, sessions: async_sessionmaker[AsyncSession], *, max_age_s: float
     ) -> None:
-        self.kms = kms
+        #: Which KMS holds each organization's key (a bare ``TenantKeys``: every one's, in that one).
+        self.kms = kms if isinstance(kms, TenantKms) else TenantKms(kms)
         self._sessions = sessions
         self._max_age_s = max_age_s
         self._active: dict[tuple[uuid.UUID, str], _Known] = {}
@@ -124,15 +126,22 @@ class KeyRing:
         """Drops what this process remembers of an organization's keys (after rotation or shredding)."""
         for entry in [k for k in self._active if k[0] == organization_id]:
             del self._active[entry]
-        self.kms.cache.forget(organization_id)
+        keys = self.kms.known(organization_id)
+        if keys is not None:
+            keys.cache.forget(organization_id)
+
+    async def keys_for(self, organization_id: uuid.UUID) -> TenantKeys:
+        """The organization's key's KMS (resolved once, then remembered)."""
+        return await self.kms.keys_for(organization_id)
 
     # --- internals -----------------------------------------------------------------------------
 
     async def _unwrap(self, organization_id: uuid.UUID, wrapped: str) -> bytes:
-        cached = self.kms.cached(organization_id, wrapped)
+        keys = await self.kms.keys_for(organization_id)
+        cached = keys.cached(organization_id, wrapped)
         if cached is not None:
             return cached
-        return await anyio.to_thread.run_sync(self.kms.unwrap, organization_id, wrapped)
+        return await anyio.to_thread.run_sync(keys.unwrap, organization_id, wrapped)
 
     async def _current(self, organization_id: uuid.UUID, purpose: str) -> _Known:
         known = self._active.get((organization_id, purpose))
@@ -167,7 +176,8 @@ class KeyRing:
                 await bind_tenant(session, organization_id)
                 keys = DataKeyRepository(session, organization_id)
                 await keys.lock(exclusive=False)
-                data_key = await anyio.to_thread.run_sync(self.kms.new_data_key, organization_id)
+                kms = await self.kms.keys_for(organization_id)
+                data_key = await anyio.to_thread.run_sync(kms.new_data_key, organization_id)
                 row = await keys.create(purpose, data_key.wrapped, data_key.key_version)
         except IntegrityError:
             if purpose != INDEX:

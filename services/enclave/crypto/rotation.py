@@ -44,7 +44,8 @@ class KeyRotation:
         self._running: set[asyncio.Task[int]] = set()
 
     async def status(self, organization_id: uuid.UUID) -> KeyStatus:
-        info = await anyio.to_thread.run_sync(self._keyring.kms.key_info, organization_id)
+        kms = await self._keyring.keys_for(organization_id)
+        info = await anyio.to_thread.run_sync(kms.key_info, organization_id)
         async with self._sessions() as session, session.begin():
             await bind_tenant(session, organization_id)
             counts = await DataKeyRepository(session, organization_id).count_by_version()
@@ -58,7 +59,8 @@ class KeyRotation:
         version can be created unseen: one made before has committed, one made after gets the new one."""
         keys = DataKeyRepository(session, organization_id)
         await keys.lock(exclusive=True)
-        version = await anyio.to_thread.run_sync(self._keyring.kms.rotate, organization_id)
+        kms = await self._keyring.keys_for(organization_id)
+        version = await anyio.to_thread.run_sync(kms.rotate, organization_id)
         await keys.retire_active(CONTENT, dt.datetime.now(dt.UTC))
         self._keyring.forget(organization_id)
         return version
@@ -82,22 +84,19 @@ class KeyRotation:
     async def finish(self, organization_id: uuid.UUID) -> int:
         """Re-wraps every data key under the latest key version, then retires the older versions.
         Returns how many data keys were re-wrapped. Rotations of one organization finish one at a time."""
+        kms = await self._keyring.keys_for(organization_id)
         async with self._sessions() as session, session.begin():
             await bind_tenant(session, organization_id)
             keys = DataKeyRepository(session, organization_id)
             await keys.lock(exclusive=True)
-            info = await anyio.to_thread.run_sync(self._keyring.kms.key_info, organization_id)
+            info = await anyio.to_thread.run_sync(kms.key_info, organization_id)
             latest = int(info["latest_version"])
             rows = await keys.wrapped_before(latest)
             for row in rows:
-                row.wrapped = await anyio.to_thread.run_sync(
-                    self._keyring.kms.rewrap, organization_id, row.wrapped
-                )
+                row.wrapped = await anyio.to_thread.run_sync(kms.rewrap, organization_id, row.wrapped)
                 row.key_version = wrapped_version(row.wrapped)
         # Committed: every data key now opens under ``latest``. Only then may older versions retire.
         if int(info["min_decryption_version"]) < latest:
-            await anyio.to_thread.run_sync(
-                self._keyring.kms.set_min_decryption_version, organization_id, latest
-            )
+            await anyio.to_thread.run_sync(kms.set_min_decryption_version, organization_id, latest)
         self._keyring.forget(organization_id)
         return len(rows)

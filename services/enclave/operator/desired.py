@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 from enclave.crypto.kms import key_name
-from enclave.db.repositories.organizations import CustomerBucket
+from enclave.db.repositories.organizations import CustomerBucket, OwnKms
 from enclave.identity.brokering import IdentityProviderSpec
 from enclave.identity.realm_settings import RealmSpec, realm_spec_for
 from enclave.operator.constants import GROUP, KIND, LABEL_MANAGED_BY, LABEL_ORGANIZATION, MANAGED_BY, VERSION
@@ -106,6 +106,19 @@ def home(storage: StorageSpec) -> CustomerBucket | None:
     return CustomerBucket(storage.endpoint, storage.bucket, storage.region)
 
 
+def own_kms(kms: KmsSpec) -> OwnKms | None:
+    """Where the organization's key lives for good, as its row records it; None: the installation's."""
+    if kms.address is None and kms.transit_mount is None:
+        return None
+    return OwnKms(kms.address, kms.transit_mount)
+
+
+def kms_where(kms: OwnKms | None) -> str:
+    if kms is None:
+        return "the installation's KMS"
+    return f"{kms.address or 'the installation'}'s KMS, mount {kms.mount or 'of the installation'}"
+
+
 def where(home: CustomerBucket | None) -> str:
     return "a managed bucket" if home is None else f"bucket {home.bucket} at {home.endpoint}"
 
@@ -114,6 +127,12 @@ def copied_credentials(organization_id: uuid.UUID, access_key: str, secret_key: 
     """An own bucket's credentials as the api and worker read them (``enclave.storage.locations``)."""
     name = credentials_name(organization_id)
     return {f"{name}.access_key": access_key, f"{name}.secret_key": secret_key}
+
+
+def copied_kms_credentials(organization_id: uuid.UUID, role_id: str, secret_id: str) -> dict[str, str]:
+    """An own KMS's AppRole as the api and worker read it (``enclave.crypto.tenant_kms``)."""
+    name = credentials_name(organization_id)
+    return {f"{name}.vault_role_id": role_id, f"{name}.vault_secret_id": secret_id}
 
 
 def storage_endpoint_allowed(endpoint: str, allowed: Iterable[str]) -> bool:

@@ -182,6 +182,14 @@ async def _database_and_key(run: _Run) -> list[Outcome]:
             f"S3 endpoint {home.endpoint} is not one the installation allows (ENCLAVE_S3_EXTERNAL_ENDPOINTS)."
         )
         return [Outcome(c.STORAGE, "False", c.REASON_INVALID, result.invalid)]
+    own_kms = desired.own_kms(spec.kms)
+    if spec.kms.address and not desired.storage_endpoint_allowed(
+        spec.kms.address, run.components.vault.external_endpoints
+    ):
+        result.invalid = (
+            f"KMS {spec.kms.address} is not one the installation allows (ENCLAVE_VAULT_EXTERNAL_ENDPOINTS)."
+        )
+        return [Outcome(c.KEY, "False", c.REASON_INVALID, result.invalid)]
     keys = run.components.keys(spec.kms)
     sessions = run.components.sessions
     try:
@@ -200,6 +208,7 @@ async def _database_and_key(run: _Run) -> list[Outcome]:
                     admin_name=spec.admin_name,
                     workforce=spec.workforce,
                     home=home,
+                    kms=own_kms,
                 )
             organization_id = made.organization_id
             result.events.append(("Created", f"Organization {spec.slug} created, with its key in the KMS."))
@@ -231,6 +240,14 @@ async def _database_and_key(run: _Run) -> list[Outcome]:
                     Outcome(c.KEY, "True", c.REASON_CONVERGED, "The key exists until the retention ends."),
                     Outcome(c.DATABASE, "False", c.REASON_TERMINATING, result.invalid),
                 ]
+            kept_key_in = await OrganizationRepository(session, organization_id).kms()
+            if kept_key_in != own_kms:
+                result.invalid = (
+                    f"spec.kms cannot change once the organization is made: its key is in "
+                    f"{desired.kms_where(kept_key_in)}, not {desired.kms_where(own_kms)}. Put spec.kms back."
+                )
+                run.organization_id = organization_id
+                return [Outcome(c.KEY, "False", c.REASON_INVALID, result.invalid), _row_converged()]
             kept_in = await OrganizationRepository(session, organization_id).home()
             if kept_in != home:
                 result.invalid = (
@@ -260,6 +277,10 @@ async def _database_and_key(run: _Run) -> list[Outcome]:
     except PolicyRefused as error:
         result.retry = f"{error} Retrying."
         return [Outcome(c.KEY, "False", c.REASON_POLICY_REFUSED, str(error)), _row_converged()]
+    if spec.kms.address:
+        refused = await _kms_credentials(run, organization_id)
+        if refused is not None:
+            return [refused, _row_converged()]
     result.status.update({"organizationId": str(organization_id), "keyName": key_name(organization_id)})
     if spec.kms.auth_role:
         result.status["kmsAuthRole"] = spec.kms.auth_role
@@ -274,6 +295,34 @@ def _row_converged() -> Outcome:
     return Outcome(
         c.DATABASE, "True", c.REASON_CONVERGED, "The organization's row and settings match the spec."
     )
+
+
+async def _kms_credentials(run: _Run, organization_id: uuid.UUID) -> Outcome | None:
+    """The AppRole the api and worker sign in to the organization's own KMS with, copied from its
+    Secret to where they read it; an outcome saying why not, else None."""
+    result, secret = run.result, run.spec.kms.credentials_secret
+    copy = run.components.credentials_copy
+    if copy is None:
+        result.invalid = (
+            "The operator has no Secret to hand the api and worker a customer KMS's credentials in "
+            "(ENCLAVE_OPERATOR_CREDENTIALS_NAMESPACE and ENCLAVE_OPERATOR_CREDENTIALS_SECRET)."
+        )
+        return Outcome(c.KEY, "False", c.REASON_INVALID, result.invalid)
+    found = await run.kube.read_secret(run.resource.namespace, secret) if secret else None
+    if found is None or not {"role_id", "secret_id"} <= found.keys():
+        result.retry = f"Secret {secret} with role_id and secret_id does not exist yet."
+        return Outcome(c.KEY, "False", "SecretMissing", result.retry)
+    copied = desired.copied_kms_credentials(organization_id, found["role_id"], found["secret_id"])
+    if await run.kube.put_secret_keys(copy.namespace, copy.name, copied, {c.LABEL_MANAGED_BY: c.MANAGED_BY}):
+        result.events.append(
+            (
+                "CredentialsCopied",
+                f"The credentials for KMS {run.spec.kms.address} are in Secret {copy.namespace}/{copy.name} "
+                "for the api and worker.",
+            )
+        )
+    result.status["credentialsCopy"] = f"{copy.namespace}/{copy.name}"
+    return None
 
 
 def _key_converged(organization_id: uuid.UUID) -> Outcome:

@@ -138,6 +138,7 @@ async def retire(
     copy = components.credentials_copy
     if copy is not None:
         stale = desired.copied_credentials(organization_id, "", "")
+        stale |= desired.copied_kms_credentials(organization_id, "", "")
         await kube.drop_secret_keys(copy.namespace, copy.name, stale)
     for secret in (
         desired.admin_password_secret_name(resource.name),

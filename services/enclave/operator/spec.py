@@ -35,6 +35,8 @@ class KmsSpec:
     address: str | None = None
     transit_mount: str | None = None
     auth_role: str | None = None
+    #: A Secret (role_id, secret_id) of the AppRole the services sign in to ``address`` as.
+    credentials_secret: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,10 +135,16 @@ def parse_kms(data: Mapping[str, Any]) -> KmsSpec:
     address = _optional_text(data, "address", "spec.kms.")
     if address is not None and not address.startswith("https://"):
         raise SpecInvalid("spec.kms.address must be https://.")
+    secret = _secret_name(data, "credentialsSecret", "spec.kms.")
+    if address is not None and secret is None:
+        raise SpecInvalid(
+            "spec.kms: another KMS's address needs the credentialsSecret its services sign in with."
+        )
     return KmsSpec(
         address=address.rstrip("/") if address else None,
         transit_mount=_optional_text(data, "transitMount", "spec.kms."),
         auth_role=_optional_text(data, "authRole", "spec.kms."),
+        credentials_secret=secret,
     )
 
 

@@ -17,7 +17,7 @@ from enclave.crypto.kms import TenantKeys
 from enclave.db.models import OrgMembership, User
 from enclave.db.models.base import new_id
 from enclave.db.repositories.members import MemberRepository
-from enclave.db.repositories.organizations import CustomerBucket, OrganizationRepository
+from enclave.db.repositories.organizations import CustomerBucket, OrganizationRepository, OwnKms
 from enclave.db.session import bind_tenant
 from enclave.domain.roles import OrgRole
 from enclave.identity.keycloak_admin import check_realm_name
@@ -39,16 +39,20 @@ async def provision_organization(
     admin_name: str,
     workforce: bool = False,
     home: CustomerBucket | None = None,
+    kms: OwnKms | None = None,
 ) -> Provisioned:
     """Makes the organization's key in the KMS, then inserts the organization and its admin in the
     session's transaction (the caller commits). The key comes first: an organization never exists
     without the key its content is sealed under (a key whose rows roll back is merely unused).
-    ``home``: the customer's bucket its objects are kept in, for good; None: a managed bucket."""
+    ``home``: the customer's bucket its objects are kept in, for good; None: a managed bucket.
+    ``kms``: where its key lives, for good (``keys`` must be that KMS's); None: the installation's."""
     check_realm_name(slug)  # the slug names the organization's Keycloak realm too
     org_id = new_id()
     await anyio.to_thread.run_sync(keys.ensure_key, org_id)
     await bind_tenant(session, org_id)
-    await OrganizationRepository(session, org_id).add(slug=slug, name=name, workforce=workforce, home=home)
+    await OrganizationRepository(session, org_id).add(
+        slug=slug, name=name, workforce=workforce, home=home, kms=kms
+    )
     members = MemberRepository(session, org_id)
     admin = members.add_user(User(id=new_id(), email=admin_email.lower(), display_name=admin_name))
     await session.flush()

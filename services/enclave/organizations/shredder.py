@@ -9,7 +9,7 @@ import asyncio
 import datetime as dt
 
 from enclave.crypto.keyring import KeyRing
-from enclave.crypto.kms import TenantKeys
+from enclave.crypto.tenant_kms import TenantKms
 from enclave.db.engine import create_engine
 from enclave.db.session import session_factory
 from enclave.organizations.termination import shred_due
@@ -21,9 +21,8 @@ async def run() -> list[str]:
     engine = create_engine(settings.db, settings.tls, application_name="enclave-shredder")
     try:
         sessions = session_factory(engine)
-        keyring = KeyRing(
-            TenantKeys(settings.vault, settings.tls), sessions, max_age_s=settings.api.data_key_max_age_s
-        )
+        kms = TenantKms.of_installation(settings.vault, settings.tls, sessions)
+        keyring = KeyRing(kms, sessions, max_age_s=settings.api.data_key_max_age_s)
         return [str(org) for org in await shred_due(keyring, sessions, dt.datetime.now(dt.UTC))]
     finally:
         await engine.dispose()

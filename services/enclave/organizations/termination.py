@@ -70,7 +70,8 @@ async def shred_if_due(
     if row is None:
         return False
     # The key first: should the commit fail, the next run finds the key gone and records it.
-    await anyio.to_thread.run_sync(keyring.kms.destroy, organization_id)
+    kms = await keyring.keys_for(organization_id)
+    await anyio.to_thread.run_sync(kms.destroy, organization_id)
     keyring.forget(organization_id)
     row.shredded_at = now
     return True

@@ -19,7 +19,7 @@ import uuid
 import structlog
 
 from enclave.crypto.keyring import KeyRing
-from enclave.crypto.kms import TenantKeys
+from enclave.crypto.tenant_kms import TenantKms
 from enclave.db.engine import create_engine
 from enclave.db.repositories.jobs import Claim, JobRepository, claim_next
 from enclave.db.session import bind_tenant, session_factory
@@ -69,9 +69,10 @@ async def _main() -> None:
     settings = get_settings()
     engine = create_engine(settings.db, settings.tls, application_name="enclave-worker", pool_size=4)
     key_engine = create_engine(settings.db, settings.tls, application_name="enclave-worker-keys", pool_size=2)
+    key_sessions = session_factory(key_engine)
     keyring = KeyRing(
-        TenantKeys(settings.vault, settings.tls),
-        session_factory(key_engine),
+        TenantKms.of_installation(settings.vault, settings.tls, key_sessions),
+        key_sessions,
         max_age_s=settings.api.data_key_max_age_s,
     )
     name = f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"

@@ -20,13 +20,13 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
 from tests.integration.domain.world import BOX, Tenant
 from tests.integration.stack import Stack
 from tests.support.api_process import running_api
+from tests.support.superuser import superuser
 
 pytestmark = pytest.mark.stack
 
@@ -39,21 +39,10 @@ TAKES = {
 }
 
 
-async def _superuser(stack: Stack, database: str) -> asyncpg.Connection:
-    return await asyncpg.connect(
-        host=stack.env["ENCLAVE_DB_HOST"],
-        port=int(stack.env["ENCLAVE_DB_PORT"]),
-        user=stack.env["ENCLAVE_DB_SUPERUSER"],
-        password=stack.secret("ENCLAVE_DB_SUPERUSER_PASSWORD_FILE"),
-        database=database,
-        ssl=stack.tls,
-    )
-
-
 async def _make_database(stack: Stack, name: str) -> None:
     """As ``scripts/lib/postgres.sh`` makes the application's database: owned by the schema owner,
     reached by the three roles only, its public schema the owner's."""
-    admin = await _superuser(stack, "postgres")
+    admin = await superuser(stack, "postgres")
     try:
         await admin.execute(f'CREATE DATABASE "{name}" OWNER enclave_owner')
         await admin.execute(f'REVOKE ALL ON DATABASE "{name}" FROM PUBLIC')
@@ -62,7 +51,7 @@ async def _make_database(stack: Stack, name: str) -> None:
         )
     finally:
         await admin.close()
-    fresh = await _superuser(stack, name)
+    fresh = await superuser(stack, name)
     try:
         await fresh.execute("REVOKE ALL ON SCHEMA public FROM PUBLIC")
         await fresh.execute("ALTER SCHEMA public OWNER TO enclave_owner")
@@ -72,7 +61,7 @@ async def _make_database(stack: Stack, name: str) -> None:
 
 
 async def _drop_database(stack: Stack, name: str) -> None:
-    admin = await _superuser(stack, "postgres")
+    admin = await superuser(stack, "postgres")
     try:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -118,7 +107,7 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 async def _executed_plans(stack: Stack, org: uuid.UUID, call: str, *args: Any) -> list[dict[str, Any]]:
     """The plans of every statement ``call`` ran, as auto_explain saw them executed, as the api's role."""
-    connection = await _superuser(stack, stack.env["ENCLAVE_DB_NAME"])
+    connection = await superuser(stack, stack.env["ENCLAVE_DB_NAME"])
     notices: list[str] = []
     connection.add_log_listener(lambda _, message: notices.append(str(message.message)))
     try:

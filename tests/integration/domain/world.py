@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from enclave.api.auth.test_hook import HEADER
 from enclave.db.engine import create_engine
-from enclave.db.repositories.organizations import CustomerBucket
+from enclave.db.repositories.organizations import CustomerBucket, OwnKms
 from enclave.settings import DatabaseSettings, TLSSettings
 from tests.support.organizations import new_organization
 
@@ -25,8 +25,10 @@ ONTOLOGY = {
 BOX = {"objects": [{"kind": "bbox", "label": "car", "x": 1, "y": 2, "width": 30, "height": 40}]}
 
 
-async def _provision(slug: str, home: CustomerBucket | None = None) -> tuple[uuid.UUID, uuid.UUID]:
-    async with new_organization(slug, f"Org {slug}", "Admin", home=home) as (_, done):
+async def _provision(
+    slug: str, home: CustomerBucket | None = None, kms: OwnKms | None = None
+) -> tuple[uuid.UUID, uuid.UUID]:
+    async with new_organization(slug, f"Org {slug}", "Admin", home=home, kms=kms) as (_, done):
         return done.organization_id, done.admin_user_id
 
 
@@ -81,10 +83,12 @@ def force_assignment(org_id: uuid.UUID, task_id: str, assignee: uuid.UUID, revie
     sql_as_tenant(org_id, sql, a=assignee, r=reviewer, t=uuid.UUID(task_id))
 
 
-def provision(slug: str | None = None, home: CustomerBucket | None = None) -> tuple[uuid.UUID, uuid.UUID]:
+def provision(
+    slug: str | None = None, home: CustomerBucket | None = None, kms: OwnKms | None = None
+) -> tuple[uuid.UUID, uuid.UUID]:
     """A new organization and its admin's user id (the stack's environment must be loaded); ``home``:
-    the customer's bucket it keeps its objects in (None: a managed one)."""
-    return asyncio.run(_provision(slug or f"t-{uuid.uuid4().hex[:10]}", home))
+    the customer's bucket it keeps its objects in (None: a managed one); ``kms``: where its key is."""
+    return asyncio.run(_provision(slug or f"t-{uuid.uuid4().hex[:10]}", home, kms))
 
 
 def as_user(org_id: uuid.UUID, user_id: uuid.UUID) -> dict[str, str]:
@@ -102,10 +106,14 @@ class Tenant:
 
     @classmethod
     def create(
-        cls, client: httpx.Client, slug: str | None = None, home: CustomerBucket | None = None
+        cls,
+        client: httpx.Client,
+        slug: str | None = None,
+        home: CustomerBucket | None = None,
+        kms: OwnKms | None = None,
     ) -> Tenant:
         slug = slug or f"t-{uuid.uuid4().hex[:10]}"
-        org_id, admin_id = provision(slug, home)
+        org_id, admin_id = provision(slug, home, kms)
         return cls(client, org_id, admin_id, slug=slug)
 
     def headers(self, user_id: uuid.UUID | None = None) -> dict[str, str]:

@@ -9,6 +9,9 @@ import pytest
 from enclave.domain.roles import OrgRole
 from enclave.operator.spec import SpecInvalid, parse_spec
 
+#: The Secret naming another KMS's AppRole, in the spec of every field.
+KMS_CREDENTIALS = "kms"
+
 
 def minimal(**extra: Any) -> dict[str, Any]:
     return {
@@ -48,6 +51,7 @@ class TestParseSpec:
                     "address": "https://vault.example:8200/",
                     "transitMount": "tenants",
                     "authRole": "enclave-api",
+                    "credentialsSecret": {"name": KMS_CREDENTIALS},
                 },
                 storage={
                     "mode": "Existing",
@@ -65,8 +69,14 @@ class TestParseSpec:
         assert spec.sso.metadata == {"idpEntityId": "https://idp.example/x"}
         assert spec.kms.address == "https://vault.example:8200"
         assert spec.kms.transit_mount == "tenants"
+        assert spec.kms.credentials_secret == KMS_CREDENTIALS
         assert spec.storage.endpoint == "https://s3.example"
         assert spec.storage.credentials_secret == "s3"
+
+    def test_another_kms_needs_the_credentials_to_sign_in_with(self) -> None:
+        with pytest.raises(SpecInvalid, match="credentialsSecret"):
+            parse_spec(minimal(kms={"address": "https://vault.example:8200"}))
+        assert parse_spec(minimal(kms={"transitMount": "tenants"})).kms.credentials_secret is None
 
     @pytest.mark.parametrize("slug", ["master", "Upper", "-dash", "a" * 64, ""])
     def test_refuses_a_slug_that_cannot_name_a_realm(self, slug: str) -> None:

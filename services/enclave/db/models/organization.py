@@ -36,6 +36,10 @@ class Organization(IdMixin, VersionedMixin, Base):
     storage_endpoint: Mapped[str | None] = mapped_column(String(512))
     storage_bucket: Mapped[str | None] = mapped_column(String(63))
     storage_region: Mapped[str | None] = mapped_column(String(64))
+    #: Where its key lives: the customer's own Vault-API server and transit mount, each null for the
+    #: installation's; set when it is made and never changed (migration 0018).
+    kms_address: Mapped[str | None] = mapped_column(String(2048))
+    kms_mount: Mapped[str | None] = mapped_column(String(128))
 
 
 class OrganizationDirectory(Base):

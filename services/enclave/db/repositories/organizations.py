@@ -30,6 +30,15 @@ class CustomerBucket:
     region: str
 
 
+@dataclass(frozen=True, slots=True)
+class OwnKms:
+    """Where an organization's key lives, if not (wholly) in the installation's KMS: a Vault-API
+    server's address and its transit mount, each None for the installation's."""
+
+    address: str | None
+    mount: str | None
+
+
 class OrganizationRepository:
     def __init__(self, session: AsyncSession, organization_id: uuid.UUID) -> None:
         self.session = session
@@ -74,8 +83,26 @@ class OrganizationRepository:
             return None
         return CustomerBucket(endpoint, bucket, region)
 
+    async def kms(self) -> OwnKms | None:
+        """Where the organization's key lives; None: the installation's KMS and mount.
+        ``LookupError`` if there is no such organization (or none visible to the bound tenant)."""
+        statement = select(Organization.kms_address, Organization.kms_mount).where(
+            Organization.id == self.organization_id
+        )
+        row = (await self.session.execute(statement)).one_or_none()
+        if row is None:
+            raise LookupError("no such organization")
+        address, mount = row
+        return None if address is None and mount is None else OwnKms(address, mount)
+
     async def add(
-        self, *, slug: str, name: str, workforce: bool, home: CustomerBucket | None = None
+        self,
+        *,
+        slug: str,
+        name: str,
+        workforce: bool,
+        home: CustomerBucket | None = None,
+        kms: OwnKms | None = None,
     ) -> Organization:
         """Inserts the organization, then its directory entry (the new id is the bound tenant). Its
         home is set here, once: it can never change afterwards (migration 0016)."""
@@ -84,6 +111,9 @@ class OrganizationRepository:
             row.storage_endpoint = home.endpoint
             row.storage_bucket = home.bucket
             row.storage_region = home.region
+        if kms is not None:
+            row.kms_address = kms.address
+            row.kms_mount = kms.mount
         self.session.add(row)
         await self.session.flush()
         self.session.add(OrganizationDirectory(slug=slug, organization_id=self.organization_id))
