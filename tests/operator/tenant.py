@@ -106,6 +106,11 @@ def realm_api(slug: str) -> RealmAdmin:
     return RealmAdmin(admin_from_settings(KeycloakSettings(), TLSSettings()), slug)
 
 
+def master_api() -> RealmAdmin:
+    """Keycloak's master realm, as the installation's admin (the tests' view of the audit client)."""
+    return RealmAdmin.master(admin_from_settings(KeycloakSettings(), TLSSettings()))
+
+
 def realm(slug: str) -> dict[str, Any] | None:
     """The realm's representation (None if there is no such realm)."""
     api = realm_api(slug)

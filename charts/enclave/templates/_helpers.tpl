@@ -309,6 +309,11 @@ which holds only the keys that component is given. Arguments: root, component.
 - name: ENCLAVE_KEYCLOAK_ADMIN_PASSWORD_FILE
   value: /var/run/secrets/enclave/keycloak/admin-password
 {{- end }}
+{{- if eq $c "operator" }}
+# The operator makes and keeps the audit service's Keycloak client, with the secret the audit service has.
+- name: ENCLAVE_AUDIT_KEYCLOAK_CLIENT_SECRET_FILE
+  value: /var/run/secrets/enclave/keycloak/audit-client-secret
+{{- end }}
 {{- if eq $c "audit" }}
 - name: ENCLAVE_AUDIT_VAULT_ROLE_ID_FILE
   value: /var/run/secrets/enclave/vault/audit-role-id
@@ -413,8 +418,11 @@ one projected volume with exactly the credentials that component needs. Argument
       {{- if eq $c "operator" }}{{ $vault = list "operator-role-id" "operator-secret-id" }}{{ end }}
       {{- include "enclave.projectSecret" (dict "secret" (include "enclave.vaultSecret" $root) "folder" "vault" "keys" $vault) | nindent 6 }}
       {{- end }}
-      {{- if has $c (list "api" "operator") }}
+      {{- if eq $c "api" }}
       {{- include "enclave.projectSecret" (dict "secret" (include "enclave.keycloakSecret" $root) "folder" "keycloak" "keys" (list "admin-password")) | nindent 6 }}
+      {{- end }}
+      {{- if eq $c "operator" }}
+      {{- include "enclave.projectSecret" (dict "secret" (include "enclave.keycloakSecret" $root) "folder" "keycloak" "keys" (list "admin-password" "audit-client-secret")) | nindent 6 }}
       {{- end }}
       {{- if eq $c "audit" }}
       {{- include "enclave.projectSecret" (dict "secret" (include "enclave.keycloakSecret" $root) "folder" "keycloak" "keys" (list "audit-client-secret")) | nindent 6 }}

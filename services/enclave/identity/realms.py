@@ -24,6 +24,7 @@ from urllib.parse import quote
 import structlog
 from keycloak import KeycloakAdmin
 
+from enclave.identity.audit_client import ensure_audit_client
 from enclave.identity.authentication_flows import apply_mfa, ensure_amr_references
 from enclave.identity.brokering import (
     SECRET_MASK,
@@ -76,6 +77,11 @@ class RealmService:
         return RealmClient(
             realm=spec.slug, client_id=WEB_CLIENT_ID, client_secret=str(secret), issuer=self.issuer(spec.slug)
         )
+
+    def ensure_event_reader_client(self, secret: str) -> list[str]:
+        """Makes the audit service's client in the master realm, or puts back what differs; returns
+        what was changed (``enclave.identity.audit_client``)."""
+        return ensure_audit_client(self._admin, self._event_reader, secret)
 
     def grant_event_reader(self, realm: str) -> None:
         """Lets the audit service's client read the realm's login events, and nothing else of it: its

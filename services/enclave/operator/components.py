@@ -99,7 +99,9 @@ class Components:
         self.keycloak = KeycloakSettings()
         self.engine = create_engine(DatabaseSettings(), self.tls, application_name="enclave-operator")
         self.sessions = session_factory(self.engine)
-        self._event_reader = AuditSettings().keycloak_client_id
+        audit = AuditSettings()
+        self._event_reader = audit.keycloak_client_id
+        self._event_reader_secret = audit.keycloak_client_secret_file
         self._admin: KeycloakAdmin | None = None
         self._realms: RealmService | None = None
         self._keys: dict[tuple[str, str], TenantKeys] = {}
@@ -118,6 +120,11 @@ class Components:
         if self._realms is None:
             self._realms = RealmService(self._keycloak_admin(), event_reader=self._event_reader)
         return self._realms
+
+    def event_reader_secret(self) -> str | None:
+        """The audit service's client secret, where the operator is to keep that client in Keycloak
+        (a cluster: the chart generated it); None where another does (the local stack's script)."""
+        return read_secret(self._event_reader_secret) if self._event_reader_secret else None
 
     def realm_admin(self, realm: str) -> RealmAdmin:
         """Admin calls on one organization realm (blocking)."""

@@ -383,6 +383,16 @@ async def _admin_password(run: _Run) -> str:
 async def _realm(run: _Run) -> list[Outcome]:
     spec = run.spec
     realms = await guarded_thread(KEYCLOAK, run.components.realms)
+    secret = run.components.event_reader_secret()
+    if secret is not None:
+        # The audit service's client first: every realm grants it the reading of its login events.
+        changed = await guarded_thread(KEYCLOAK, lambda: realms.ensure_event_reader_client(secret))
+        if "created" in changed:
+            run.result.events.append(("AuditClientCreated", "The audit service's Keycloak client was made."))
+        elif changed:
+            run.result.warnings.append(
+                (c.REASON_REPAIRED, f"The audit service's Keycloak client: restored {', '.join(changed)}.")
+            )
     wanted = desired.realm_spec(spec, run.public_url)
     api = await guarded_thread(KEYCLOAK, lambda: run.components.realm_admin(spec.slug))
     drift = await guarded_thread(KEYCLOAK, lambda: _realm_drift(api, build_realm(wanted)))
