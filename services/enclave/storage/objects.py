@@ -23,7 +23,7 @@ from minio.error import S3Error
 from enclave.settings import S3Settings, TLSSettings, read_secret
 from enclave.storage import locations
 from enclave.storage.connection import https_pool, s3_client
-from enclave.storage.locations import Location, LocationRefused
+from enclave.storage.locations import Credentials, Location, LocationRefused
 
 #: Part size of multipart uploads whose length is not known in advance (S3 allows 5 MiB .. 5 GiB).
 PART_SIZE = 16 * 1024 * 1024
@@ -102,7 +102,7 @@ class ObjectStore:
         self._client = self._minio(
             s3.endpoint, s3.region, read_secret(s3.access_key_file), read_secret(s3.secret_key_file)
         )
-        self._external: dict[Location, Minio] = {}
+        self._external: dict[tuple[Location, Credentials], Minio] = {}
         self._buckets: set[str] = set()
         self._lock = threading.Lock()
 
@@ -118,15 +118,17 @@ class ObjectStore:
             raise LocationRefused("The bucket does not exist, or these credentials cannot see it.")
 
     def _client_for(self, location: Location) -> Minio:
+        # The credentials are read on every call (two small files): a Secret rotated under a running
+        # pod (the kubelet rewrites the files) is used from the next call, not the next restart.
+        credentials = locations.check(location, self._settings)
         with self._lock:
-            client = self._external.get(location)
+            client = self._external.get((location, credentials))
         if client is None:
-            credentials = locations.check(location, self._settings)
             client = self._minio(
                 location.endpoint, location.region, credentials.access_key, credentials.secret_key
             )
             with self._lock:
-                self._external[location] = client
+                self._external[(location, credentials)] = client
         return client
 
     def _target(
