@@ -1,12 +1,14 @@
-"""``tasks/next`` walks its stage's queue in order and stops at the first free task, whatever the
-planner's statistics say: read from the plan PostgreSQL executed inside the take's function
+"""``tasks/next`` walks its stage's queues in order and stops at the first task it may take, whatever
+the planner's statistics say: read from the plans PostgreSQL executed inside the take's functions
 (``auto_explain``, nested statements), as the api's role under row-level security, on a database made
 for this test and migrated from nothing, as a fresh clone's CI has it, with no statistics gathered.
 
 Made as the api makes it (a real api process on that database, test-mode callers): 2,000 tasks in one
-project, the first three in the queue's order held by other annotators. The take must be an index
-walk of ``ix_tasks_take_<stage>`` that read four rows (three passed over, one taken) and no sort
-anywhere in the plan.
+project, the first three in the queue's order held by other annotators. A take first looks for the
+caller's own work: an index walk of ``ix_tasks_mine_<stage>`` under the caller and project, which
+reads nothing of other people's (a bitmap of the project's whole queue was what the planner chose on
+fresh statistics before). Without any, it takes free work: a walk of ``ix_tasks_take_<stage>`` that
+read four rows (three passed over, one taken). No sort and no bitmap anywhere in either plan.
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ pytestmark = pytest.mark.stack
 
 TASKS = 2000
 HELD = 3
-#: The free take of each stage, as the repository calls it.
+#: The take of each stage, as the repository calls it.
 TAKES = {
-    "annotate": "SELECT id FROM enclave_take_free_annotate($1, $2, $3)",
-    "review": "SELECT id FROM enclave_take_free_review($1, $2, $3)",
+    "annotate": "SELECT id FROM enclave_take_annotate($1, $2, $3)",
+    "review": "SELECT id FROM enclave_take_review($1, $2, $3)",
 }
 
 
@@ -134,10 +136,9 @@ async def _executed_plans(stack: Stack, org: uuid.UUID, call: str, *args: Any) -
     return plans
 
 
-@pytest.mark.parametrize("stage", ["annotate", "review"])
-def test_a_take_walks_its_stage_queue_and_stops_at_the_first_free_task(
-    tenant: Tenant, fresh_database: Stack, stage: str
-) -> None:
+def _queue_held_at_its_head(tenant: Tenant, stage: str) -> tuple[str, uuid.UUID]:
+    """A project of ``TASKS`` tasks whose first ``HELD`` in ``stage``'s queue others hold, and a
+    member of it who holds nothing."""
     project, _ = tenant.project_with_items(TASKS)
     holders = [tenant.member("member") for _ in range(HELD)]
     me = tenant.member("member")
@@ -153,25 +154,60 @@ def test_a_take_walks_its_stage_queue_and_stops_at_the_first_free_task(
             tenant.ok("POST", f"/tasks/{task['id']}/annotations", author, json={"payload": BOX})
     for person in holders:  # the head of the queue, held by others
         assert tenant.take(project, person, stage) is not None
+    return project, me
+
+
+def _updates(plans: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The nodes of each UPDATE the take ran, in the order it ran them."""
+    return [list(_nodes(plan)) for plan in plans if plan["Node Type"] == "ModifyTable"]
+
+
+def _walk(nodes: list[dict[str, Any]], index: str) -> dict[str, Any]:
+    """The one index walk of ``index`` in a plan with no sort and no bitmap."""
+    kinds = [(n["Node Type"], n.get("Index Name")) for n in nodes]
+    assert not [kind for kind, _ in kinds if "Sort" in kind], f"the take sorted the queue: {kinds}"
+    assert not [kind for kind, _ in kinds if "Bitmap" in kind], f"the take read a bitmap: {kinds}"
+    walks = [n for n in nodes if n.get("Index Name") == index]
+    assert len(walks) == 1, kinds
+    assert walks[0]["Node Type"] == "Index Scan", kinds
+    return walks[0]
+
+
+@pytest.mark.parametrize("stage", ["annotate", "review"])
+def test_a_take_walks_its_stage_queue_and_stops_at_the_first_free_task(
+    tenant: Tenant, fresh_database: Stack, stage: str
+) -> None:
+    project, me = _queue_held_at_its_head(tenant, stage)
 
     plans = asyncio.run(
-        _executed_plans(
-            fresh_database,
-            tenant.org_id,
-            TAKES[stage],
-            me,
-            tenant.org_id,
-            uuid.UUID(project),
-        )
+        _executed_plans(fresh_database, tenant.org_id, TAKES[stage], me, tenant.org_id, uuid.UUID(project))
     )
 
-    update = next(plan for plan in plans if plan["Node Type"] == "ModifyTable")
-    nodes = list(_nodes(update))
-    assert not [n["Node Type"] for n in nodes if "Sort" in n["Node Type"]], "the take sorted the queue"
-    walks = [n for n in nodes if n.get("Index Name") == f"ix_tasks_take_{stage}"]
-    assert len(walks) == 1, [(n["Node Type"], n.get("Index Name")) for n in nodes]
-    walk = walks[0]
-    assert walk["Node Type"] == "Index Scan"
+    own, free = _updates(plans)
+    mine = _walk(own, f"ix_tasks_mine_{stage}")
+    assert mine["Actual Rows"] == 0  # the caller holds nothing...
+    assert mine.get("Rows Removed by Filter", 0) == 0  # ...and nobody else's work was read to learn it
+    assert own[0]["Actual Rows"] == 0
+    walk = _walk(free, f"ix_tasks_take_{stage}")
     assert walk["Actual Rows"] == 1  # stopped at the first free task...
     assert walk.get("Rows Removed by Filter", 0) == HELD  # ...having passed over the held ones only
-    assert update["Actual Rows"] == 1
+    assert free[0]["Actual Rows"] == 1
+
+
+@pytest.mark.parametrize("stage", ["annotate", "review"])
+def test_a_take_of_ones_own_work_reads_only_ones_own(
+    tenant: Tenant, fresh_database: Stack, stage: str
+) -> None:
+    project, me = _queue_held_at_its_head(tenant, stage)
+    held = tenant.take(project, me, stage)
+    assert held is not None
+
+    plans = asyncio.run(
+        _executed_plans(fresh_database, tenant.org_id, TAKES[stage], me, tenant.org_id, uuid.UUID(project))
+    )
+
+    (own,) = _updates(plans)  # found: the free take never ran
+    mine = _walk(own, f"ix_tasks_mine_{stage}")
+    assert mine["Actual Rows"] == 1
+    assert mine.get("Rows Removed by Filter", 0) == 0
+    assert own[0]["Actual Rows"] == 1

@@ -113,14 +113,11 @@ class TaskRepository(TenantRepository[Task]):
         for the project's ``claim_lease_seconds``. Within each, by priority, then consensus tasks
         that have collected more submissions, then age. A consensus task is never handed to someone
         who already submitted to it. ``SKIP LOCKED`` makes concurrent callers pass over a row
-        another transaction is taking; the row is locked and updated in one statement. Two walks
-        that stop at their first row, rather than one query ordered by "is it mine".
+        another transaction is taking; the row is locked and updated in one statement. Two index
+        walks that each stop at their first row, in one round trip (``enclave_take_<stage>``).
         """
-        for statement in _TAKE[stage]:
-            row = await fetch_row(self.session, statement, user_id, self.organization_id, project_id)
-            if row is not None:
-                return dict(row)
-        return None
+        row = await fetch_row(self.session, _TAKE[stage], user_id, self.organization_id, project_id)
+        return None if row is None else dict(row)
 
 
 class AnnotationRepository(TenantRepository[AnnotationVersion]):
@@ -309,50 +306,10 @@ TASK_COLUMNS = (
     "id, project_id, data_item_id, stage, assignee_id, reviewer_id, priority, version, created_at, "
     "updated_at, claimed_until, consensus_target, consensus_submissions, agreement, result_version_id"
 )
-#: The project's lease, for the row a take updates.
-_LEASE = (
-    "now() + make_interval(secs => (SELECT p.claim_lease_seconds FROM projects p"
-    " WHERE p.id = $3 AND p.organization_id = $2))"
-)
-#: A consensus task is never handed to someone who already submitted to it.
-_NOT_SUBMITTED_BEFORE = (
-    " AND (consensus_target IS NULL OR NOT EXISTS (SELECT 1 FROM annotation_versions a"
-    " WHERE a.task_id = tasks.id AND a.organization_id = $2 AND a.author_id = $1))"
-)
-
-
-def _take_mine(stage: TaskStage) -> str:
-    """Takes the caller's own next task off a queue (``db.raw``), built once per queue from
-    constants, renewing their lease (a manager's assignment has none and keeps none). The ETag's
-    version moves only when the holder changes, as an ORM update of the same value would not. (Free
-    work is taken by ``enclave_take_free_<stage>``, the same statement in a function: migration 0017.)"""
-    holder = "assignee_id" if stage is TaskStage.ANNOTATE else "reviewer_id"
-    whose = f"{holder} = $1"
-    lease = f"CASE WHEN claimed_until IS NULL THEN NULL ELSE {_LEASE} END"
-    # Nobody reviews their own work.
-    own_work = " AND assignee_id IS DISTINCT FROM $1" if stage is TaskStage.REVIEW else ""
-    return f"""
-UPDATE tasks SET {holder} = $1, claimed_until = {lease},
-  version = version + CASE WHEN {holder} IS DISTINCT FROM $1 THEN 1 ELSE 0 END,
-  updated_at = CASE WHEN {holder} IS DISTINCT FROM $1 THEN now() ELSE updated_at END
-WHERE id = (
-  SELECT id FROM tasks
-  WHERE organization_id = $2 AND project_id = $3 AND stage = '{stage.value}' AND removed_at IS NULL
-    AND {whose}{own_work}{_NOT_SUBMITTED_BEFORE}
-  ORDER BY priority DESC, consensus_submissions DESC, created_at, id
-  LIMIT 1
-  FOR UPDATE SKIP LOCKED
-) AND organization_id = $2
-RETURNING {TASK_COLUMNS}
-"""  # noqa: S608  # nosec B608 — made at import from the enum's constants only
-
-
-#: Free work is taken by a function whose plan cannot sort (migration 0017): it walks the stage's
-#: own index in the take's order and stops at the first free task, whatever the statistics say.
+#: ``tasks/next`` is one call per queue: the caller's own next task, else the first free one, each an
+#: index walk that stops at its first row, in functions whose plans cannot sort or read the project's
+#: whole queue (migrations 0017 and 0019).
 _TAKE = {
-    stage: (
-        _take_mine(stage),
-        f"SELECT {TASK_COLUMNS} FROM enclave_take_free_{stage.value}($1, $2, $3)",  # noqa: S608  # nosec B608
-    )
+    stage: f"SELECT {TASK_COLUMNS} FROM enclave_take_{stage.value}($1, $2, $3)"  # noqa: S608  # nosec B608
     for stage in (TaskStage.ANNOTATE, TaskStage.REVIEW)
 }

@@ -136,10 +136,10 @@ class TestCreateForItems:
         assert f"data_items.dataset_id = '{DATASET}'" in db.last
 
 
-def free_take(stage: TaskStage) -> str:
-    """The free take's function as migration 0017 creates it, on one line."""
-    path = Path(tasks.__file__).parents[1] / "migrations" / "versions" / "0017_take_without_a_sort.py"
-    spec = importlib.util.spec_from_file_location("migration_0017", path)
+def _migration_function(number: str, name: str, stage: TaskStage) -> str:
+    """A take's function as its migration creates it, on one line."""
+    path = Path(tasks.__file__).parents[1] / "migrations" / "versions" / f"{number}_{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{number}", path)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -148,85 +148,104 @@ def free_take(stage: TaskStage) -> str:
     return one_line(module._function(stage.value, holder))
 
 
+def free_take(stage: TaskStage) -> str:
+    """The free take's function (migration 0017)."""
+    return _migration_function("0017", "take_without_a_sort", stage)
+
+
+def take(stage: TaskStage) -> str:
+    """The take's function (migration 0019): the caller's own work, then the free take."""
+    return _migration_function("0019", "take_own_work_by_index", stage)
+
+
+HOLDERS = {TaskStage.ANNOTATE: "assignee_id", TaskStage.REVIEW: "reviewer_id"}
+
+
 class TestTakeNext:
     @pytest.mark.parametrize("stage", [TaskStage.ANNOTATE, TaskStage.REVIEW])
-    async def test_the_callers_own_work_first_then_free_work(
-        self, db: RecordingSession, stage: TaskStage
-    ) -> None:
+    async def test_one_round_trip_to_the_stages_take(self, db: RecordingSession, stage: TaskStage) -> None:
         assert await repository(db).take_next(PROJECT, USER, stage) is None
-        assert [statement for statement, _ in db.raw] == list(tasks._TAKE[stage])
-        assert all(args == (USER, ORG, PROJECT) for _, args in db.raw)
+        assert db.raw == [
+            (f"SELECT {TASK_COLUMNS} FROM enclave_take_{stage.value}($1, $2, $3)", (USER, ORG, PROJECT))  # noqa: S608
+        ]
 
     @pytest.mark.parametrize("stage", [TaskStage.ANNOTATE, TaskStage.REVIEW])
-    def test_a_take_of_ones_own_work_locks_one_row_of_the_tenants_queue(self, stage: TaskStage) -> None:
-        take = one_line(tasks._take_mine(stage))
-        assert "WHERE organization_id = $2 AND project_id = $3" in take
+    def test_the_callers_own_work_first_then_free_work(self, stage: TaskStage) -> None:
+        found = take(stage)
+        assert (
+            f"CREATE FUNCTION enclave_take_{stage.value}(p_person uuid, p_org uuid, p_project uuid)" in found
+        )
+        own, _, free = found.partition("IF NOT FOUND THEN")
+        assert (
+            f"WHERE t.{HOLDERS[stage]} = p_person AND t.project_id = p_project AND t.organization_id = p_org"
+            in own
+        )
+        assert free.startswith(
+            f" RETURN QUERY SELECT * FROM enclave_take_free_{stage.value}(p_person, p_org, p_project);"
+        )
+
+    @pytest.mark.parametrize("stage", [TaskStage.ANNOTATE, TaskStage.REVIEW])
+    def test_a_take_of_ones_own_work_locks_one_row_of_the_tenants_queue_by_index(
+        self, stage: TaskStage
+    ) -> None:
+        found = take(stage)
+        settings = "SET enable_bitmapscan = off SET enable_sort = off SET enable_incremental_sort = off SET jit = off"
+        assert settings in found
         # The queue read, the row updated, the lease's project and a consensus task's submissions.
-        assert take.count("organization_id = $2") == 4
-        assert f"stage = '{stage.value}' AND removed_at IS NULL" in take
-        order = "ORDER BY priority DESC, consensus_submissions DESC, created_at, id"
-        assert f"{order} LIMIT 1 FOR UPDATE SKIP LOCKED" in take
-        holder = "assignee_id" if stage is TaskStage.ANNOTATE else "reviewer_id"
-        assert f"AND {holder} = $1 AND" in take
-        assert take.startswith(f"UPDATE tasks SET {holder} = $1, claimed_until =")  # noqa: S608  # an expectation, not a query
-        assert take.endswith(f"RETURNING {TASK_COLUMNS}")
+        assert found.count("organization_id = p_org") == 4
+        assert f"t.stage = '{stage.value}' AND t.removed_at IS NULL" in found
+        order = "ORDER BY t.priority DESC, t.consensus_submissions DESC, t.created_at, t.id"
+        assert f"{order} LIMIT 1 FOR UPDATE SKIP LOCKED" in found
+        assert "RETURNING tasks.*; IF NOT FOUND" in found
 
     @pytest.mark.parametrize("stage", [TaskStage.ANNOTATE, TaskStage.REVIEW])
     def test_a_take_of_free_work_locks_one_row_of_the_tenants_queue_without_a_sort(
         self, stage: TaskStage
     ) -> None:
-        take = free_take(stage)
+        found = free_take(stage)
         assert (
             f"CREATE FUNCTION enclave_take_free_{stage.value}(p_person uuid, p_org uuid, p_project uuid)"
-            in take
+            in found
         )
-        assert "SET enable_sort = off SET enable_incremental_sort = off SET jit = off" in take
-        assert "WHERE t.organization_id = p_org AND t.project_id = p_project" in take
-        assert take.count("organization_id = p_org") == 4
-        assert f"t.stage = '{stage.value}' AND t.removed_at IS NULL" in take
+        assert "SET enable_sort = off SET enable_incremental_sort = off SET jit = off" in found
+        assert "WHERE t.organization_id = p_org AND t.project_id = p_project" in found
+        assert found.count("organization_id = p_org") == 4
+        assert f"t.stage = '{stage.value}' AND t.removed_at IS NULL" in found
         order = "ORDER BY t.priority DESC, t.consensus_submissions DESC, t.created_at, t.id"
-        assert f"{order} LIMIT 1 FOR UPDATE SKIP LOCKED" in take
-        holder = "assignee_id" if stage is TaskStage.ANNOTATE else "reviewer_id"
-        assert f"AND (t.{holder} IS NULL OR t.claimed_until <= now())" in take
-        assert f"UPDATE tasks SET {holder} = p_person, claimed_until = now() + make_interval(" in take  # noqa: S608
-        assert take.endswith("RETURNING tasks.*; END $$")
-        # The repository calls it for the same columns as the inline take returns.
-        assert tasks._TAKE[stage][1] == (
-            f"SELECT {TASK_COLUMNS} FROM enclave_take_free_{stage.value}($1, $2, $3)"  # noqa: S608
-        )
+        assert f"{order} LIMIT 1 FOR UPDATE SKIP LOCKED" in found
+        assert f"AND (t.{HOLDERS[stage]} IS NULL OR t.claimed_until <= now())" in found
+        assert (
+            f"UPDATE tasks SET {HOLDERS[stage]} = p_person, claimed_until = now() + make_interval(" in found
+        )  # noqa: S608
+        assert found.endswith("RETURNING tasks.*; END $$")
 
     @pytest.mark.parametrize("stage", [TaskStage.ANNOTATE, TaskStage.REVIEW])
     def test_a_take_of_free_work_starts_the_projects_lease_and_ones_own_renews_a_lease(
         self, stage: TaskStage
     ) -> None:
-        lease = one_line(tasks._LEASE)
-        assert "p.id = $3 AND p.organization_id = $2" in lease
-        renewed = f"claimed_until = CASE WHEN claimed_until IS NULL THEN NULL ELSE {lease} END,"
-        assert renewed in one_line(tasks._take_mine(stage))
-        started = (
-            "claimed_until = now() + make_interval(secs => (SELECT p.claim_lease_seconds FROM projects p"
-            " WHERE p.id = p_project AND p.organization_id = p_org)),"
+        lease = (
+            "now() + make_interval(secs => (SELECT p.claim_lease_seconds FROM projects p"
+            " WHERE p.id = p_project AND p.organization_id = p_org))"
         )
-        assert started in free_take(stage)
+        assert f"claimed_until = CASE WHEN claimed_until IS NULL THEN NULL ELSE {lease} END WHERE" in take(
+            stage
+        )
+        assert f"claimed_until = {lease}," in free_take(stage)
 
     @pytest.mark.parametrize("stage", [TaskStage.ANNOTATE, TaskStage.REVIEW])
     def test_a_consensus_task_is_never_handed_to_someone_who_submitted_to_it(self, stage: TaskStage) -> None:
-        assert (
-            "AND (consensus_target IS NULL OR NOT EXISTS (SELECT 1 FROM annotation_versions a"
-            " WHERE a.task_id = tasks.id AND a.organization_id = $2 AND a.author_id = $1)) ORDER BY"
-        ) in one_line(tasks._take_mine(stage))
-        assert (
+        never_again = (
             "AND (t.consensus_target IS NULL OR NOT EXISTS (SELECT 1 FROM annotation_versions a"
             " WHERE a.task_id = t.id AND a.organization_id = p_org AND a.author_id = p_person)) ORDER BY"
-        ) in free_take(stage)
+        )
+        assert never_again in take(stage)
+        assert never_again in free_take(stage)
 
     def test_nobody_takes_their_own_work_to_review(self) -> None:
-        own_work = " AND assignee_id IS DISTINCT FROM $1 AND (consensus_target"
-        assert own_work in one_line(tasks._take_mine(TaskStage.REVIEW))
-        assert own_work not in one_line(tasks._take_mine(TaskStage.ANNOTATE))
-        free_own_work = " AND t.assignee_id IS DISTINCT FROM p_person AND (t.consensus_target"
-        assert free_own_work in free_take(TaskStage.REVIEW)
-        assert free_own_work not in free_take(TaskStage.ANNOTATE)
+        own_work = " AND t.assignee_id IS DISTINCT FROM p_person AND (t.consensus_target"
+        for function in (take, free_take):
+            assert own_work in function(TaskStage.REVIEW)
+            assert own_work not in function(TaskStage.ANNOTATE)
 
     def test_the_taken_row_becomes_a_task(self) -> None:
         now = dt.datetime.now(dt.UTC)
