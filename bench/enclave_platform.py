@@ -18,12 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 from tests.integration.stack import Stack
 from tests.support.api_process import ApiProcess, running_api_process
+from tests.support.superuser import superuser
 
-from bench.platform import Image, TaskRef
+from bench.platform import Background, Image, TaskRef
+from bench.seed import copy_row
 from bench.tenant import BenchTenant, issue_api_keys, provision_tenant
 from enclave.authz.scopes import Scope
+from enclave.datasets.texts import MAX_ITEMS
 
 ONTOLOGY = {"objects": [{"name": "car", "kind": "bbox"}], "classifications": []}
 BOX = {"objects": [{"kind": "bbox", "label": "car", "x": 10, "y": 20, "width": 30, "height": 40}]}
@@ -61,6 +65,9 @@ class Enclave:
         self._annotators: list[httpx.AsyncClient] = []
         self._project = ""
         self._dataset = ""
+        self._organization: uuid.UUID | None = None
+        #: Tasks in the project: the sum of what each ``POST tasks`` answered it created.
+        self._tasks = 0
         self.facts: dict[str, str] = {
             "version": importlib.metadata.version("enclave"),
             "server": "uvicorn (python -m enclave.api), one worker process per core, production mode, HTTPS",
@@ -92,6 +99,7 @@ class Enclave:
         )
         tenant: BenchTenant = await provision_tenant(ADMIN_SCOPES, prefix="bench-ls")
         self._admin = self._client(tenant.api_key)
+        self._organization = tenant.organization_id
         ontology = await self._ok("POST", "/ontologies", json={"name": "boxes", "definition": ONTOLOGY})
         project = await self._ok("POST", "/projects", json={"name": "cars", "ontology_id": ontology["id"]})
         dataset = await self._ok("POST", "/datasets", json={"name": "images", "kind": "image"})
@@ -144,7 +152,8 @@ class Enclave:
 
         await asyncio.gather(*(upload(image) for image in images))
         created = await self._ok("POST", f"/projects/{self._project}/tasks", json={})
-        return int(created["created"])
+        self._tasks += int(created["created"])
+        return self._tasks
 
     async def next_task(self, annotator: int) -> TaskRef | None:
         taken = await self._ok(
@@ -172,6 +181,80 @@ class Enclave:
                 if line and '"annotation":{' in line:
                     annotations += 1
         return annotations
+
+    async def add_tasks(self, count: int) -> None:
+        await self._text_tasks(self._admin_client, self._project, count, "filler")
+        self._tasks += count
+
+    async def _text_tasks(self, client: httpx.AsyncClient, project: str, count: int, name: str) -> None:
+        """``count`` text items (the JSONL import, as many a request as the api takes) in a dataset of
+        their own, attached to ``project``, and a task for each."""
+        dataset = await self._ok("POST", "/datasets", client, json={"name": name, "kind": "text"})
+        await self._ok("POST", f"/projects/{project}/datasets", client, json={"dataset_id": dataset["id"]})
+        for start in range(0, count, MAX_ITEMS):
+            lines = [{"text": f"{name} {n}"} for n in range(start, min(count, start + MAX_ITEMS))]
+            await self._ok(
+                "POST",
+                f"/datasets/{dataset['id']}/texts",
+                client,
+                content=b"\n".join(msgspec.json.encode(line) for line in lines),
+                headers={"Content-Type": "application/jsonl"},
+            )
+        created = await self._ok(
+            "POST", f"/projects/{project}/tasks", client, json={"dataset_id": dataset["id"]}
+        )
+        if created["created"] != count:
+            raise RuntimeError(f"{created['created']} tasks made of {count} items")
+
+    async def add_background(self, background: Background) -> None:
+        # Another project of this organization, its tasks done, holding the versions: copies of one
+        # version this run submitted, sealed under this organization's key (never opened: no
+        # measured request reads another project's annotations).
+        archive = await self._ok(
+            "POST", "/projects", json={"name": "archive", "ontology_id": await self._ontology()}
+        )
+        await self._text_tasks(self._admin_client, archive["id"], background.archive_tasks, "archive")
+        connection = await superuser(self._stack)
+        try:
+            async with connection.transaction():
+                template = await connection.fetchval(
+                    "SELECT id FROM annotation_versions WHERE organization_id = $1 LIMIT 1",
+                    self._organization,
+                )
+                await copy_row(
+                    connection,
+                    "annotation_versions",
+                    template,
+                    source="tasks t CROSS JOIN generate_series(1, $3) v WHERE t.project_id = $2",
+                    args=(uuid.UUID(archive["id"]), background.versions_per_task),
+                    fresh=("id",),
+                    values={
+                        "task_id": "t.id",
+                        "version": "v",
+                        "idempotency_key": "NULL",
+                        "created_at": "now()",
+                    },
+                )
+                await connection.execute(
+                    "UPDATE tasks SET stage = 'done' WHERE project_id = $1", uuid.UUID(archive["id"])
+                )
+        finally:
+            await connection.close()
+        # The other organizations, each with a project of text tasks.
+        for n in range(background.organizations - 1):
+            other = await provision_tenant(ADMIN_SCOPES, prefix="bench-other")
+            async with self._client(other.api_key) as client:
+                ontology = await self._ok(
+                    "POST", "/ontologies", client, json={"name": "boxes", "definition": ONTOLOGY}
+                )
+                project = await self._ok(
+                    "POST", "/projects", client, json={"name": f"other {n}", "ontology_id": ontology["id"]}
+                )
+                await self._text_tasks(client, project["id"], background.tasks_per_organization, "other")
+
+    async def _ontology(self) -> str:
+        project = await self._ok("GET", f"/projects/{self._project}")
+        return str(project["ontology_id"])
 
     async def close(self) -> None:
         for client in [*self._annotators, *([self._admin] if self._admin else [])]:

@@ -26,6 +26,22 @@ class TaskRef:
     id: str
 
 
+@dataclass(frozen=True)
+class Background:
+    """What the large scale adds around the measured project: another project of the organization
+    with ``archive_tasks`` done tasks of ``versions_per_task`` annotation versions each, and
+    ``organizations - 1`` more organizations with a project of ``tasks_per_organization`` tasks."""
+
+    archive_tasks: int
+    versions_per_task: int
+    organizations: int
+    tasks_per_organization: int
+
+    @property
+    def versions(self) -> int:
+        return self.archive_tasks * self.versions_per_task
+
+
 class Platform(Protocol):
     #: Shown in tables and used as the key in the JSON document: ``enclave`` or ``label-studio``.
     name: str
@@ -43,6 +59,16 @@ class Platform(Protocol):
 
     async def import_images(self, images: list[Image]) -> int:
         """Timed: makes one task per image in the project; returns how many tasks exist."""
+        ...
+
+    async def add_tasks(self, count: int) -> None:
+        """Untimed: ``count`` more tasks in the project, behind those in its queue, imported in bulk
+        without image bytes (neither platform's take, submit or list reads an item's content)."""
+        ...
+
+    async def add_background(self, background: Background) -> None:
+        """Untimed: the large scale's rows around the project (``Background``); bulk imports through
+        the API where one exists, annotation versions as copies of one this run made (``bench.seed``)."""
         ...
 
     async def next_task(self, annotator: int) -> TaskRef | None:

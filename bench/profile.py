@@ -26,7 +26,7 @@ from rich.progress import Progress
 
 from bench.core import Context
 from bench.enclave_platform import Enclave
-from bench.labeling import images, measure
+from bench.labeling import ANNOTATORS, Figures, Round, measure
 from bench.stack import prepared_stack
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,11 +72,11 @@ async def _workload(tasks: int, out: Path) -> None:
         # One worker: the profile then holds every request (the supervisor would hold none).
         platform = Enclave(stack, out, api_command=command, api_settings={"ENCLAVE_API_WORKERS": "1"})
         try:
-            figures = await measure(platform, images(tasks), context)
+            measured = await measure(platform, [Round("default", tasks, ANNOTATORS, export=True)], context)
         finally:
             await platform.close()
     render(out)
-    console.print(figures.summary())
+    console.print({name: f.summary() if isinstance(f, Figures) else f for name, f in measured.items()})
     console.print(f"profile: {out / 'profile-api.txt'} and {out / 'profile-api-flat.txt'}")
 
 

@@ -20,11 +20,14 @@ from typing import Any
 
 import httpx
 from tests.integration.stack import Stack
+from tests.support.superuser import superuser
 
+from bench.peer.database import NAME as DATABASE
 from bench.peer.database import Database, create_database, drop_database
 from bench.peer.install import GUNICORN_VERSION, Installation, cache_dir, install_label_studio
 from bench.peer.server import Gunicorn, label_studio_env, migrate, provision, start_gunicorn
-from bench.platform import Image, TaskRef
+from bench.platform import Background, Image, TaskRef
+from bench.seed import copy_row
 
 #: One image, one rectangle tool with the single label the workload draws.
 LABEL_CONFIG = """<View>
@@ -39,6 +42,8 @@ IMAGE_URL_PREFIX = "/data/bench/"
 #: Label Studio's own limit on files in one upload request (its DATA_UPLOAD_MAX_NUMBER_FILES default).
 UPLOAD_FILES_PER_REQUEST = 100
 UPLOADS_IN_FLIGHT = 4
+#: Tasks in one JSON import request when many are added at once.
+TASKS_PER_IMPORT = 10_000
 PAGE_SIZE = 100
 REQUEST_TIMEOUT_S = 60.0
 #: Importing or exporting a whole project is one request that may take minutes.
@@ -126,14 +131,7 @@ class LabelStudio:
         tokens = await provision(self._installation, self._env, annotators, self._data_dir, log)
         self._owner = self._client(tokens.owner, BULK_TIMEOUT_S)
         self._annotators = [self._client(token, REQUEST_TIMEOUT_S) for token in tokens.annotators]
-        project = {
-            "title": "Enclave benchmark",
-            "label_config": LABEL_CONFIG,
-            "maximum_annotations": 1,  # one annotation per task: the workload's "until all are done"
-        }
-        response = await self._owner.post("/api/projects/", json=project)
-        response.raise_for_status()
-        self._project_id = int(response.json()["id"])
+        self._project_id = await self._new_project(self._owner, "Enclave benchmark")
 
     async def import_images(self, images: list[Image]) -> int:
         # By default one JSON list of tasks whose data.image references each image, as a project whose
@@ -193,6 +191,64 @@ class LabelStudio:
         )
         response.raise_for_status()
         return sum(len(task["annotations"]) for task in response.json())
+
+    async def add_tasks(self, count: int) -> None:
+        await self._reference_tasks(self._owner_client, self._project, count, "filler")
+
+    async def _reference_tasks(self, client: httpx.AsyncClient, project: int, count: int, name: str) -> None:
+        """``count`` tasks referencing images (no bytes), one JSON import per ``TASKS_PER_IMPORT``."""
+        for start in range(0, count, TASKS_PER_IMPORT):
+            tasks = [
+                {"data": {"image": f"{IMAGE_URL_PREFIX}{name}-{n:06d}.png"}}
+                for n in range(start, min(count, start + TASKS_PER_IMPORT))
+            ]
+            response = await client.post(f"/api/projects/{project}/import", json=tasks)
+            response.raise_for_status()
+
+    async def _new_project(self, client: httpx.AsyncClient, title: str) -> int:
+        # One annotation per task: the workload's "until all are done".
+        project = {"title": title, "label_config": LABEL_CONFIG, "maximum_annotations": 1}
+        response = await client.post("/api/projects/", json=project)
+        response.raise_for_status()
+        return int(response.json()["id"])
+
+    async def add_background(self, background: Background) -> None:
+        # Another project of the organization, its tasks labeled, holding the annotations: copies of
+        # one this run submitted (Label Studio's own row, in its own table).
+        archive = await self._new_project(self._owner_client, "archive")
+        await self._reference_tasks(self._owner_client, archive, background.archive_tasks, "archive")
+        connection = await superuser(self._stack, DATABASE)
+        try:
+            async with connection.transaction():
+                template = await connection.fetchval(
+                    "SELECT id FROM task_completion WHERE project_id = $1 LIMIT 1", self._project
+                )
+                await copy_row(
+                    connection,
+                    "task_completion",
+                    template,
+                    source="task t CROSS JOIN generate_series(1, $3) v WHERE t.project_id = $2",
+                    args=(archive, background.versions_per_task),
+                    omit=("id",),
+                    fresh=("unique_id",),
+                    values={"task_id": "t.id", "project_id": "t.project_id"},
+                )
+                await connection.execute(
+                    "UPDATE task SET is_labeled = true, total_annotations = $2 WHERE project_id = $1",
+                    archive,
+                    background.versions_per_task,
+                )
+        finally:
+            await connection.close()
+        # The other organizations, each with an owner and a project of tasks.
+        for n in range(background.organizations - 1):
+            log = self._run_dir / "label-studio-provision.log"
+            tokens = await provision(
+                self._installation, self._env, 0, self._data_dir, log, prefix=f"other{n}-"
+            )
+            async with self._client(tokens.owner, BULK_TIMEOUT_S) as client:
+                project = await self._new_project(client, f"other {n}")
+                await self._reference_tasks(client, project, background.tasks_per_organization, "other")
 
     async def close(self) -> None:
         for client in [*self._annotators, *([self._owner] if self._owner else [])]:

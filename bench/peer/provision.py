@@ -2,8 +2,10 @@
 
 ``python provision.py`` in Label Studio's environment (its package directory as the working directory,
 its settings in the environment) makes one organization, an owner who creates the project, and
-``BENCH_ANNOTATORS`` annotators, all members of it, then writes their API tokens as JSON to the file
-named by ``BENCH_TOKENS_FILE`` (created 0600; tokens never go to a log or a command line).
+``BENCH_ANNOTATORS`` annotators, all members of it (their addresses and the organization's title
+marked with ``BENCH_PREFIX`` when it is set, so a later run of it makes another), then writes their
+API tokens as JSON to the file named by ``BENCH_TOKENS_FILE`` (created 0600; tokens never go to a
+log or a command line).
 
 Label Studio 1.23 turns legacy API tokens (``Authorization: Token <key>``) off for a new organization
 and offers personal access tokens instead: short-lived JWTs that a client refreshes. The organization
@@ -36,6 +38,7 @@ def _member(organization: Any, user: Any) -> str:
 
 def main() -> None:
     annotators = int(os.environ["BENCH_ANNOTATORS"])
+    prefix = os.environ.get("BENCH_PREFIX", "")
     tokens_file = Path(os.environ["BENCH_TOKENS_FILE"])
     sys.path.insert(0, str(Path.cwd()))  # Label Studio's apps are top-level packages in its directory
     import_module("django").setup()
@@ -43,16 +46,19 @@ def main() -> None:
     organizations = import_module("organizations.models").Organization
 
     # No passwords: these accounts sign in with API tokens only.
-    owner = users.objects.create_user(email=f"owner@{EMAIL_DOMAIN}", password=None)
+    owner = users.objects.create_user(email=f"{prefix}owner@{EMAIL_DOMAIN}", password=None)
     organization = organizations.create_organization(
-        created_by=owner, title=ORGANIZATION, legacy_api_tokens_enabled=True
+        created_by=owner, title=f"{ORGANIZATION} {prefix}".strip(), legacy_api_tokens_enabled=True
     )
     # Set it whatever the JWT feature flag did in create_organization: the tokens below are legacy ones.
     organization.jwt.legacy_api_tokens_enabled = True
     organization.jwt.save(update_fields=["legacy_api_tokens_enabled"])
     owner_token = _member(organization, owner)
     annotator_tokens = [
-        _member(organization, users.objects.create_user(email=f"annotator{i}@{EMAIL_DOMAIN}", password=None))
+        _member(
+            organization,
+            users.objects.create_user(email=f"{prefix}annotator{i}@{EMAIL_DOMAIN}", password=None),
+        )
         for i in range(annotators)
     ]
 

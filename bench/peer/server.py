@@ -94,13 +94,22 @@ class Tokens:
 
 
 async def provision(
-    installation: Installation, env: dict[str, str], annotators: int, private_dir: Path, log: Path
+    installation: Installation,
+    env: dict[str, str],
+    annotators: int,
+    private_dir: Path,
+    log: Path,
+    prefix: str = "",
 ) -> Tokens:
     """The organization and its users (``bench.peer.provision``, run by Label Studio's interpreter).
     The tokens pass through a file in ``private_dir`` (Label Studio's data directory, mode 0700)."""
     tokens_file = private_dir / "tokens.json"
     tokens_file.unlink(missing_ok=True)
-    script_env = env | {"BENCH_ANNOTATORS": str(annotators), "BENCH_TOKENS_FILE": str(tokens_file)}
+    script_env = env | {
+        "BENCH_ANNOTATORS": str(annotators),
+        "BENCH_TOKENS_FILE": str(tokens_file),
+        "BENCH_PREFIX": prefix,
+    }
     command = [str(installation.python), str(PROVISION_SCRIPT)]
     await _run(command, installation.package_dir, script_env, log, PROVISION_TIMEOUT_S)
     document = json.loads(tokens_file.read_text())
