@@ -23,6 +23,7 @@ from bench.core import Benchmark, Context, Result
 from bench.editor import EditorBenchmark
 from bench.exports import ExportBenchmark
 from bench.labeling import LabelStudioBenchmark
+from bench.replicas import ReplicasBenchmark
 from bench.stack import prepared_stack
 from bench.storage import StorageBenchmark
 
@@ -31,6 +32,7 @@ BENCHMARKS: tuple[Benchmark, ...] = (
     AuditBenchmark(),
     LabelStudioBenchmark(),
     ExportBenchmark(),
+    ReplicasBenchmark(),
     EditorBenchmark(),
 )
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"

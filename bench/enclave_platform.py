@@ -20,10 +20,11 @@ from typing import Any
 import httpx
 import msgspec
 from tests.integration.stack import Stack
-from tests.support.api_process import ApiProcess, running_api_process
+from tests.support.api_process import ApiProcess, free_port, running_api_process
 from tests.support.superuser import superuser
 
 from bench.platform import Background, Image, TaskRef
+from bench.processes import children
 from bench.seed import copy_row
 from bench.tenant import BenchTenant, issue_api_keys, provision_tenant
 from enclave.authz.scopes import Scope
@@ -37,14 +38,6 @@ ADMIN_SCOPES = [Scope.ADMIN, Scope.DATA_READ, Scope.DATA_WRITE, Scope.TASKS_READ
 ANNOTATOR_SCOPES = [Scope.TASKS_READ, Scope.TASKS_WRITE, Scope.ANNOTATIONS_WRITE]
 
 
-def children(pid: int) -> list[int]:
-    """A process's children, from /proc (every thread's list: a child may be any thread's)."""
-    found: list[int] = []
-    for tasks in Path(f"/proc/{pid}/task").glob("*/children"):
-        found.extend(int(child) for child in tasks.read_text().split())
-    return found
-
-
 class Enclave:
     name = "enclave"
 
@@ -54,13 +47,17 @@ class Enclave:
         work_dir: Path,
         api_command: Sequence[str] = (sys.executable, "-m", "enclave.api"),
         api_settings: Mapping[str, str] | None = None,
+        replicas: int = 0,
     ) -> None:
+        """``replicas`` > 0 runs that many api processes of one worker each, sharing one port (as
+        ``make up`` with ``ENCLAVE_REPLICAS`` does); 0 runs one api as installed (a worker per core)."""
         self._api_command = api_command
         self._api_settings = api_settings
         self._stack = stack
         self._log = work_dir / "enclave-api.log"
         self._exits = contextlib.ExitStack()
-        self._api: ApiProcess | None = None
+        self._replicas = replicas
+        self._apis: list[ApiProcess] = []
         self._admin: httpx.AsyncClient | None = None
         self._annotators: list[httpx.AsyncClient] = []
         self._project = ""
@@ -76,10 +73,16 @@ class Enclave:
         }
 
     def server_pids(self) -> list[int]:
-        """uvicorn's supervisor and its workers."""
-        if self._api is None:
-            return []
-        return [self._api.pid, *children(self._api.pid)]
+        """Every api process: uvicorn's supervisor and its workers, or each replica."""
+        return [pid for api in self._apis for pid in (api.pid, *children(api.pid))]
+
+    def replica_pids(self) -> list[list[int]]:
+        """The processes of each api replica (one each when ``replicas`` > 0)."""
+        return [[api.pid, *children(api.pid)] for api in self._apis]
+
+    @property
+    def _api(self) -> ApiProcess | None:
+        return self._apis[0] if self._apis else None
 
     def _client(self, key: str) -> httpx.AsyncClient:
         if self._api is None:
@@ -92,11 +95,26 @@ class Enclave:
         )
 
     async def prepare(self, annotators: int) -> None:
-        self._api = self._exits.enter_context(
-            running_api_process(
-                self._stack, self._log, "production", self._api_settings, command=self._api_command
+        if self._replicas:
+            port = free_port()
+            shared = {**(self._api_settings or {}), "ENCLAVE_API_SHARED_PORT": "true"}
+            for n in range(self._replicas):
+                log = self._log.with_name(f"{self._log.stem}-{n + 1}.log")
+                self._apis.append(
+                    self._exits.enter_context(
+                        running_api_process(
+                            self._stack, log, "production", shared, command=self._api_command, port=port
+                        )
+                    )
+                )
+        else:
+            self._apis.append(
+                self._exits.enter_context(
+                    running_api_process(
+                        self._stack, self._log, "production", self._api_settings, command=self._api_command
+                    )
+                )
             )
-        )
         tenant: BenchTenant = await provision_tenant(ADMIN_SCOPES, prefix="bench-ls")
         self._admin = self._client(tenant.api_key)
         self._organization = tenant.organization_id
@@ -192,7 +210,10 @@ class Enclave:
         dataset = await self._ok("POST", "/datasets", client, json={"name": name, "kind": "text"})
         await self._ok("POST", f"/projects/{project}/datasets", client, json={"dataset_id": dataset["id"]})
         for start in range(0, count, MAX_ITEMS):
-            lines = [{"text": f"{name} {n}"} for n in range(start, min(count, start + MAX_ITEMS))]
+            lines = [
+                {"text": f"{name} {n}", "name": f"{name}-{n:06d}"}
+                for n in range(start, min(count, start + MAX_ITEMS))
+            ]
             await self._ok(
                 "POST",
                 f"/datasets/{dataset['id']}/texts",

@@ -2,9 +2,11 @@
 AES-256-GCM sealing, the organization's bucket) next to raw MinIO PUT and GET of the same bytes, in the
 same run, and the machine's own AES-256-GCM speed from ``openssl speed``.
 
-Goals: a proxied download reaches at least 0.8 times raw MinIO GET and a proxied upload 0.7 times raw
-MinIO PUT, for 1 MiB and 100 MiB files. The two paths alternate (proxied, raw, then raw, proxied, ...)
-so that noise from the shared machine falls on both. Owns an organization made for the run, authenticated by a
+Goals (issue 21): each transfer through the api, for 1 MiB and 100 MiB files, reaches at least 0.9 times
+the same raw request relayed by nginx (``bench.relay``): the most any proxy reaches on this 2-core
+machine, where none reaches issue 6's 0.8 of raw MinIO for downloads. The ratios to raw MinIO stay in
+the figures as information. The paths alternate (proxied, raw, relay, then in turn ...) so that noise
+from the shared machine falls on all of them. Owns an organization made for the run, authenticated by a
 real API key against an api in production mode, and a raw bucket of its own; removes every object it
 stored. Must never touch another organization's data.
 """
@@ -44,8 +46,8 @@ REPEATS = {MiB: 30, 100 * MiB: 5}
 QUICK_REPEATS = {MiB: 3, 100 * MiB: 1}
 #: Repetitions run first and not counted: first connections, the first data key from Vault, buckets.
 WARMUP = 1
-#: The least proxied / raw throughput ratio of each transfer (issue 6).
-REQUIRED = {"upload": 0.7, "download": 0.8}
+#: The least proxied / relayed throughput ratio of each transfer (issue 21).
+REQUIRED = 0.9
 #: Large enough for the biggest file (the default is 5 GiB; stated so the run does not depend on it).
 UPLOAD_LIMIT = 1024**3
 #: A PNG signature and the start of its IHDR chunk: what the api's sniffing needs to accept an image.
@@ -303,11 +305,10 @@ class StorageBenchmark:
                 through = ThroughApi(pool, url, tenant.authorization, str(response.json()["id"]))
                 transfers: tuple[Transfer, ...] = (through, RawMinio(minio, raw_bucket))
                 if relay is None:
-                    console.log("storage: nginx is not installed, so no relay ceiling is measured")
-                else:
-                    console.log(f"storage: raw requests also through nginx at {relay} (the relay ceiling)")
-                    relayed = raw_minio(context.stack, endpoint=relay)
-                    transfers = (*transfers, RawMinio(relayed, raw_bucket, label="relay"))
+                    raise RuntimeError("the goals are ratios to an nginx relay: `scripts/system-deps bench`")
+                console.log(f"storage: raw requests also through nginx at {relay} (the relay ceiling)")
+                relayed = raw_minio(context.stack, endpoint=relay)
+                transfers = (*transfers, RawMinio(relayed, raw_bucket, label="relay"))
                 runs = [compare(transfers, size, repeats[size], context) for size in SIZES]
             console.log("storage: removing the benchmark's objects")
         return summarize(runs, openssl, api_side_seconds(log))
@@ -342,27 +343,24 @@ def summarize(runs: list[Runs], openssl: dict[str, dict[str, Any]], api_side: di
         entry: dict[str, Any] = {"bytes": run.size}
         for operation in ("upload", "download"):
             proxied, raw = run.samples("proxied", operation), run.samples("raw", operation)
+            relay = run.samples("relay", operation)
             goal = Goal(
-                f"{size_label(run.size)} {operation}: proxied / raw MinIO",
-                proxied.median / raw.median,
-                REQUIRED[operation],
+                f"{size_label(run.size)} {operation}: proxied / nginx relay",
+                proxied.median / relay.median,
+                REQUIRED,
             )
             goals.append(goal)
             entry[operation] = {
                 "proxied": proxied.as_dict(),
                 "raw": raw.as_dict(),
-                "ratio": round(goal.measured, 3),
+                "relay": relay.as_dict(),
+                "ratio": round(proxied.median / raw.median, 3),
+                "relay_ratio": round(relay.median / raw.median, 3),
+                "proxied_vs_relay": round(goal.measured, 3),
                 "required": goal.required,
                 "met": goal.met,
                 "api_side": _api_side(run, operation, api_side),
             }
-            relay = run.samples("relay", operation) if "relay" in run.seconds else None
-            if relay is not None:
-                entry[operation] |= {
-                    "relay": relay.as_dict(),
-                    "relay_ratio": round(relay.median / raw.median, 3),
-                    "proxied_vs_relay": round(proxied.median / relay.median, 3),
-                }
             cipher = openssl["encrypt" if operation == "upload" else "decrypt"].get("mib_s")
             if cipher:
                 entry[operation]["proxied_vs_openssl"] = round(proxied.median / cipher, 3)
@@ -372,10 +370,11 @@ def summarize(runs: list[Runs], openssl: dict[str, dict[str, Any]], api_side: di
                     size_label(run.size),
                     operation,
                     f"{proxied.median:.1f}",
-                    f"{relay.median:.1f}" if relay else "-",
+                    f"{relay.median:.1f}",
                     f"{raw.median:.1f}",
+                    f"{proxied.median / raw.median:.3f}",
+                    f"{relay.median / raw.median:.3f}",
                     f"{goal.measured:.3f}",
-                    f"{relay.median / raw.median:.3f}" if relay else "-",
                     f"≥ {goal.required:.2f}",
                     goal.verdict,
                 )
@@ -383,13 +382,24 @@ def summarize(runs: list[Runs], openssl: dict[str, dict[str, Any]], api_side: di
         figures["sizes"][size_label(run.size)] = entry
     throughput = Table(
         "Storage throughput through the api vs raw MinIO, MiB/s (median)",
-        ("File", "Transfer", "Proxied", "Relay", "Raw MinIO", "Ratio", "Relay / raw", "Goal", "Result"),
+        (
+            "File",
+            "Transfer",
+            "Proxied",
+            "Relay",
+            "Raw MinIO",
+            "Proxied / raw",
+            "Relay / raw",
+            "Proxied / relay",
+            "Goal",
+            "Result",
+        ),
         rows,
         notes=(
             f"Counted repetitions after {WARMUP} warm-up, proxied, relay and raw alternating: "
             + ", ".join(f"{size_label(run.size)} {len(run.seconds['raw']['upload'])}" for run in runs),
             "Relay: the raw requests through nginx (TLS both sides, nothing else), the most any proxy"
-            " reaches on this machine; '-' where nginx is not installed.",
+            " reaches on this machine; the goal is proxied / relay.",
         ),
     )
     cipher_rows = [

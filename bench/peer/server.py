@@ -22,6 +22,7 @@ from tests.support.api_process import free_port
 
 from bench.peer.database import Database
 from bench.peer.install import Installation
+from bench.processes import children
 
 #: Two cores here: one worker per core, threads for requests that wait on PostgreSQL.
 WORKERS = 2
@@ -131,7 +132,7 @@ class Gunicorn:
     def pids(self) -> list[int]:
         """The master and its workers (its children, found through /proc)."""
         master = self.process.pid
-        return [master, *_children(master)]
+        return [master, *children(master)]
 
     async def stop(self) -> None:
         """SIGTERM to the process group (gunicorn's graceful stop), SIGKILL if it outlasts the timeout."""
@@ -145,19 +146,6 @@ class Gunicorn:
             except TimeoutError:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 await self.process.wait()
-
-
-def _children(pid: int) -> list[int]:
-    children: list[int] = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            # The command name (field 2) may hold spaces; the fields after its closing parenthesis do not.
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # the process ended while we looked
-        if int(fields[1]) == pid:
-            children.append(int(stat.parent.name))
-    return sorted(children)
 
 
 def gunicorn_command(installation: Installation, port: int, workers: int) -> list[str]:

@@ -193,6 +193,12 @@ class ApiSettings(_Part):
         le=64,
         description="Worker processes serving the api (default: one per CPU core).",
     )
+    shared_port: bool = Field(
+        False,
+        description="Bind the port with SO_REUSEPORT so that several api replicas on one host share it "
+        "and the kernel spreads their connections (`make up` with ENCLAVE_REPLICAS); each replica is then "
+        "one process, whatever `workers` says. Linux lets only processes of the same user share a port.",
+    )
     max_upload_bytes: int = Field(
         5 * 1024**3, ge=1024, le=5 * 1024**4, description="Largest file one upload may carry (413 above)."
     )

@@ -27,6 +27,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def listens(pid: int, port: int) -> bool:
+    """Whether process ``pid`` itself holds a listening TCP socket on ``port`` (from /proc): with a
+    shared port, another replica answering says nothing of this one."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as rows:
+            for row in list(rows)[1:]:
+                fields = row.split()
+                if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # 0A: LISTEN
+                    inodes.add(f"socket:[{fields[9]}]")
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd) in inodes:
+                    return True
+    return False
+
+
 @dataclass(frozen=True)
 class ApiProcess:
     url: str
@@ -51,10 +69,12 @@ def running_api_process(
     mode: str,
     settings: Mapping[str, str] | None = None,
     command: Sequence[str] = (sys.executable, "-m", "enclave.api"),
+    port: int | None = None,
 ) -> Iterator[ApiProcess]:
     """As :func:`running_api`, with the process id (a benchmark samples its memory); ``command``
-    starts it another way (under a profiler)."""
-    port = free_port()
+    starts it another way (under a profiler); ``port`` is one replicas share (a free one by default)."""
+    shared = port is not None
+    port = port or free_port()
     url = f"https://localhost:{port}"
     env = (
         os.environ
@@ -70,11 +90,15 @@ def running_api_process(
         while True:
             try:
                 httpx.get(f"{url}/health/live", verify=stack.tls, timeout=2)
-                break
+                answered = True
             except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the api did not start:\n{log.read_text()}") from None
-                time.sleep(0.3)
+                answered = False
+            # On a shared port another replica may answer: this one must hold its own listener.
+            if answered and (not shared or listens(process.pid, port)):
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the api did not start:\n{log.read_text()}")
+            time.sleep(0.3)
         yield ApiProcess(url, process.pid)
     finally:
         stop_process(process)
