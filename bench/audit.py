@@ -3,7 +3,9 @@ Vault and their locked copies in MinIO included) next to a plain batched INSERT 
 rows into the same PostgreSQL, and verification rate next to bare SHA-256 over the same canonical
 bytes.
 
-Goals (issue 7): append at least 0.8 of the plain INSERT's rate; verify at least 0.5 of SHA-256's.
+Goals (issues 7 and 21): append at least 0.9 of the plain INSERT's rate (median of three runs);
+verify a chain of 1,000,000 records at least 0.5 of SHA-256's rate over the same bytes (the records
+beyond the timed appends are appended by the same service, untimed, before verifying).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ from enclave.settings import AuditSettings, DatabaseSettings, S3Settings, TLSSet
 
 EVENTS = 100_000
 QUICK_EVENTS = 1_000
+#: The chain that is verified: the timed appends' records, then more up to this many (issue 21).
+VERIFIED = 1_000_000
+QUICK_VERIFIED = 5_000
 BATCH = 500
 #: How often the benchmark looks whether the service is done: it runs in the service's own process
 #: and thread, so each look takes time from the service (at 1 ms, about 0.2 s of a 7 s run); at
@@ -170,7 +175,9 @@ async def _settle(owner_engine: AsyncEngine, *tables: str) -> None:
         await settled.execute(text(f"VACUUM (ANALYZE) {', '.join(tables)}"))
 
 
-async def _measure(context: Context, count: int, repeats: int, tenant: BenchTenant) -> dict[str, Any]:
+async def _measure(
+    context: Context, count: int, repeats: int, verified: int, tenant: BenchTenant
+) -> dict[str, Any]:
     db, tls = DatabaseSettings(), TLSSettings()
     api_engine = create_engine(db, tls, application_name="bench-audit-api")
     audit_engine = create_engine(db, tls, as_audit=True, application_name="bench-audit")
@@ -208,9 +215,13 @@ async def _measure(context: Context, count: int, repeats: int, tenant: BenchTena
                 plain_runs.append(await _plain_insert(connection, organization_id, fresh))
             await connection.execute(text(f"DROP TABLE {_PLAIN_TABLE}"))
             await connection.commit()
+        append_s, plain_s = statistics.median(append_runs), statistics.median(plain_runs)
+        more = verified - service.appended_through(organization_id)
+        if more > 0:
+            context.console.log(f"audit: {more} more records (untimed), for a chain of {verified} to verify")
+            await _append(context, service, api_sessions, organization_id, more)
         # Left settled for the next benchmark too.
         await _settle(owner_engine, *_APPENDED_TABLES)
-        append_s, plain_s = statistics.median(append_runs), statistics.median(plain_runs)
 
         async with audit_sessions() as session:
             await session.connection()  # connected first: connecting is not verifying
@@ -254,6 +265,7 @@ async def _measure(context: Context, count: int, repeats: int, tenant: BenchTena
         await owner_engine.dispose()
     return {
         "events": count,
+        "verified_records": len(records),
         "append_repeats": repeats,
         "append_runs_s": append_runs,
         "plain_insert_runs_s": plain_runs,
@@ -275,13 +287,15 @@ class AuditBenchmark:
 
     def run(self, context: Context) -> Result:
         tenant = provision_with_api_key([Scope.ADMIN], prefix="bench-audit")
-        count, repeats = (QUICK_EVENTS, 1) if context.quick else (EVENTS, APPEND_REPEATS)
-        figures = asyncio.run(_measure(context, count, repeats, tenant))
+        count, repeats, verified = (
+            (QUICK_EVENTS, 1, QUICK_VERIFIED) if context.quick else (EVENTS, APPEND_REPEATS, VERIFIED)
+        )
+        figures = asyncio.run(_measure(context, count, repeats, verified, tenant))
         append_ratio = figures["append_events_per_s"] / figures["plain_insert_rows_per_s"]
         verify_ratio = figures["verify_records_per_s"] / figures["sha256_records_per_s"]
         figures |= {"append_ratio": append_ratio, "verify_ratio": verify_ratio}
         goals = [
-            Goal("audit append / plain batched INSERT", append_ratio, 0.8),
+            Goal("audit append / plain batched INSERT", append_ratio, 0.9),
             Goal("audit verify / hashlib.sha256", verify_ratio, 0.5),
         ]
         append_row = (
@@ -289,15 +303,15 @@ class AuditBenchmark:
             f"{figures['append_events_per_s']:,.0f}",
             f"{figures['plain_insert_rows_per_s']:,.0f} (INSERT)",
             f"{append_ratio:.3f}",
-            ">= 0.80",
+            f">= {goals[0].required:.2f}",
             goals[0].verdict,
         )
         verify_row = (
-            "verify (records/s, signatures included)",
+            f"verify {figures['verified_records']:,} records (records/s, signatures included)",
             f"{figures['verify_records_per_s']:,.0f}",
             f"{figures['sha256_records_per_s']:,.0f} (sha256)",
             f"{verify_ratio:.3f}",
-            ">= 0.50",
+            f">= {goals[1].required:.2f}",
             goals[1].verdict,
         )
         every_row = (

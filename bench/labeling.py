@@ -35,6 +35,7 @@ from bench.core import Context, Goal, Result, Table
 from bench.enclave_platform import Enclave
 from bench.peer import start_label_studio
 from bench.platform import Background, Image, Platform
+from bench.processes import cpu_seconds
 from bench.storage import PNG_HEAD
 
 ANNOTATORS = 16
@@ -58,6 +59,9 @@ class Figures:
     export_s: float = 0.0
     exported: int = 0
     export_peak_rss_bytes: int = 0
+    #: CPU time over the annotating: the server's processes, and this load generator's own.
+    server_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
 
     @property
     def annotations_per_s(self) -> float:
@@ -74,6 +78,8 @@ class Figures:
             "annotate_s": round(self.annotate_s, 3),
             "annotations": self.annotations,
             "annotations_per_s": round(self.annotations_per_s, 1),
+            "server_cpu_ms_per_annotation": round(self.server_cpu_s / self.annotations * 1000, 2),
+            "client_cpu_ms_per_annotation": round(self.client_cpu_s / self.annotations * 1000, 2),
             "take_p50_ms": round(_percentile(self.take_s, 50) * 1000, 2),
             "take_p99_ms": round(_percentile(self.take_s, 99) * 1000, 2),
             "submit_p50_ms": round(_percentile(self.submit_s, 50) * 1000, 2),
@@ -197,12 +203,16 @@ async def annotate(
             figures.submit_s.append(time.perf_counter() - taken)
             context.progress.advance(bar)
 
+    server = platform.server_pids()
+    server_before, client_before = cpu_seconds(server), time.process_time()
     started = time.perf_counter()
     try:
         await asyncio.gather(*(annotator(n) for n in range(annotators)))
     finally:
         context.progress.remove_task(bar)
     figures.annotate_s = time.perf_counter() - started
+    figures.server_cpu_s = cpu_seconds(server) - server_before
+    figures.client_cpu_s = time.process_time() - client_before
     figures.annotations = len(figures.submit_s)
     if figures.annotations != budget:
         raise RuntimeError(f"{platform.name}: {figures.annotations} annotations of {budget}")
@@ -353,6 +363,8 @@ def _rows(ours: dict[str, Any], theirs: dict[str, Any] | str) -> list[tuple[str,
         ("tasks in the project", "tasks", ""),
         ("import", "import_s", "s"),
         ("submit throughput", "annotations_per_s", "annotations/s"),
+        ("server CPU per annotation (not PostgreSQL)", "server_cpu_ms_per_annotation", "ms"),
+        ("load generator CPU per annotation", "client_cpu_ms_per_annotation", "ms"),
         ("tasks/next p50", "take_p50_ms", "ms"),
         ("tasks/next p99", "take_p99_ms", "ms"),
         ("submit p50", "submit_p50_ms", "ms"),

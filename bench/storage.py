@@ -20,9 +20,10 @@ import os
 import re
 import statistics
 import subprocess
+import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -32,11 +33,11 @@ from typing import Any, Protocol
 import httpx
 import urllib3
 from minio import Minio
+from tests.support.api_process import running_api_process
 from tests.support.minio import raw_minio
 
 from bench.core import Context, Goal, MiB, Result, Samples, Table
 from bench.relay import nginx_relay, nginx_version
-from bench.stack import running_api
 from bench.tenant import provision_with_api_key
 from enclave.authz.scopes import Scope
 from enclave.storage.objects import READ_CHUNK, bucket_name
@@ -272,7 +273,18 @@ def _emptied_afterwards(minio: Minio, *buckets: str) -> Iterator[None]:
 
 class StorageBenchmark:
     name = "storage"
-    summary = "upload and download through the api against raw MinIO PUT/GET; AES-256-GCM speed"
+    summary = (
+        "upload and download through the api against raw MinIO PUT/GET and an nginx relay; AES-256-GCM speed"
+    )
+
+    def __init__(
+        self,
+        api_command: Sequence[str] = (sys.executable, "-m", "enclave.api"),
+        api_settings: Mapping[str, str] | None = None,
+    ) -> None:
+        """``api_command`` starts the api another way (``bench.profile`` runs it under a profiler)."""
+        self._api_command = api_command
+        self._api_settings = dict(api_settings or {})
 
     def run(self, context: Context) -> Result:
         repeats = QUICK_REPEATS if context.quick else REPEATS
@@ -289,12 +301,16 @@ class StorageBenchmark:
         with _emptied_afterwards(minio, raw_bucket, bucket_name(tenant.organization_id)):
             console.log(f"storage: starting an api in production mode (log: {log})")
             with (
-                running_api(
-                    context.stack, log, "production", {"ENCLAVE_API_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT)}
-                ) as url,
+                running_api_process(
+                    context.stack,
+                    log,
+                    "production",
+                    {"ENCLAVE_API_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT), **self._api_settings},
+                    command=self._api_command,
+                ) as api,
                 nginx_relay(context.stack) as relay,
                 httpx.Client(
-                    base_url=url, verify=context.stack.tls, timeout=300, headers=tenant.authorization
+                    base_url=api.url, verify=context.stack.tls, timeout=300, headers=tenant.authorization
                 ) as client,
             ):
                 response = client.post("/api/v1/datasets", json={"name": "benchmark", "kind": "image"})
@@ -302,7 +318,7 @@ class StorageBenchmark:
                 pool = urllib3.PoolManager(
                     cert_reqs="CERT_REQUIRED", ca_certs=context.stack.ca_file, retries=False
                 )
-                through = ThroughApi(pool, url, tenant.authorization, str(response.json()["id"]))
+                through = ThroughApi(pool, api.url, tenant.authorization, str(response.json()["id"]))
                 transfers: tuple[Transfer, ...] = (through, RawMinio(minio, raw_bucket))
                 if relay is None:
                     raise RuntimeError("the goals are ratios to an nginx relay: `scripts/system-deps bench`")
