@@ -25,7 +25,7 @@ from tests.support.superuser import superuser
 
 from bench.platform import Background, Image, TaskRef
 from bench.processes import children
-from bench.seed import copy_row
+from bench.seed import copy_row, settle
 from bench.tenant import BenchTenant, issue_api_keys, provision_tenant
 from enclave.authz.scopes import Scope
 from enclave.datasets.texts import MAX_ITEMS
@@ -272,6 +272,11 @@ class Enclave:
                     "POST", "/projects", client, json={"name": f"other {n}", "ontology_id": ontology["id"]}
                 )
                 await self._text_tasks(client, project["id"], background.tasks_per_organization, "other")
+        connection = await superuser(self._stack)
+        try:
+            await settle(connection, "tasks", "annotation_versions", "data_items", "audit_outbox")
+        finally:
+            await connection.close()
 
     async def _ontology(self) -> str:
         project = await self._ok("GET", f"/projects/{self._project}")

@@ -27,7 +27,7 @@ from bench.peer.database import Database, create_database, drop_database
 from bench.peer.install import GUNICORN_VERSION, Installation, cache_dir, install_label_studio
 from bench.peer.server import Gunicorn, label_studio_env, migrate, provision, start_gunicorn
 from bench.platform import Background, Image, TaskRef
-from bench.seed import copy_row
+from bench.seed import copy_row, settle
 
 #: One image, one rectangle tool with the single label the workload draws.
 LABEL_CONFIG = """<View>
@@ -249,6 +249,11 @@ class LabelStudio:
             async with self._client(tokens.owner, BULK_TIMEOUT_S) as client:
                 project = await self._new_project(client, f"other {n}")
                 await self._reference_tasks(client, project, background.tasks_per_organization, "other")
+        connection = await superuser(self._stack, DATABASE)
+        try:
+            await settle(connection, "task", "task_completion")
+        finally:
+            await connection.close()
 
     async def close(self) -> None:
         for client in [*self._annotators, *([self._owner] if self._owner else [])]:
