@@ -1,7 +1,9 @@
 """``tasks/next`` walks its stage's queues in order and stops at the first task it may take, whatever
 the planner's statistics say: read from the plans PostgreSQL executed inside the take's functions
 (``auto_explain``, nested statements), as the api's role under row-level security, on a database made
-for this test and migrated from nothing, as a fresh clone's CI has it, with no statistics gathered.
+for this test and migrated from nothing, as a fresh clone's CI has it: once with no statistics
+gathered, once right after ``ANALYZE`` (a fresh clone's CI once found the caller's own task by
+walking the project's queue, with whatever statistics autovacuum had gathered by then).
 
 Made as the api makes it (a real api process on that database, test-mode callers): 2,000 tasks in one
 project, the first three in the queue's order held by other annotators. A take first looks for the
@@ -107,12 +109,17 @@ def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
         yield from _nodes(child)
 
 
-async def _executed_plans(stack: Stack, org: uuid.UUID, call: str, *args: Any) -> list[dict[str, Any]]:
-    """The plans of every statement ``call`` ran, as auto_explain saw them executed, as the api's role."""
+async def _executed_plans(
+    stack: Stack, org: uuid.UUID, analyzed: bool, call: str, *args: Any
+) -> list[dict[str, Any]]:
+    """The plans of every statement ``call`` ran, as auto_explain saw them executed, as the api's
+    role; ``analyzed``: with the tasks' statistics gathered first, as autovacuum would have."""
     connection = await superuser(stack, stack.env["ENCLAVE_DB_NAME"])
     notices: list[str] = []
     connection.add_log_listener(lambda _, message: notices.append(str(message.message)))
     try:
+        if analyzed:
+            await connection.execute("ANALYZE tasks")
         await connection.execute("LOAD 'auto_explain'")
         for setting in (
             "auto_explain.log_min_duration = 0",
@@ -173,14 +180,17 @@ def _walk(nodes: list[dict[str, Any]], index: str) -> dict[str, Any]:
     return walks[0]
 
 
+@pytest.mark.parametrize("analyzed", [False, True], ids=["no statistics", "analyzed"])
 @pytest.mark.parametrize("stage", ["annotate", "review"])
 def test_a_take_walks_its_stage_queue_and_stops_at_the_first_free_task(
-    tenant: Tenant, fresh_database: Stack, stage: str
+    tenant: Tenant, fresh_database: Stack, stage: str, analyzed: bool
 ) -> None:
     project, me = _queue_held_at_its_head(tenant, stage)
 
     plans = asyncio.run(
-        _executed_plans(fresh_database, tenant.org_id, TAKES[stage], me, tenant.org_id, uuid.UUID(project))
+        _executed_plans(
+            fresh_database, tenant.org_id, analyzed, TAKES[stage], me, tenant.org_id, uuid.UUID(project)
+        )
     )
 
     own, free = _updates(plans)
@@ -194,16 +204,19 @@ def test_a_take_walks_its_stage_queue_and_stops_at_the_first_free_task(
     assert free[0]["Actual Rows"] == 1
 
 
+@pytest.mark.parametrize("analyzed", [False, True], ids=["no statistics", "analyzed"])
 @pytest.mark.parametrize("stage", ["annotate", "review"])
 def test_a_take_of_ones_own_work_reads_only_ones_own(
-    tenant: Tenant, fresh_database: Stack, stage: str
+    tenant: Tenant, fresh_database: Stack, stage: str, analyzed: bool
 ) -> None:
     project, me = _queue_held_at_its_head(tenant, stage)
     held = tenant.take(project, me, stage)
     assert held is not None
 
     plans = asyncio.run(
-        _executed_plans(fresh_database, tenant.org_id, TAKES[stage], me, tenant.org_id, uuid.UUID(project))
+        _executed_plans(
+            fresh_database, tenant.org_id, analyzed, TAKES[stage], me, tenant.org_id, uuid.UUID(project)
+        )
     )
 
     (own,) = _updates(plans)  # found: the free take never ran

@@ -154,8 +154,8 @@ def free_take(stage: TaskStage) -> str:
 
 
 def take(stage: TaskStage) -> str:
-    """The take's function (migration 0019): the caller's own work, then the free take."""
-    return _migration_function("0019", "take_own_work_by_index", stage)
+    """The take's function (migration 0021): the caller's own work, then the free take."""
+    return _migration_function("0021", "own_work_order_only_its_index_gives", stage)
 
 
 HOLDERS = {TaskStage.ANNOTATE: "assignee_id", TaskStage.REVIEW: "reviewer_id"}
@@ -172,9 +172,8 @@ class TestTakeNext:
     @pytest.mark.parametrize("stage", [TaskStage.ANNOTATE, TaskStage.REVIEW])
     def test_the_callers_own_work_first_then_free_work(self, stage: TaskStage) -> None:
         found = take(stage)
-        assert (
-            f"CREATE FUNCTION enclave_take_{stage.value}(p_person uuid, p_org uuid, p_project uuid)" in found
-        )
+        signature = f"enclave_take_{stage.value}(p_person uuid, p_org uuid, p_project uuid)"
+        assert f"CREATE OR REPLACE FUNCTION {signature}" in found
         own, _, free = found.partition("IF NOT FOUND THEN")
         assert (
             f"WHERE t.{HOLDERS[stage]} = p_person AND t.project_id = p_project AND t.organization_id = p_org"
@@ -193,7 +192,8 @@ class TestTakeNext:
         # The queue read, the row updated, the lease's project and a consensus task's submissions.
         assert found.count("organization_id = p_org") == 4
         assert f"t.stage = '{stage.value}' AND t.removed_at IS NULL" in found
-        order = "ORDER BY t.priority DESC, t.consensus_submissions DESC, t.created_at, t.id"
+        # Ends in a key only the caller's own index gives after the unique id (migration 0021).
+        order = "ORDER BY t.priority DESC, t.consensus_submissions DESC, t.created_at, t.id, t.claimed_until"
         assert f"{order} LIMIT 1 FOR UPDATE SKIP LOCKED" in found
         assert "RETURNING tasks.*; IF NOT FOUND" in found
 
