@@ -34,9 +34,13 @@ down: ## stop everything `make up` started
 status: ## one line per component
 	scripts/stack status
 
-test: deps check ## install what is needed, run `make check`, then every suite against the real services
-	scripts/stack up
-	webapp=$$(scripts/webapp); ENCLAVE_API_WEBAPP_DIR="$$webapp" $(PY) -m pytest tests $(PYTEST_ARGS)
+# The suites run against a stack of their own (scripts/test-stack.env), reset and started empty on
+# every run: never `make up`'s data, and the same starting point on every machine.
+TEST_STACK := source scripts/test-stack.env && scripts/stack reset --yes && scripts/stack up
+
+test: deps check ## install what is needed, run `make check`, then every suite against real services started empty
+	$(TEST_STACK) && webapp=$$(scripts/webapp) && \
+		ENCLAVE_API_WEBAPP_DIR="$$webapp" $(PY) -m pytest tests $(PYTEST_ARGS)
 
 webapp: ## build the web app (cached by its sources and lock) and print where it is
 	scripts/webapp
@@ -58,14 +62,13 @@ check: python-deps ## linters, types, layer contracts, security scanners, known-
 	$(UV) run --frozen pytest -q -p no:cacheprovider tests/unit/db/test_migrations_frozen.py \
 		tests/unit/test_sql_lives_in_repositories.py tests/unit/test_services_return_schemas.py
 	$(UV) run --frozen bandit -q -r services
-	shellcheck -x scripts/stack scripts/up scripts/system-deps scripts/webapp scripts/kube-tools scripts/supply-chain scripts/bundle scripts/lib/*.sh
+	shellcheck -x scripts/stack scripts/test-stack.env scripts/up scripts/system-deps scripts/webapp scripts/kube-tools scripts/supply-chain scripts/bundle scripts/lib/*.sh
 	scripts/supply-chain secrets
 	scripts/supply-chain python
 	scripts/supply-chain npm
 
 security: deps ## the security evidence: TLS scan, no egress, sessions, hostile input, every role fuzzed (10,000+ cases), faults under load, tampering; ends with its figures
-	scripts/stack up
-	webapp=$$(scripts/webapp); evidence=$$(mktemp); \
+	$(TEST_STACK) && webapp=$$(scripts/webapp) && evidence=$$(mktemp) && \
 	ENCLAVE_FUZZ_CASES=$(FUZZ_CASES) ENCLAVE_EVIDENCE_FILE="$$evidence" ENCLAVE_API_WEBAPP_DIR="$$webapp" \
 		$(PY) -m pytest tests/security tests/faults tests/e2e tests/integration/domain/test_authorization_matrix.py $(PYTEST_ARGS); \
 	$(PY) -c 'import json, sys; n = json.load(open(sys.argv[1])).get("fuzz cases run", 0); \

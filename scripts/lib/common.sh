@@ -6,14 +6,28 @@
 # Must never: write a secret to stdout or a log, or place anything inside the repository.
 
 : "${ENCLAVE_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/enclave}"
+# The stack's name is its state directory's: `stack` for `make up`'s, `test-stack` for the test
+# suites' own (scripts/test-stack.env).
+: "${ENCLAVE_STACK_NAME:=stack}"
+[[ "$ENCLAVE_STACK_NAME" =~ ^[a-z][a-z0-9-]*$ ]] || {
+  echo "ENCLAVE_STACK_NAME must be a plain name (lowercase letters, digits, dashes)" >&2
+  exit 2
+}
 # PostgreSQL refuses to run as root, so under root it runs as the `postgres` system user and the
 # state directory must be reachable by that user: it then lives under /var/lib instead of $HOME.
 if [ "$(id -u)" = 0 ]; then
-  : "${STACK_DIR:=${ENCLAVE_STACK_DIR:-/var/lib/enclave/stack}}"
+  : "${STACK_DIR:=${ENCLAVE_STACK_DIR:-/var/lib/enclave/$ENCLAVE_STACK_NAME}}"
 else
-  : "${STACK_DIR:=${ENCLAVE_STACK_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/enclave/stack}}"
+  : "${STACK_DIR:=${ENCLAVE_STACK_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/enclave/$ENCLAVE_STACK_NAME}}"
 fi
 export ENCLAVE_CACHE STACK_DIR
+
+# `make up` runs up to this many replicas of the api, the worker and the audit service
+# (ENCLAVE_REPLICAS); `scripts/stack down` stops every one of them.
+# shellcheck disable=SC2034  # read by scripts/up and scripts/stack
+MAX_REPLICAS=16
+# replica NAME I — the process name of replica I: the first keeps the plain name.
+replica() { if [ "$2" -eq 1 ]; then echo "$1"; else echo "$1-$2"; fi; }
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
