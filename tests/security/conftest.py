@@ -14,9 +14,10 @@ import shutil
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from minio import Minio
 from tests.integration.domain.world import Tenant, sql_as_tenant
 from tests.integration.stack import Stack
 from tests.support.minio import raw_minio
+from tests.support.needles import NeedleSearch
 from tests.support.realm_fixtures import org, realms
 
 #: The realm fixtures (a tenant with its own Keycloak realm) for the modules that sign people in.
@@ -92,8 +94,9 @@ class Superuser:
     def _value(self, name: str) -> str:
         return self._stack.env[name]
 
-    def dump(self) -> bytes:
-        """``pg_dump`` of the whole application database (schema and data, plain format)."""
+    def _dump_command(self) -> tuple[list[str], dict[str, str]]:
+        """``pg_dump`` of the whole application database (schema and data, plain format), and its
+        environment (the password never on a command line)."""
         env = os.environ | {
             "PGPASSWORD": self._stack.secret("ENCLAVE_DB_SUPERUSER_PASSWORD_FILE"),
             "PGSSLMODE": "verify-full",
@@ -108,9 +111,29 @@ class Superuser:
             f"--username={self._value('ENCLAVE_DB_SUPERUSER')}",
             f"--dbname={self._value('ENCLAVE_DB_NAME')}",
         ]
+        return command, env
+
+    def dump(self) -> bytes:
+        """The whole dump, in memory (for a database made by the suites, not a benchmark's)."""
+        command, env = self._dump_command()
         done = subprocess.run(command, env=env, capture_output=True, check=False, timeout=120)
         assert done.returncode == 0, done.stderr.decode(errors="replace")
         return done.stdout
+
+    def search_dump(self, needles: Iterable[tuple[str, bytes]]) -> NeedleSearch:
+        """The dump searched for ``needles`` as ``pg_dump`` writes it, never held whole: the database
+        may hold gigabytes (a machine that ran the benchmarks)."""
+        command, env = self._dump_command()
+        search = NeedleSearch(needles)
+        with tempfile.TemporaryFile() as errors:
+            dumping = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=errors)
+            assert dumping.stdout is not None
+            with dumping.stdout:
+                search.search(dumping.stdout)
+            returncode = dumping.wait()
+            errors.seek(0)
+            assert returncode == 0, errors.read().decode(errors="replace")
+        return search
 
     def execute(self, statement: str, *args: Any) -> list[asyncpg.Record]:
         """One statement in its own transaction, with triggers off for this session only
