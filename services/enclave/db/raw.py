@@ -25,10 +25,25 @@ class OutsideTransaction(RuntimeError):
     """A raw statement was asked for before the session's transaction (and its tenant) began."""
 
 
+#: Where a session keeps the driver connection of its current transaction (``session.info``).
+_DRIVER = "enclave.raw.driver"
+
+
 async def _driver(session: AsyncSession) -> Any:
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
+    """The asyncpg connection of the session's transaction. Asking SQLAlchemy for it costs a greenlet
+    switch and the session's connection lookup on every statement, so it is kept for the rest of
+    that transaction, next to the transaction object it belongs to: a later transaction (after a
+    commit or rollback, perhaps on another pooled connection) is another object, and looks it up
+    again."""
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(_DRIVER)
+    if transaction is not None and kept is not None and kept[0] is transaction:
+        driver = kept[1]
+    else:
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection
+        session.info[_DRIVER] = (session.sync_session.get_transaction(), driver)
     if driver is None or not driver.is_in_transaction():
         raise OutsideTransaction("bind the tenant (which begins the transaction) before raw statements")
     return driver

@@ -25,7 +25,6 @@ from enclave.db.models import Review as ReviewRow
 from enclave.db.models import Task as TaskRow
 from enclave.db.models.base import new_id
 from enclave.db.repositories.access import AccessRepository, Lock
-from enclave.db.repositories.drafts import DraftRepository
 from enclave.db.repositories.pages import Page
 from enclave.db.repositories.projects import ProjectDatasetRepository
 from enclave.db.repositories.tasks import (
@@ -105,7 +104,6 @@ class TaskService:
         self.reviews = ReviewRepository(session, organization_id)
         self.project_datasets = ProjectDatasetRepository(session, organization_id)
         self.access = AccessRepository(session, organization_id)
-        self.drafts = DraftRepository(session, organization_id)
 
     async def _row(self, task_id: uuid.UUID, *, for_update: bool = False) -> TaskRow:
         row = await self.tasks.get_open(task_id, for_update=for_update)
@@ -289,7 +287,6 @@ class TaskService:
             move,
             skipped=data.skipped,
         )
-        await self.drafts.discard(task_id, author.user_id)  # the work is sent: its draft ends
         created = AnnotationVersion(
             id=version_id,
             task_id=task_id,

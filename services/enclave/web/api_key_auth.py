@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 from litestar.connection import ASGIConnection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from enclave.db.repositories.access import CallerFacts
 from enclave.db.repositories.api_keys import ApiKeyRepository
 from enclave.domain.errors import RateLimited, Unauthenticated
 from enclave.web.claims import Claim
@@ -40,6 +41,8 @@ class VerifiedKey:
     project_id: uuid.UUID | None
     owner_issuer: str | None = None
     owner_subject: str | None = None
+    #: The owner as the guard's caller, read with the key (None: not an active member).
+    caller: CallerFacts | None = None
 
 
 class OwnerCheck(Protocol):
@@ -55,7 +58,8 @@ async def verify_key(session: AsyncSession, token: KeyToken, *, lock: bool = Fal
     """The key behind ``token`` if it exists, matches, is not revoked and has not expired. Runs in
     the tenant the token names (already bound on ``session``). With ``lock`` (a request that changes
     something) the key's row stays locked for share until the transaction ends, so a revocation
-    cannot commit between this check and the request's write."""
+    cannot commit between this check and the request's write, and so do the owner's membership,
+    account and organization, which the same statement reads as the request's caller."""
     keys = ApiKeyRepository(session, token.organization_id)
     row = await keys.by_prefix(token.prefix, lock=lock)
     now = dt.datetime.now(dt.UTC)
@@ -67,7 +71,13 @@ async def verify_key(session: AsyncSession, token: KeyToken, *, lock: bool = Fal
         # Only when due: a key in steady use costs no write per request.
         await keys.touch(row.id, now, LAST_USED_RESOLUTION)
     return VerifiedKey(
-        row.id, row.user_id, frozenset(row.scopes), row.project_id, row.owner_issuer, row.owner_subject
+        row.id,
+        row.user_id,
+        frozenset(row.scopes),
+        row.project_id,
+        row.owner_issuer,
+        row.owner_subject,
+        row.owner,
     )
 
 

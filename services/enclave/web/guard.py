@@ -120,7 +120,8 @@ async def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: Bas
     if user_id is None:  # pragma: no cover — every authenticator names a user or a key
         raise Unauthenticated("Sign in, or send a valid API key.")
     access_repo = AccessRepository(session, claim.organization_id, locking=changes)
-    caller = await access_repo.caller(user_id)
+    # A key's lookup has read its owner's facts already (in the same statement, as locked).
+    caller = key.caller if key is not None else await access_repo.caller(user_id)
     if caller is None:
         # The owner was removed: their sessions and keys stop working at once.
         raise Unauthenticated("This account is not an active member of its organization.")

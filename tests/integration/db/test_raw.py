@@ -57,5 +57,39 @@ async def test_raw_statements_run_in_the_bound_tenants_transaction(engine: Async
         assert setting in (None, "")
 
 
+async def test_each_transaction_of_a_session_runs_on_its_own_connection(engine: AsyncEngine) -> None:
+    """The driver connection a transaction's raw statements use is its own: after a commit the
+    session refuses raw statements until a binding begins the next transaction, and that one runs
+    as the new tenant on the connection the pool gave it now, not on the one the first transaction
+    had (here another session holds that one, in a transaction of another tenant)."""
+    first, second, other = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    factory = session_factory(engine)
+    async with factory() as session, factory() as holder:
+        await bind_tenant(session, first)
+        before = await fetch_row(session, _TENANT_AND_PID)
+        assert before is not None
+        assert before[0] == str(first)
+        await session.commit()
+        with pytest.raises(OutsideTransaction):
+            await fetch_row(session, "SELECT 1")
+        await session.rollback()
+        # The pool hands the connection just returned to the next session that asks.
+        await bind_tenant(holder, other)
+        held = await fetch_row(holder, _TENANT_AND_PID)
+        assert held is not None
+        assert tuple(held) == (str(other), before[1])
+        await bind_tenant(session, second)
+        after = await fetch_row(session, _TENANT_AND_PID)
+        assert after is not None
+        assert after[0] == str(second)
+        assert after[1] != before[1]
+        (pid,) = (await session.execute(_PID)).one()
+        assert pid == after[1]
+        await holder.rollback()
+        await session.rollback()
+
+
+_TENANT_AND_PID = "SELECT current_setting('enclave.org_id'), pg_backend_pid()"
+_PID = text("SELECT pg_backend_pid()")
 _TXID = text("SELECT txid_current()")
 _ORG_SETTING = text("SELECT current_setting('enclave.org_id', true)")

@@ -91,7 +91,7 @@ class AccessRepository:
         """The caller's current org role and their organization's MFA rule and state, in one query."""
         sql = _CALLER_LOCKED if self.locking else _CALLER
         row = await fetch_row(self.session, sql, user_id, self.organization_id)
-        return None if row is None else CallerFacts(OrgRole(row[0]), bool(row[1]), row[2], row[3])
+        return None if row is None else caller_facts(*row)
 
     async def project_exists(self, project_id: uuid.UUID) -> bool:
         statement = select(Project.id).where(
@@ -141,20 +141,29 @@ class AccessRepository:
         return [TaskFacts(r[0], r[1], r[2], _project_role(r[3])) for r in rows if r[0] is not None]
 
 
+def caller_facts(role: str, mfa_required: bool | None, terminated: bool, shredded: bool) -> CallerFacts:
+    """A caller from the columns ``CALLER_COLUMNS`` reads, in its order."""
+    return CallerFacts(OrgRole(role), bool(mfa_required), terminated, shredded)
+
+
 def _project_role(value: str | None) -> ProjectRole | None:
     return None if value is None else ProjectRole(value)
 
 
 # The statements every request's authorization runs (``db.raw``: asyncpg's prepared statements);
 # each still names the organization, besides row-level security.
-_CALLER = """
-SELECT m.role, (o.settings ->> 'mfa_required')::boolean, o.terminated_at IS NOT NULL,
-       o.shredded_at IS NOT NULL
+#: What a caller is, read from its membership ``m`` and organization ``o`` (``caller_facts``); the
+#: API key's lookup reads the same columns of the key's owner.
+CALLER_COLUMNS = (
+    "m.role, (o.settings ->> 'mfa_required')::boolean, o.terminated_at IS NOT NULL, o.shredded_at IS NOT NULL"
+)
+_CALLER = f"""
+SELECT {CALLER_COLUMNS}
 FROM org_memberships m
 JOIN users u ON u.id = m.user_id
 JOIN organizations o ON o.id = m.organization_id
 WHERE m.user_id = $1 AND m.organization_id = $2 AND u.disabled IS false
-"""
+"""  # noqa: S608  # nosec B608 — a constant of this module, no input
 _CALLER_LOCKED = _CALLER + "FOR SHARE OF m, u, o\n"
 _PROJECT_ACCESS = """
 SELECT p.id, pm.role

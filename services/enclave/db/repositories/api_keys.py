@@ -1,7 +1,8 @@
 """API keys: every query on ``api_keys``, scoped to the caller's organization. Owns the lookup a
-request's key verification runs (by prefix, as asyncpg's own prepared statement), the throttled refresh
-of ``last_used_at``, and the rows the api-keys service issues, lists and revokes. Must never return or
-log a key's secret: only its SHA-256 is stored, and only that is read.
+request's key verification runs (by prefix, as asyncpg's own prepared statement, reading with the key
+the facts the guard needs of its owner, so a key's request reads both in one round trip), the
+throttled refresh of ``last_used_at``, and the rows the api-keys service issues, lists and revokes.
+Must never return or log a key's secret: only its SHA-256 is stored, and only that is read.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Select, or_, select, update
 from enclave.authz.policy import Visibility
 from enclave.db.models import ApiKey
 from enclave.db.raw import fetch_row
+from enclave.db.repositories.access import CALLER_COLUMNS, CallerFacts, caller_facts
 from enclave.db.repositories.base import TenantRepository, visibility_filter
 from enclave.db.repositories.pages import Page, page
 
@@ -35,17 +37,25 @@ class StoredKey:
     #: The owner's identity in Keycloak (None until they first signed in there).
     owner_issuer: str | None
     owner_subject: str | None
+    #: The owner as the guard's caller (None: their account is disabled, so not an active member).
+    owner: CallerFacts | None
 
 
 class ApiKeyRepository(TenantRepository[ApiKey]):
     model = ApiKey
 
     async def by_prefix(self, prefix: str, *, lock: bool = False) -> StoredKey | None:
-        """The key with ``prefix``; with ``lock``, its row is locked for share (a revocation waits)."""
+        """The key with ``prefix`` and its owner's facts as a caller; with ``lock``, the key's row,
+        the owner's membership and account and the organization are locked for share (a revocation,
+        a role change, a removal or a termination waits for the request)."""
         row = await fetch_row(
             self.session, _BY_PREFIX_LOCKED if lock else _BY_PREFIX, prefix, self.organization_id
         )
-        return None if row is None else StoredKey(*row)
+        if row is None:
+            return None
+        owner = None if row[14] else caller_facts(*row[10:14])
+        key, user, secret, scopes, project, expires, revoked, used, issuer, subject = row[:10]
+        return StoredKey(key, user, secret, scopes, project, expires, revoked, used, issuer, subject, owner)
 
     async def touch(self, key_id: uuid.UUID, now: dt.datetime, resolution: dt.timedelta) -> None:
         """Sets ``last_used_at`` to ``now`` unless it is already within ``resolution`` of it, or
@@ -81,11 +91,17 @@ class ApiKeyRepository(TenantRepository[ApiKey]):
         return None if row is None else row.user_id
 
 
-#: Every API-key request runs it (``db.raw``).
-_BY_PREFIX = """
+#: Every API-key request runs it (``db.raw``): the key, then its owner as a caller (the columns
+#: ``access._CALLER`` reads), and whether the owner's account is disabled.
+_BY_PREFIX = f"""
 SELECT k.id, k.user_id, k.secret_hash, k.scopes, k.project_id, k.expires_at, k.revoked_at,
-       k.last_used_at, u.issuer, u.subject
-FROM api_keys k JOIN users u ON u.id = k.user_id AND u.organization_id = k.organization_id
+       k.last_used_at, u.issuer, u.subject, {CALLER_COLUMNS}, u.disabled
+FROM api_keys k
+JOIN users u ON u.id = k.user_id AND u.organization_id = k.organization_id
+JOIN org_memberships m ON m.user_id = k.user_id AND m.organization_id = k.organization_id
+JOIN organizations o ON o.id = k.organization_id
 WHERE k.prefix = $1 AND k.organization_id = $2
-"""
-_BY_PREFIX_LOCKED = _BY_PREFIX + "FOR SHARE OF k\n"  # the key's row only: its owner's stays free
+"""  # noqa: S608  # nosec B608 — constants of the repositories, no input
+#: The key's row and, as ``access._CALLER_LOCKED`` holds them, the owner's membership, account and
+#: organization.
+_BY_PREFIX_LOCKED = _BY_PREFIX + "FOR SHARE OF k, m, u, o\n"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import delete, func
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 
 from enclave.db.models import AnnotationDraft
@@ -50,12 +50,3 @@ class DraftRepository(TenantRepository[AnnotationDraft]):
         )
         saved: dt.datetime = (await self.session.execute(statement)).scalar_one()
         return saved
-
-    async def discard(self, task_id: uuid.UUID, author_id: uuid.UUID) -> None:
-        await self.session.execute(
-            delete(AnnotationDraft).where(
-                AnnotationDraft.organization_id == self.organization_id,
-                AnnotationDraft.task_id == task_id,
-                AnnotationDraft.author_id == author_id,
-            )
-        )

@@ -191,8 +191,9 @@ class AnnotationRepository(TenantRepository[AnnotationVersion]):
         *,
         skipped: bool = False,
     ) -> dt.datetime:
-        """Adds the version and moves the (locked) task as ``move`` says, bumping its ETag, in one
-        statement; returns the version's creation time."""
+        """Adds the version, moves the (locked) task as ``move`` says, bumping its ETag, and ends the
+        author's draft of it (the work is sent), in one statement; returns the version's creation
+        time."""
         row = await fetch_row(
             self.session, _APPEND, version_id, self.organization_id, task_id, version, author_id,
             ontology_version, sealed_payload, idempotency_key, move.stage.value, move.release_claim,
@@ -293,6 +294,8 @@ WITH moved AS (
     claimed_until = CASE WHEN $10::boolean THEN now() ELSE NULL END,
     consensus_target = $11, consensus_submissions = $12, agreement = $13, result_version_id = $14
   WHERE id = $3 AND organization_id = $2
+), sent AS (
+  DELETE FROM annotation_drafts WHERE organization_id = $2 AND task_id = $3 AND author_id = $5
 )
 INSERT INTO annotation_versions
   (id, organization_id, task_id, version, author_id, ontology_version, payload, idempotency_key, skipped)

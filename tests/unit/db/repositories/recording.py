@@ -63,6 +63,16 @@ class _Driver:
         self.raw.append((sql, args))
 
 
+class _SyncSession:
+    """The sync session behind it, as ``enclave.db.raw`` asks it: one transaction, throughout."""
+
+    def __init__(self) -> None:
+        self.transaction = object()
+
+    def get_transaction(self) -> object:
+        return self.transaction
+
+
 class _Connection:
     def __init__(self, driver: _Driver) -> None:
         self.driver_connection = driver
@@ -79,6 +89,8 @@ class RecordingSession:
         self.raw: list[tuple[str, tuple[Any, ...]]] = []
         self.deleted: list[Any] = []
         self.flushes = 0
+        self.info: dict[str, Any] = {}
+        self.sync_session = _SyncSession()
 
     @property
     def session(self) -> AsyncSession:

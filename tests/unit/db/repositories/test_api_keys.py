@@ -41,12 +41,22 @@ class TestByPrefix:
         assert "JOIN users u ON u.id = k.user_id AND u.organization_id = k.organization_id" in statement
 
     def test_it_reads_the_owners_keycloak_identity(self) -> None:
-        assert "u.issuer, u.subject FROM" in _one_line(api_keys._BY_PREFIX)
+        assert "k.last_used_at, u.issuer, u.subject, " in _one_line(api_keys._BY_PREFIX)
 
-    def test_only_the_locked_form_locks_the_key_for_share_and_not_its_owner(self) -> None:
+    def test_it_reads_the_owner_as_the_guard_reads_a_caller(self) -> None:
+        statement = _one_line(api_keys._BY_PREFIX)
+        membership = (
+            "JOIN org_memberships m ON m.user_id = k.user_id AND m.organization_id = k.organization_id"
+        )
+        assert membership in statement
+        assert "JOIN organizations o ON o.id = k.organization_id" in statement
+        assert "m.role, (o.settings ->> 'mfa_required')::boolean, o.terminated_at IS NOT NULL, " in statement
+        assert "o.shredded_at IS NOT NULL, u.disabled FROM" in statement
+
+    def test_only_the_locked_form_locks_the_key_and_what_the_caller_rests_on(self) -> None:
         assert "FOR " not in api_keys._BY_PREFIX
         locked = _one_line(api_keys._BY_PREFIX_LOCKED)
-        assert locked == _one_line(api_keys._BY_PREFIX) + " FOR SHARE OF k"
+        assert locked == _one_line(api_keys._BY_PREFIX) + " FOR SHARE OF k, m, u, o"
 
     @pytest.mark.parametrize(("lock", "name"), [(False, "_BY_PREFIX"), (True, "_BY_PREFIX_LOCKED")])
     async def test_it_sends_the_prefix_and_the_organization(

@@ -270,6 +270,11 @@ class TestSubmission:
         assert "(id, organization_id, task_id," in append
         assert "VALUES ($1, $2, $3," in append
 
+    def test_the_append_ends_the_authors_draft_of_the_task(self) -> None:
+        append = one_line(tasks._APPEND)
+        ended = "DELETE FROM annotation_drafts WHERE organization_id = $2 AND task_id = $3 AND author_id = $5"
+        assert ended in append
+
     def test_the_sample_counts_under_the_tenants_project_row(self) -> None:
         counted = one_line(tasks._SAMPLE_POSITION)
         assert counted.startswith("UPDATE projects SET sampled_submissions = sampled_submissions + 1")
