@@ -23,6 +23,7 @@ from tests.integration.stack import Stack
 from tests.support.api_process import ApiProcess, free_port, running_api_process
 from tests.support.superuser import superuser
 
+from bench.annotator_http import AnnotatorClient
 from bench.platform import Background, Image, TaskRef
 from bench.processes import children
 from bench.seed import copy_row, settle
@@ -59,8 +60,9 @@ class Enclave:
         self._replicas = replicas
         self._apis: list[ApiProcess] = []
         self._admin: httpx.AsyncClient | None = None
-        self._annotators: list[httpx.AsyncClient] = []
+        self._annotators: list[AnnotatorClient] = []
         self._project = ""
+        self._ontology = ""
         self._dataset = ""
         self._organization: uuid.UUID | None = None
         #: Tasks in the project: the sum of what each ``POST tasks`` answered it created.
@@ -84,11 +86,15 @@ class Enclave:
     def _api(self) -> ApiProcess | None:
         return self._apis[0] if self._apis else None
 
-    def _client(self, key: str) -> httpx.AsyncClient:
+    @property
+    def _api_url(self) -> str:
         if self._api is None:
             raise RuntimeError("prepare() starts the api first")
+        return self._api.url
+
+    def _client(self, key: str) -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            base_url=f"{self._api.url}/api/v1",
+            base_url=f"{self._api_url}/api/v1",
             headers={"Authorization": f"Bearer {key}"},
             verify=self._stack.tls,
             timeout=120,
@@ -121,7 +127,7 @@ class Enclave:
         ontology = await self._ok("POST", "/ontologies", json={"name": "boxes", "definition": ONTOLOGY})
         project = await self._ok("POST", "/projects", json={"name": "cars", "ontology_id": ontology["id"]})
         dataset = await self._ok("POST", "/datasets", json={"name": "images", "kind": "image"})
-        self._project, self._dataset = project["id"], dataset["id"]
+        self._project, self._ontology, self._dataset = project["id"], ontology["id"], dataset["id"]
         await self._ok("POST", f"/projects/{self._project}/datasets", json={"dataset_id": self._dataset})
         members = []
         for n in range(annotators):
@@ -138,7 +144,10 @@ class Enclave:
                 json={"user_id": member["user_id"], "role": "annotator"},
             )
         keys = await issue_api_keys(tenant.organization_id, members, ANNOTATOR_SCOPES)
-        self._annotators = [self._client(key) for key in keys]
+        self._annotators = [
+            AnnotatorClient(f"{self._api_url}/api/v1", f"Bearer {key}", self._stack.tls, timeout_s=120)
+            for key in keys
+        ]
 
     async def _ok(
         self, method: str, path: str, client: httpx.AsyncClient | None = None, **kwargs: Any
@@ -174,16 +183,19 @@ class Enclave:
         return self._tasks
 
     async def next_task(self, annotator: int) -> TaskRef | None:
-        taken = await self._ok(
-            "POST", f"/projects/{self._project}/tasks/next", self._annotators[annotator], json={}
-        )
+        taken = await self._annotated(annotator, f"/projects/{self._project}/tasks/next", {})
         task = taken["task"]
         return None if task is None else TaskRef(task["id"])
 
     async def submit_box(self, annotator: int, task: TaskRef) -> None:
-        await self._ok(
-            "POST", f"/tasks/{task.id}/annotations", self._annotators[annotator], json={"payload": BOX}
-        )
+        await self._annotated(annotator, f"/tasks/{task.id}/annotations", {"payload": BOX})
+
+    async def _annotated(self, annotator: int, path: str, body: dict[str, Any]) -> Any:
+        """An annotator's POST; any answer but a success ends the run (as ``_ok``)."""
+        reply = await self._annotators[annotator].request("POST", path, json=body)
+        if reply.status >= 300:
+            raise RuntimeError(f"POST {path}: {reply.status} {reply.body[:300]!r}")
+        return reply.json()
 
     async def list_page(self) -> int:
         page = await self._ok("GET", f"/projects/{self._project}/tasks", params={"limit": 100})
@@ -231,9 +243,7 @@ class Enclave:
         # Another project of this organization, its tasks done, holding the versions: copies of one
         # version this run submitted, sealed under this organization's key (never opened: no
         # measured request reads another project's annotations).
-        archive = await self._ok(
-            "POST", "/projects", json={"name": "archive", "ontology_id": await self._ontology()}
-        )
+        archive = await self._ok("POST", "/projects", json={"name": "archive", "ontology_id": self._ontology})
         await self._text_tasks(self._admin_client, archive["id"], background.archive_tasks, "archive")
         connection = await superuser(self._stack)
         try:
@@ -278,11 +288,9 @@ class Enclave:
         finally:
             await connection.close()
 
-    async def _ontology(self) -> str:
-        project = await self._ok("GET", f"/projects/{self._project}")
-        return str(project["ontology_id"])
-
     async def close(self) -> None:
-        for client in [*self._annotators, *([self._admin] if self._admin else [])]:
-            await client.aclose()
+        for annotator in self._annotators:
+            await annotator.close()
+        if self._admin is not None:
+            await self._admin.aclose()
         self._exits.close()

@@ -31,6 +31,7 @@ from typing import Any
 
 import httpx
 
+from bench.annotator_http import TRANSPORT_ERRORS, StatusError
 from bench.core import Context, Goal, Result, Table
 from bench.enclave_platform import Enclave
 from bench.peer import start_label_studio
@@ -274,8 +275,11 @@ async def measure(platform: Platform, plan: list[Round], context: Context) -> di
     for round_ in plan:
         try:
             figures = await measure_round(platform, round_, made, context)
-        except (httpx.TransportError, httpx.HTTPStatusError) as error:
-            overloaded = not isinstance(error, httpx.HTTPStatusError) or error.response.status_code >= 500
+        except (httpx.TransportError, httpx.HTTPStatusError, StatusError, *TRANSPORT_ERRORS) as error:
+            if isinstance(error, httpx.HTTPStatusError):
+                overloaded = error.response.status_code >= 500
+            else:
+                overloaded = not isinstance(error, StatusError) or error.status_code >= 500
             if round_.annotators == ANNOTATORS or not overloaded:
                 raise
             measured[round_.name] = f"did not answer: {type(error).__name__}: {str(error)[:200]}"

@@ -1,10 +1,11 @@
 """``LabelStudio``: the benchmark's workload spoken in Label Studio's REST API, and ``start_label_studio``,
 which brings a fresh Label Studio up for it (install, database, migrations, gunicorn).
 
-Owns the HTTP side: one ``httpx.AsyncClient`` per annotator, each with that user's own token, and one for
-the project's owner (project, import, task list, export). Every call is a real request; nothing is
-answered from what an earlier call returned. Must never change how Label Studio schedules work: the
-next task is whatever Label Studio's own label stream (``/api/projects/{id}/next/``) hands out.
+Owns the HTTP side: one ``AnnotatorClient`` per annotator, each with that user's own token, and
+one ``httpx.AsyncClient`` for the project's owner (project, import, task list, export). Every call
+is a real request; nothing is answered from what an earlier call returned. Must never change how
+Label Studio schedules work: the next task is whatever Label Studio's own label stream
+(``/api/projects/{id}/next/``) hands out.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import httpx
 from tests.integration.stack import Stack
 from tests.support.superuser import superuser
 
+from bench.annotator_http import AnnotatorClient
 from bench.peer.database import NAME as DATABASE
 from bench.peer.database import Database, create_database, drop_database
 from bench.peer.install import GUNICORN_VERSION, Installation, cache_dir, install_label_studio
@@ -105,7 +107,7 @@ class LabelStudio:
         self._data_dir = data_dir
         self._upload_images = upload_images
         self._owner: httpx.AsyncClient | None = None
-        self._annotators: list[httpx.AsyncClient] = []
+        self._annotators: list[AnnotatorClient] = []
         self._project_id: int | None = None
         self.facts: dict[str, str] = {
             "version": installation.version,
@@ -130,7 +132,10 @@ class LabelStudio:
         log = self._run_dir / "label-studio-provision.log"
         tokens = await provision(self._installation, self._env, annotators, self._data_dir, log)
         self._owner = self._client(tokens.owner, BULK_TIMEOUT_S)
-        self._annotators = [self._client(token, REQUEST_TIMEOUT_S) for token in tokens.annotators]
+        self._annotators = [
+            AnnotatorClient(self._server.url, f"Token {token}", None, REQUEST_TIMEOUT_S)
+            for token in tokens.annotators
+        ]
         self._project_id = await self._new_project(self._owner, "Enclave benchmark")
 
     async def import_images(self, images: list[Image]) -> int:
@@ -165,16 +170,16 @@ class LabelStudio:
     async def next_task(self, annotator: int) -> TaskRef | None:
         # Label Studio locks the task it hands out (TASK_LOCK_TTL) and skips tasks locked by others, so
         # with maximum_annotations=1 two annotators are not given the same task.
-        response = await self._annotators[annotator].get(f"/api/projects/{self._project}/next/")
-        if response.status_code == httpx.codes.NOT_FOUND:  # "There are no tasks for <user>"
+        response = await self._annotators[annotator].request("GET", f"/api/projects/{self._project}/next/")
+        if response.status == httpx.codes.NOT_FOUND:  # "There are no tasks for <user>"
             return None
         response.raise_for_status()
         return TaskRef(str(response.json()["id"]))
 
     async def submit_box(self, annotator: int, task: TaskRef) -> None:
         annotation = {"result": box_result(), "lead_time": 1.0}
-        response = await self._annotators[annotator].post(
-            f"/api/tasks/{task.id}/annotations/", json=annotation
+        response = await self._annotators[annotator].request(
+            "POST", f"/api/tasks/{task.id}/annotations/", json=annotation
         )
         response.raise_for_status()
 
@@ -256,8 +261,10 @@ class LabelStudio:
             await connection.close()
 
     async def close(self) -> None:
-        for client in [*self._annotators, *([self._owner] if self._owner else [])]:
-            await client.aclose()
+        for annotator in self._annotators:
+            await annotator.close()
+        if self._owner is not None:
+            await self._owner.aclose()
         self._annotators, self._owner = [], None
         await self._server.stop()
         await drop_database(self._stack)
