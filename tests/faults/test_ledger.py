@@ -1,6 +1,7 @@
 """The fault suite's own checks, on made-up evidence: the ledger counts a lost, a duplicated, a
 refused and a wrongly replayed submission, and the plaintext search finds a marker as text and as hex
-(at either half-byte offset) but not inside a longer number. No services needed."""
+(at either half-byte offset) but not inside a longer number, in bytes held whole and in a stream fed
+in chunks split anywhere. No services needed."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import json
 from collections import Counter
 
 from tests.faults.ledger import ledger_of
-from tests.faults.plaintext import markers_in
+from tests.faults.plaintext import MarkerSearch, markers_in
 from tests.support.load import Submission
 
 MARKER = json.dumps(523412.12345678912)
@@ -75,3 +76,41 @@ class TestPlaintextSearch:
 
     def test_a_longer_number_is_not_the_marker(self) -> None:
         assert markers_in(b"1" + MARKER.encode() + b"7", {MARKER}) == set()
+
+
+def _split_everywhere(haystack: bytes) -> list[set[str]]:
+    """What a stream search finds in ``haystack`` fed as two chunks, for every place of the cut (and
+    as three, cut at the same place and one byte later)."""
+    found = []
+    for cut in range(len(haystack) + 1):
+        found.append(MarkerSearch({MARKER}).search([haystack[:cut], haystack[cut:]]))
+        three = [haystack[:cut], haystack[cut : cut + 1], haystack[cut + 1 :]]
+        found.append(MarkerSearch({MARKER}).search(three))
+    return found
+
+
+class TestStreamSearch:
+    def test_a_marker_across_chunks_is_found_wherever_the_cut_falls(self) -> None:
+        hexed = MARKER.encode().hex().encode()
+        for haystack in (b'{"x": ' + MARKER.encode() + b"}", b"\\x5" + hexed, MARKER.encode()):
+            assert all(found == {MARKER} for found in _split_everywhere(b"padding " + haystack)), haystack
+
+    def test_a_longer_number_across_chunks_is_never_the_marker(self) -> None:
+        hexed = MARKER.encode().hex().encode()
+        for haystack in (b"1" + MARKER.encode() + b"7", MARKER.encode() + b"7", hexed + b"37"):
+            assert all(found == set() for found in _split_everywhere(haystack)), haystack
+
+    def test_many_small_chunks_find_what_one_whole_search_does(self) -> None:
+        haystack = b"".join(
+            [b"a", MARKER.encode(), b" 1", MARKER.encode(), b"9 \\x", MARKER.encode().hex().encode(), b"\n"]
+        )
+        search = MarkerSearch({MARKER})
+        fed = search.search(haystack[i : i + 3] for i in range(0, len(haystack), 3))
+        assert fed == markers_in(haystack, {MARKER}) == {MARKER}
+        assert search.read == len(haystack)
+
+    def test_a_marker_that_opens_the_stream_is_found_in_chunks_of_every_size(self) -> None:
+        for haystack in (MARKER.encode(), MARKER.encode() + b" and more after it"):
+            for size in range(1, len(haystack) + 1):
+                chunks = (haystack[i : i + size] for i in range(0, len(haystack), size))
+                assert MarkerSearch({MARKER}).search(chunks) == {MARKER}, (haystack, size)

@@ -30,7 +30,7 @@ from minio import Minio
 from tests.integration.domain.world import Tenant, sql_as_tenant
 from tests.integration.stack import Stack
 from tests.support.minio import raw_minio
-from tests.support.needles import NeedleSearch
+from tests.support.needles import CHUNK, Fed, NeedleSearch
 from tests.support.realm_fixtures import org, realms
 
 #: The realm fixtures (a tenant with its own Keycloak realm) for the modules that sign people in.
@@ -113,27 +113,26 @@ class Superuser:
         ]
         return command, env
 
-    def dump(self) -> bytes:
-        """The whole dump, in memory (for a database made by the suites, not a benchmark's)."""
-        command, env = self._dump_command()
-        done = subprocess.run(command, env=env, capture_output=True, check=False, timeout=120)
-        assert done.returncode == 0, done.stderr.decode(errors="replace")
-        return done.stdout
-
     def search_dump(self, needles: Iterable[tuple[str, bytes]]) -> NeedleSearch:
-        """The dump searched for ``needles`` as ``pg_dump`` writes it, never held whole: the database
-        may hold gigabytes (a machine that ran the benchmarks)."""
-        command, env = self._dump_command()
+        """The dump searched for ``needles`` (``stream_dump``)."""
         search = NeedleSearch(needles)
+        self.stream_dump(search)
+        return search
+
+    def stream_dump(self, *searches: Fed) -> None:
+        """Feeds the dump to each of ``searches`` as ``pg_dump`` writes it, chunk by chunk, never held
+        whole: the database may hold gigabytes (a machine that ran the benchmarks)."""
+        command, env = self._dump_command()
         with tempfile.TemporaryFile() as errors:
             dumping = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=errors)
             assert dumping.stdout is not None
             with dumping.stdout:
-                search.search(dumping.stdout)
+                while chunk := dumping.stdout.read(CHUNK):
+                    for search in searches:
+                        search.feed(chunk)
             returncode = dumping.wait()
             errors.seek(0)
             assert returncode == 0, errors.read().decode(errors="replace")
-        return search
 
     def execute(self, statement: str, *args: Any) -> list[asyncpg.Record]:
         """One statement in its own transaction, with triggers off for this session only

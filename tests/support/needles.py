@@ -15,11 +15,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import IO
+from typing import IO, Protocol
 
 #: Needles are grouped by this many leading bytes (a shorter needle is its own group).
 PREFIX = 6
 CHUNK = 16 << 20
+
+
+class Fed(Protocol):
+    """A search of a stream, fed its chunks in order."""
+
+    def feed(self, chunk: bytes) -> None: ...
 
 
 class NeedleSearch:
