@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bench import report
 from bench.audit import AuditBenchmark
-from bench.core import Benchmark, Context, Result
+from bench.core import Benchmark, Context, Result, scale
 from bench.editor import EditorBenchmark
 from bench.exports import ExportBenchmark
 from bench.labeling import LabelStudioBenchmark
@@ -62,6 +62,7 @@ def main() -> int:
         print(f"unknown benchmark(s): {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
     chosen = [b for b in BENCHMARKS if not arguments.names or b.name in arguments.names]
+    scale()  # a wrong BENCH_SCALE stops the run here, before anything is measured
     console = Console()
     started = dt.datetime.now(dt.UTC)
     load_before = os.getloadavg()

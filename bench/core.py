@@ -1,12 +1,14 @@
 """What a benchmark is and what it hands back: the contract between the runner and each benchmark.
 
 Owns the shapes only: a benchmark's name and ``run``, its JSON figures, the tables it shows and the goals
-it checks. Measuring belongs to the benchmark modules, printing and writing to ``bench.report``. Must
-never raise for a missed goal: a benchmark is a measurement, and the report says MET or MISSED.
+it checks; and the one setting every benchmark reads, its scale (``BENCH_SCALE``). Measuring belongs
+to the benchmark modules, printing and writing to ``bench.report``. Must never raise for a missed
+goal: a benchmark is a measurement, and the report says MET or MISSED.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +20,21 @@ from rich.progress import Progress
 from tests.integration.stack import Stack
 
 MiB = 1024 * 1024
+
+
+#: ``BENCH_SCALE``: ``default`` runs every benchmark at its default size only; ``large`` adds each
+#: one's large scale (the head-to-head's round at 100,000 tasks, exports of 100,000 tasks). Unset,
+#: each runs as ``make bench`` runs it: the head-to-head at both scales, the exports at default.
+SCALES = ("default", "large")
+
+
+def scale() -> str | None:
+    """``BENCH_SCALE``, or None when it is unset. Any other value stops the run (the runner asks
+    before the first benchmark): a misspelt scale must not measure another one silently."""
+    value = os.environ.get("BENCH_SCALE") or None
+    if value is not None and value not in SCALES:
+        raise SystemExit(f"BENCH_SCALE must be one of {', '.join(SCALES)} or unset, not {value!r}")
+    return value
 
 
 @dataclass(frozen=True)

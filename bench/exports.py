@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +20,7 @@ import httpx
 from tests.support.api_process import running_api_process
 from tests.support.worker_process import running_worker
 
-from bench.core import Context, Goal, Result, Table
+from bench.core import Context, Goal, Result, Table, scale
 from bench.labeling import RssSampler
 from bench.tenant import provision_tenant
 from enclave.authz.scopes import Scope
@@ -104,8 +103,7 @@ class ExportBenchmark:
         return asyncio.run(self._run(context))
 
     async def _run(self, context: Context) -> Result:
-        scale = os.environ.get("BENCH_SCALE", "default")
-        count = QUICK_TASKS if context.quick else TASKS[scale]
+        count = QUICK_TASKS if context.quick else TASKS[scale() or "default"]
         api_log, worker_log = context.work_dir / "exports-api.log", context.work_dir / "exports-worker.log"
         with running_api_process(context.stack, api_log, "production") as api:
             tenant = await provision_tenant(SCOPES, prefix="bench-exports")
