@@ -103,7 +103,8 @@ class ExportBenchmark:
         return asyncio.run(self._run(context))
 
     async def _run(self, context: Context) -> Result:
-        count = QUICK_TASKS if context.quick else TASKS[scale() or "default"]
+        chosen = scale() or "default"
+        count = QUICK_TASKS if context.quick else TASKS[chosen]
         api_log, worker_log = context.work_dir / "exports-api.log", context.work_dir / "exports-worker.log"
         with running_api_process(context.stack, api_log, "production") as api:
             tenant = await provision_tenant(SCOPES, prefix="bench-exports")
@@ -159,7 +160,7 @@ class ExportBenchmark:
         return Result(
             self.name,
             {
-                "scale": scale,
+                "scale": chosen,
                 "tasks": count,
                 "import_s": round(import_s, 3),
                 "import_worker_peak_rss_mib": round(import_memory.peak / 1024**2, 1),
